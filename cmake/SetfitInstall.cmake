@@ -1,0 +1,25 @@
+# Installs the CLI, libsetfit, the built-in plugins and the plugin SDK as a CMake
+# package: find_package(setfit) gives setfit::plugin_sdk and setfit_add_plugin().
+include(CMakePackageConfigHelpers)
+
+set(SETFIT_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/setfit")
+
+install(TARGETS setfit_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS setfit_core setfit_plugin_sdk EXPORT setfitTargets
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/framework/include/setfit"
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp")
+install(FILES "${PROJECT_BINARY_DIR}/generated/include/setfit/version.hpp"
+        DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/setfit")
+install(EXPORT setfitTargets NAMESPACE setfit:: DESTINATION ${SETFIT_CMAKE_DIR})
+
+configure_package_config_file("${CMAKE_CURRENT_LIST_DIR}/setfitConfig.cmake.in"
+                              "${PROJECT_BINARY_DIR}/setfitConfig.cmake"
+                              INSTALL_DESTINATION ${SETFIT_CMAKE_DIR})
+write_basic_package_version_file("${PROJECT_BINARY_DIR}/setfitConfigVersion.cmake"
+                                 COMPATIBILITY SameMinorVersion)
+install(FILES "${PROJECT_BINARY_DIR}/setfitConfig.cmake"
+              "${PROJECT_BINARY_DIR}/setfitConfigVersion.cmake"
+              "${CMAKE_CURRENT_LIST_DIR}/SetfitPlugin.cmake"
+        DESTINATION ${SETFIT_CMAKE_DIR})

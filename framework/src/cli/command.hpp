@@ -1,0 +1,42 @@
+#pragma once
+
+#include <boost/program_options/options_description.hpp>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+// The CLI's verbs: one source file each, registered in commands.cpp.
+namespace setfit::cli {
+
+// Options every verb accepts, before or after the verb's name.
+struct GlobalOptions {
+  std::vector<std::filesystem::path> plugin_dirs;
+  int threads = 0;  // 0: one per core
+};
+
+// Exit codes shared by every verb.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+struct Command {
+  const char* name;
+  const char* summary;
+  // `args` are the words after the verb's name, global options already removed.
+  int (*run)(const GlobalOptions& global, const std::vector<std::string>& args);
+};
+
+const std::vector<Command>& commands();
+
+// The global options' description, shared by `setfit --help` and each verb's --help.
+boost::program_options::options_description global_options_description();
+
+// Parses a verb's own arguments: throws UsageError naming the verb on anything unknown.
+void parse_verb_options(const std::string& verb, const std::vector<std::string>& args,
+                        const boost::program_options::options_description& options,
+                        const boost::program_options::positional_options_description& positional,
+                        boost::program_options::variables_map& out);
+
+int run_plugins(const GlobalOptions& global, const std::vector<std::string>& args);
+
+}  // namespace setfit::cli

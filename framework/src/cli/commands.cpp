@@ -1,0 +1,48 @@
+#include <fmt/format.h>
+
+#include <boost/program_options.hpp>
+
+#include "command.hpp"
+#include "setfit/errors.hpp"
+
+namespace po = boost::program_options;
+
+namespace setfit::cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> all = {
+      {"plugins", "List, inspect and check loss, head and sampler plugins", run_plugins},
+  };
+  return all;
+}
+
+po::options_description global_options_description() {
+  po::options_description global("Global options");
+  global.add_options()                                                          //
+      ("help,h", "Show help (for a command: setfit COMMAND --help)")            //
+      ("version", "Show the versions of setfit, LibTorch and the BLAS in use")  //
+      ("verbose,v", po::value<std::vector<std::string>>()->zero_tokens()->composing(),
+       "More output (repeat for more: -v debug, -vv trace)")  //
+      ("quiet,q", po::value<std::vector<std::string>>()->zero_tokens()->composing(),
+       "Less output (-q warnings and errors only, -qq errors only)")  //
+      ("plugin-dir", po::value<std::vector<std::string>>()->composing(),
+       "Also load plugins from DIR (repeatable; searched before SETFIT_PLUGIN_PATH and the "
+       "built-in plugins)")  //
+      ("threads", po::value<int>()->default_value(0),
+       "LibTorch intra-op threads (0: one per core)");
+  return global;
+}
+
+void parse_verb_options(const std::string& verb, const std::vector<std::string>& args,
+                        const po::options_description& options,
+                        const po::positional_options_description& positional,
+                        po::variables_map& out) {
+  try {
+    po::store(po::command_line_parser(args).options(options).positional(positional).run(), out);
+    po::notify(out);
+  } catch (const po::error& e) {
+    throw UsageError(fmt::format("setfit {}: {}; see 'setfit {} --help'", verb, e.what(), verb));
+  }
+}
+
+}  // namespace setfit::cli

@@ -1,0 +1,16 @@
+#include "setfit/errors.hpp"
+
+namespace setfit {
+
+// Out-of-line destructors anchor each class's vtable and typeinfo in libsetfit, so
+// exceptions thrown in a plugin are caught by type in the host.
+Error::Error(const std::string& message) : std::runtime_error(message) {}
+Error::~Error() = default;
+UsageError::~UsageError() = default;
+PluginError::~PluginError() = default;
+PluginLoadError::~PluginLoadError() = default;
+PluginAbiMismatch::~PluginAbiMismatch() = default;
+UnknownComponent::~UnknownComponent() = default;
+ComponentConfigError::~ComponentConfigError() = default;
+
+}  // namespace setfit

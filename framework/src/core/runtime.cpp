@@ -1,0 +1,91 @@
+#include "setfit/runtime.hpp"
+
+#include <ATen/Parallel.h>
+#include <dlfcn.h>
+#include <fmt/format.h>
+#include <link.h>
+#include <torch/cuda.h>
+#include <torch/version.h>
+
+#include <filesystem>
+#include <string_view>
+#include <thread>
+
+namespace setfit::runtime {
+namespace {
+
+// The file the dynamic loader resolved libblas.so.3 to, if any is loaded.
+std::string loaded_blas_file() {
+  std::string found;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t, void* out) {
+        std::string_view name = info->dlpi_name ? info->dlpi_name : "";
+        if (name.find("libblas.so") != std::string_view::npos) {
+          std::error_code ec;
+          auto real = std::filesystem::canonical(std::string(name), ec);
+          *static_cast<std::string*>(out) = ec ? std::string(name) : real.string();
+          return 1;
+        }
+        return 0;
+      },
+      &found);
+  return found;
+}
+
+}  // namespace
+
+void configure_threads(int threads) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(threads);
+}
+
+int threads() {
+  return at::get_num_threads();
+}
+
+bool blas_is_optimised() {
+  return dlsym(RTLD_DEFAULT, "openblas_get_config") != nullptr ||
+         loaded_blas_file().find("/blas/") == std::string::npos;
+}
+
+std::string blas_description() {
+  using ConfigFn = char* (*)();
+  using ParallelFn = int (*)();
+  if (auto config = reinterpret_cast<ConfigFn>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
+    std::string threading = "unknown threading";
+    if (auto parallel =
+            reinterpret_cast<ParallelFn>(dlsym(RTLD_DEFAULT, "openblas_get_parallel"))) {
+      switch (parallel()) {
+        case 0:
+          threading = "single-threaded";
+          break;
+        case 1:
+          threading = "pthreads: its own pool, oversubscribes next to LibTorch";
+          break;
+        case 2:
+          threading = "OpenMP, shares LibTorch's pool";
+          break;
+      }
+    }
+    return fmt::format("{} ({})", config(), threading);
+  }
+  std::string file = loaded_blas_file();
+  if (file.empty()) return "none loaded";
+  if (file.find("/blas/") != std::string::npos) {
+    return fmt::format("reference BLAS ({}): about 35x slower matmuls; install libopenblas0-openmp",
+                       file);
+  }
+  return file;
+}
+
+std::string torch_version() {
+  return TORCH_VERSION;
+}
+
+std::string cuda_description() {
+  // LibTorch without CUDA answers "not available" here too, so one check covers both.
+  if (!torch::cuda::is_available()) return "not available";
+  return fmt::format("available ({} device(s))", torch::cuda::device_count());
+}
+
+}  // namespace setfit::runtime

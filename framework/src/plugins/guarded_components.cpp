@@ -1,0 +1,90 @@
+#include "guarded_components.hpp"
+
+#include <ATen/core/Tensor.h>
+
+#include <utility>
+
+namespace setfit::detail {
+namespace {
+
+class GuardedLoss final : public Loss {
+ public:
+  GuardedLoss(std::shared_ptr<Loss> inner, std::string label)
+      : inner_(std::move(inner)), label_(std::move(label)) {}
+
+  LossInput input() const override {
+    return call_plugin(label_, "input()", [&] { return inner_->input(); });
+  }
+  at::Tensor forward(const at::Tensor& first, const at::Tensor& second,
+                     const at::Tensor& target) override {
+    return call_plugin(label_, "forward()", [&] { return inner_->forward(first, second, target); });
+  }
+  std::vector<at::Tensor> parameters() override {
+    return call_plugin(label_, "parameters()", [&] { return inner_->parameters(); });
+  }
+
+ private:
+  std::shared_ptr<Loss> inner_;
+  std::string label_;
+};
+
+class GuardedHead final : public Head {
+ public:
+  GuardedHead(std::shared_ptr<Head> inner, std::string label)
+      : inner_(std::move(inner)), label_(std::move(label)) {}
+
+  bool differentiable() const override {
+    return call_plugin(label_, "differentiable()", [&] { return inner_->differentiable(); });
+  }
+  void initialize(std::int64_t embedding_dim, std::int64_t num_classes) override {
+    call_plugin(label_, "initialize()", [&] { inner_->initialize(embedding_dim, num_classes); });
+  }
+  void fit(const at::Tensor& embeddings, const at::Tensor& labels) override {
+    call_plugin(label_, "fit()", [&] { inner_->fit(embeddings, labels); });
+  }
+  at::Tensor forward(const at::Tensor& embeddings) override {
+    return call_plugin(label_, "forward()", [&] { return inner_->forward(embeddings); });
+  }
+  at::Tensor predict_proba(const at::Tensor& embeddings) override {
+    return call_plugin(label_, "predict_proba()",
+                       [&] { return inner_->predict_proba(embeddings); });
+  }
+  at::Tensor loss(const at::Tensor& scores, const at::Tensor& labels) override {
+    return call_plugin(label_, "loss()", [&] { return inner_->loss(scores, labels); });
+  }
+  std::vector<at::Tensor> parameters() override {
+    return call_plugin(label_, "parameters()", [&] { return inner_->parameters(); });
+  }
+
+ private:
+  std::shared_ptr<Head> inner_;
+  std::string label_;
+};
+
+class GuardedSampler final : public Sampler {
+ public:
+  GuardedSampler(std::shared_ptr<Sampler> inner, std::string label)
+      : inner_(std::move(inner)), label_(std::move(label)) {}
+
+  std::vector<SamplePair> sample(const SamplingRequest& request) override {
+    return call_plugin(label_, "sample()", [&] { return inner_->sample(request); });
+  }
+
+ private:
+  std::shared_ptr<Sampler> inner_;
+  std::string label_;
+};
+
+}  // namespace
+
+std::shared_ptr<Loss> guard(std::shared_ptr<Loss> inner, std::string label) {
+  return std::make_shared<GuardedLoss>(std::move(inner), std::move(label));
+}
+std::shared_ptr<Head> guard(std::shared_ptr<Head> inner, std::string label) {
+  return std::make_shared<GuardedHead>(std::move(inner), std::move(label));
+}
+std::shared_ptr<Sampler> guard(std::shared_ptr<Sampler> inner, std::string label) {
+  return std::make_shared<GuardedSampler>(std::move(inner), std::move(label));
+}
+
+}  // namespace setfit::detail

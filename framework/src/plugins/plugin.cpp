@@ -1,0 +1,45 @@
+#include "setfit/plugin.hpp"
+
+#include <ATen/core/Tensor.h>
+#include <fmt/format.h>
+
+#include "setfit/errors.hpp"
+
+namespace setfit {
+
+std::string_view to_string(PluginKind kind) {
+  switch (kind) {
+    case PluginKind::Loss:
+      return "loss";
+    case PluginKind::Head:
+      return "head";
+    case PluginKind::Sampler:
+      return "sampler";
+  }
+  return "?";
+}
+
+PluginKind plugin_kind_from_string(std::string_view text) {
+  if (text == "loss") return PluginKind::Loss;
+  if (text == "head") return PluginKind::Head;
+  if (text == "sampler") return PluginKind::Sampler;
+  throw UsageError(fmt::format("unknown plugin kind '{}'; expected loss, head or sampler", text));
+}
+
+// Out-of-line destructors: the interfaces' vtables and typeinfo live in libsetfit.
+Component::~Component() = default;
+Loss::~Loss() = default;
+Head::~Head() = default;
+Sampler::~Sampler() = default;
+
+std::vector<at::Tensor> Loss::parameters() {
+  return {};
+}
+
+const setfit_abi_stamp& host_abi_stamp() {
+  static const setfit_abi_stamp stamp{SETFIT_PLUGIN_ABI_VERSION, SETFIT_TORCH_VERSION,
+                                      SETFIT_COMPILER_ID, SETFIT_COMPILER_MAJOR};
+  return stamp;
+}
+
+}  // namespace setfit

@@ -1,0 +1,137 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "setfit/version.hpp"
+#include "test_support.hpp"
+
+namespace setfit {
+namespace {
+
+const std::string kCli = SETFIT_TEST_CLI;
+const std::string kFixtures = SETFIT_TEST_FIXTURE_PLUGIN_DIR;
+
+test::CommandResult setfit(const std::string& args) {
+  // An inherited SETFIT_PLUGIN_PATH must not change what these tests see.
+  return test::run_command("env -u SETFIT_PLUGIN_PATH " + kCli + " " + args);
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(Cli, HelpListsCommandsAndGlobalOptions) {
+  auto r = setfit("--help");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "plugins")) << r.out;
+  EXPECT_TRUE(contains(r.out, "--plugin-dir")) << r.out;
+  EXPECT_TRUE(contains(r.out, "--threads")) << r.out;
+}
+
+TEST(Cli, NoCommandPrintsUsageAndFails) {
+  auto r = setfit("");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "Usage: setfit")) << r.err;
+}
+
+TEST(Cli, VersionNamesSetfitLibTorchAndBlas) {
+  auto r = setfit("--version");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, std::string("setfit ") + SETFIT_VERSION_STRING)) << r.out;
+  EXPECT_TRUE(contains(r.out, "LibTorch 1.")) << r.out;
+  EXPECT_TRUE(contains(r.out, "BLAS: ")) << r.out;
+}
+
+TEST(Cli, ThreadsFlagIsApplied) {
+  auto r = setfit("--threads 1 --version");
+  EXPECT_TRUE(contains(r.out, "threads: 1")) << r.out;
+  EXPECT_EQ(setfit("--threads -3 --version").exit_code, 2);
+}
+
+TEST(Cli, UnknownCommandIsAUsageError) {
+  auto r = setfit("trian");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "unknown command 'trian'")) << r.err;
+  EXPECT_TRUE(contains(r.err, "plugins")) << r.err;
+}
+
+TEST(Cli, UnknownFlagIsAUsageError) {
+  auto before = setfit("--colour plugins list");
+  EXPECT_EQ(before.exit_code, 2);
+  EXPECT_TRUE(contains(before.err, "--colour")) << before.err;
+  auto after = setfit("plugins list --jsn");
+  EXPECT_EQ(after.exit_code, 2);
+  EXPECT_TRUE(contains(after.err, "jsn")) << after.err;
+  // No prefix guessing: --verb is not --verbose.
+  EXPECT_EQ(setfit("--verb plugins list").exit_code, 2);
+}
+
+TEST(Cli, UnknownActionIsAUsageError) {
+  auto r = setfit("plugins remove");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "expected list or check")) << r.err;
+}
+
+TEST(Cli, PluginsListShowsOneOfEachKind) {
+  auto r = setfit("plugins list");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "CosineSimilarityLoss")) << r.out;
+  EXPECT_TRUE(contains(r.out, "linear")) << r.out;
+  EXPECT_TRUE(contains(r.out, "oversampling")) << r.out;
+  EXPECT_TRUE(contains(r.out, "temperature")) << r.out;
+}
+
+TEST(Cli, PluginsListJsonHasPluginsParametersAndFailures) {
+  auto r = setfit("plugins list --json --plugin-dir " + kFixtures + "/bad_abi");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  std::set<std::string> kinds;
+  for (const auto& p : doc["plugins"]) {
+    kinds.insert(p["kind"].get<std::string>());
+    EXPECT_TRUE(p.contains("file"));
+    EXPECT_TRUE(p.contains("version"));
+    EXPECT_TRUE(p["parameters"].is_array());
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"loss", "head", "sampler"}));
+  ASSERT_EQ(doc["failures"].size(), 1u);
+  EXPECT_TRUE(contains(doc["failures"][0]["reason"].get<std::string>(), "ABI mismatch"));
+  EXPECT_EQ(doc["search_path"][0], kFixtures + "/bad_abi");
+}
+
+TEST(Cli, PluginPathEnvironmentIsSearched) {
+  auto r = test::run_command("SETFIT_PLUGIN_PATH=" + kFixtures + "/faulty " + kCli +
+                             " plugins list --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  bool found = false;
+  for (const auto& p : doc["plugins"]) found |= p["name"] == "FaultyLoss";
+  EXPECT_TRUE(found) << r.out;
+}
+
+TEST(Cli, PluginsCheckReportsOkAndRefusal) {
+  auto ok = setfit("plugins check " + kFixtures + "/faulty/setfit_loss_fixture_faulty.so");
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_TRUE(contains(ok.out, "FaultyLoss")) << ok.out;
+
+  auto bad = setfit("plugins check " + kFixtures + "/bad_abi/setfit_loss_fixture_bad_abi.so");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_TRUE(contains(bad.out, "ABI mismatch")) << bad.out;
+
+  EXPECT_EQ(setfit("plugins check").exit_code, 2);
+  EXPECT_EQ(setfit("plugins check /nonexistent.so").exit_code, 1);
+}
+
+TEST(Cli, VerbosityFlagsChangeWhatIsLogged) {
+  auto verbose = setfit("-v plugins list");
+  EXPECT_TRUE(contains(verbose.err, "debug: loaded loss plugin 'CosineSimilarityLoss'"))
+      << verbose.err;
+  auto normal = setfit("plugins list");
+  EXPECT_FALSE(contains(normal.err, "debug:")) << normal.err;
+  auto quiet = setfit("-qq trian");
+  EXPECT_EQ(quiet.exit_code, 2);
+  EXPECT_TRUE(contains(quiet.err, "error: unknown command")) << quiet.err;
+}
+
+}  // namespace
+}  // namespace setfit
