@@ -1,0 +1,232 @@
+#include "wordpiece_tokenizer.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "setfit/errors.hpp"
+#include "unicode.hpp"
+
+namespace setfit::text {
+namespace {
+
+// Python's str.split() with no argument.
+std::vector<std::u32string> split_on_space(std::u32string_view text) {
+  std::vector<std::u32string> words;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && is_python_space(text[i])) ++i;
+    std::size_t start = i;
+    while (i < text.size() && !is_python_space(text[i])) ++i;
+    if (i > start) words.emplace_back(text.substr(start, i - start));
+  }
+  return words;
+}
+
+}  // namespace
+
+WordPieceTokenizer::WordPieceTokenizer(WordPieceConfig config) : config_(std::move(config)) {
+  ids_.reserve(config_.vocab.size());
+  for (std::size_t i = 0; i < config_.vocab.size(); ++i) {
+    // The first occurrence wins, as in transformers' load_vocab.
+    ids_.emplace(config_.vocab[i], static_cast<std::int64_t>(i));
+  }
+  unk_id_ = required_id(config_.unk_token, "unknown");
+  cls_id_ = required_id(config_.cls_token, "class");
+  sep_id_ = required_id(config_.sep_token, "separator");
+  pad_id_ = required_id(config_.pad_token, "padding");
+  for (const auto& special : config_.special_tokens) {
+    if (!special.empty()) specials_.push_back(decode_utf8(special, "a special token"));
+  }
+  std::sort(specials_.begin(), specials_.end(),
+            [](const auto& a, const auto& b) { return a.size() > b.size(); });
+}
+
+std::int64_t WordPieceTokenizer::required_id(const std::string& token, const char* role) const {
+  auto it = ids_.find(token);
+  if (it == ids_.end()) {
+    throw Error(fmt::format("the vocabulary has no {} token '{}'", role, token));
+  }
+  return it->second;
+}
+
+std::int64_t WordPieceTokenizer::id_of(const std::string& token) const {
+  auto it = ids_.find(token);
+  return it == ids_.end() ? unk_id_ : it->second;
+}
+
+std::vector<std::u32string> WordPieceTokenizer::basic_tokenize(std::u32string_view text) const {
+  // Clean: drop NUL, U+FFFD and control characters; every whitespace becomes a space.
+  std::u32string cleaned;
+  cleaned.reserve(text.size());
+  for (CodePoint cp : text) {
+    if (cp == 0 || cp == 0xFFFD || is_bert_control(cp)) continue;
+    if (is_bert_whitespace(cp)) {
+      cleaned.push_back(U' ');
+    } else if (config_.tokenize_chinese_chars && is_cjk(cp)) {
+      cleaned.push_back(U' ');
+      cleaned.push_back(cp);
+      cleaned.push_back(U' ');
+    } else {
+      cleaned.push_back(cp);
+    }
+  }
+  const bool strip = config_.strip_accents.value_or(config_.do_lower_case);
+
+  std::vector<std::u32string> pieces;
+  for (auto& word : split_on_space(nfc(cleaned))) {
+    if (config_.do_lower_case) word = python_lower(word);
+    if (strip) word = strip_accents(word);
+    // Every punctuation character becomes a word of its own.
+    std::u32string current;
+    for (CodePoint cp : word) {
+      if (is_bert_punctuation(cp)) {
+        if (!current.empty()) pieces.push_back(std::move(current));
+        current.clear();
+        pieces.emplace_back(1, cp);
+      } else {
+        current.push_back(cp);
+      }
+    }
+    if (!current.empty()) pieces.push_back(std::move(current));
+  }
+  return pieces;
+}
+
+void WordPieceTokenizer::wordpiece(const std::u32string& word,
+                                   std::vector<std::string>& out) const {
+  if (word.size() > config_.max_input_chars_per_word) {
+    out.push_back(config_.unk_token);
+    return;
+  }
+  std::vector<std::string> pieces;
+  std::size_t start = 0;
+  while (start < word.size()) {
+    // Greedy longest match first; continuation pieces carry the prefix.
+    std::size_t end = word.size();
+    std::string match;
+    while (start < end) {
+      std::string candidate = encode_utf8(std::u32string_view(word).substr(start, end - start));
+      if (start > 0) candidate = config_.continuing_prefix + candidate;
+      if (ids_.count(candidate)) {
+        match = std::move(candidate);
+        break;
+      }
+      --end;
+    }
+    if (match.empty()) {
+      out.push_back(config_.unk_token);  // one unknown piece makes the whole word unknown
+      return;
+    }
+    pieces.push_back(std::move(match));
+    start = end;
+  }
+  out.insert(out.end(), pieces.begin(), pieces.end());
+}
+
+bool WordPieceTokenizer::is_special(std::u32string_view text) const {
+  return std::find(specials_.begin(), specials_.end(), text) != specials_.end();
+}
+
+std::vector<std::string> WordPieceTokenizer::tokenize(std::string_view text) const {
+  const std::u32string input = decode_utf8(text);
+  std::vector<std::string> tokens;
+  auto flush = [&](std::u32string_view segment) {
+    if (segment.empty()) return;
+    // transformers lower-cases the text outside special tokens before anything else.
+    std::u32string lowered =
+        config_.do_lower_case ? python_lower(segment) : std::u32string(segment);
+    for (const auto& word : basic_tokenize(lowered)) wordpiece(word, tokens);
+  };
+
+  // Special tokens written in the text stay whole: leftmost, then longest match.
+  std::size_t segment_start = 0;
+  std::size_t i = 0;
+  while (i < input.size()) {
+    const std::u32string* found = nullptr;
+    for (const auto& special : specials_) {
+      if (input.compare(i, special.size(), special) == 0) {
+        found = &special;
+        break;
+      }
+    }
+    if (found == nullptr) {
+      ++i;
+      continue;
+    }
+    flush(std::u32string_view(input).substr(segment_start, i - segment_start));
+    tokens.push_back(encode_utf8(*found));
+    i += found->size();
+    segment_start = i;
+  }
+  flush(std::u32string_view(input).substr(segment_start));
+  return tokens;
+}
+
+Encoding WordPieceTokenizer::assemble(std::vector<std::string> first,
+                                      const std::vector<std::string>* second_in,
+                                      std::size_t max_length) const {
+  std::vector<std::string> second = second_in ? *second_in : std::vector<std::string>{};
+  const bool pair = second_in != nullptr;
+  const bool mpnet = config_.sequence_template == SequenceTemplate::MPNet;
+  const std::size_t specials = pair ? (mpnet ? 4 : 3) : 2;
+
+  const std::size_t total = first.size() + second.size() + specials;
+  if (max_length > 0 && total > max_length) {
+    std::size_t remove = total - std::max(max_length, specials);
+    if (!pair) {
+      first.resize(first.size() - std::min(remove, first.size()));
+    } else {
+      // transformers' longest_first: even out the lengths, then take alternately.
+      std::size_t diff = first.size() > second.size() ? first.size() - second.size()
+                                                      : second.size() - first.size();
+      std::size_t first_remove = std::min(diff, remove);
+      std::size_t second_remove = remove - first_remove;
+      std::size_t from_first, from_second;
+      if (first.size() > second.size()) {
+        from_first = first_remove + second_remove / 2;
+        from_second = second_remove - second_remove / 2;
+      } else {
+        from_first = second_remove / 2;
+        from_second = first_remove + second_remove - second_remove / 2;
+      }
+      first.resize(first.size() - std::min(from_first, first.size()));
+      second.resize(second.size() - std::min(from_second, second.size()));
+    }
+  }
+
+  Encoding encoding;
+  auto push = [&](const std::string& token, std::int64_t type) {
+    encoding.ids.push_back(id_of(token));
+    encoding.tokens.push_back(config_.vocab[static_cast<std::size_t>(encoding.ids.back())]);
+    encoding.type_ids.push_back(uses_token_types() ? type : 0);
+  };
+  push(config_.cls_token, 0);
+  for (const auto& t : first) push(t, 0);
+  push(config_.sep_token, 0);
+  if (pair) {
+    if (mpnet) push(config_.sep_token, 0);
+    for (const auto& t : second) push(t, 1);
+    push(config_.sep_token, 1);
+  }
+  return encoding;
+}
+
+Encoding WordPieceTokenizer::encode(std::string_view text, std::size_t max_length) const {
+  return assemble(tokenize(text), nullptr, max_length);
+}
+
+Encoding WordPieceTokenizer::encode_pair(std::string_view first, std::string_view second,
+                                         std::size_t max_length) const {
+  auto second_tokens = tokenize(second);
+  return assemble(tokenize(first), &second_tokens, max_length);
+}
+
+std::string WordPieceTokenizer::describe() const {
+  return fmt::format("WordPiece ({}), {} tokens, lower-case {}, strip accents {}",
+                     config_.sequence_template == SequenceTemplate::Bert ? "BERT" : "MPNet",
+                     config_.vocab.size(), config_.do_lower_case ? "yes" : "no",
+                     config_.strip_accents.value_or(config_.do_lower_case) ? "yes" : "no");
+}
+
+}  // namespace setfit::text
