@@ -23,3 +23,30 @@ inline const nlohmann::json& golden_expected(const std::string& model) {
 }
 
 }  // namespace setfit::test
+
+#include <torch/torch.h>
+
+namespace setfit::test {
+
+// A nested JSON array of numbers as a tensor of `dtype`.
+inline torch::Tensor json_tensor(const nlohmann::json& value, torch::ScalarType dtype) {
+  std::vector<std::int64_t> shape;
+  const nlohmann::json* level = &value;
+  while (level->is_array()) {
+    shape.push_back(static_cast<std::int64_t>(level->size()));
+    if (level->empty()) break;
+    level = &(*level)[0];
+  }
+  std::vector<double> flat;
+  std::function<void(const nlohmann::json&)> walk = [&](const nlohmann::json& v) {
+    if (v.is_array()) {
+      for (const auto& x : v) walk(x);
+    } else {
+      flat.push_back(v.get<double>());
+    }
+  };
+  walk(value);
+  return torch::tensor(flat, torch::kFloat64).view(shape).to(dtype);
+}
+
+}  // namespace setfit::test

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "setfit/export.hpp"
+#include "setfit/tokenizer.hpp"
+
+namespace at {
+class Tensor;
+}
+
+namespace setfit {
+
+struct EncodeOptions {
+  std::size_t batch_size = 32;
+  // L2-normalise the embeddings (in addition to any Normalize module of the model).
+  bool normalize = false;
+  // Truncation length in tokens; 0: the model's max_seq_length.
+  std::size_t max_length = 0;
+  // Called after each batch with (texts done, texts in all).
+  std::function<void(std::size_t, std::size_t)> progress;
+};
+
+// What `setfit model info` prints.
+struct ModelInfo {
+  std::filesystem::path path;
+  std::string architecture;          // "BertModel", "MPNetModel"
+  std::vector<std::string> modules;  // e.g. "Transformer", "Pooling(mean)", "Normalize"
+  std::int64_t hidden_size = 0;
+  std::int64_t layers = 0;
+  std::int64_t heads = 0;
+  std::int64_t embedding_dimension = 0;
+  std::size_t max_seq_length = 0;
+  std::string tokenizer;
+  std::int64_t parameter_count = 0;
+};
+
+// A sentence-transformers body loaded from a model folder (modules.json with
+// Transformer, Pooling, optional Dense and Normalize; or a plain Hugging Face checkpoint,
+// which means Transformer + mean pooling). Parameter names are Hugging Face's.
+class SETFIT_API SentenceEncoder {
+ public:
+  // Throws setfit::Error naming the file and what is wrong with it.
+  static std::shared_ptr<SentenceEncoder> load(const std::filesystem::path& dir);
+  ~SentenceEncoder();
+  SentenceEncoder(const SentenceEncoder&) = delete;
+  SentenceEncoder& operator=(const SentenceEncoder&) = delete;
+
+  // The transformer's last hidden state [B, L, H] for given ids and mask [B, L]
+  // (`token_type_ids` may be undefined).
+  at::Tensor token_embeddings(const at::Tensor& input_ids, const at::Tensor& attention_mask,
+                              const at::Tensor& token_type_ids);
+  // Pooling, then Dense and Normalize when the model has them: [B, dimension()].
+  at::Tensor pool(const at::Tensor& token_embeddings, const at::Tensor& attention_mask);
+  // Tokenise (stripped, padded to the longest, truncated) and embed, keeping the graph
+  // when grad mode is on: the training path.
+  at::Tensor embed(const std::vector<std::string>& texts, std::size_t max_length = 0);
+  // Inference: eval mode, no grad, batches of similar lengths, input order kept.
+  at::Tensor encode(const std::vector<std::string>& texts, const EncodeOptions& options = {});
+
+  std::vector<std::pair<std::string, at::Tensor>> named_parameters() const;
+  std::vector<at::Tensor> parameters() const;
+  void train(bool on);
+  bool is_training() const;
+
+  const Tokenizer& tokenizer() const;
+  std::int64_t dimension() const;
+  std::size_t max_seq_length() const;
+  ModelInfo info() const;
+
+  // Writes the sentence-transformers layout (loadable by Python sentence-transformers).
+  void save(const std::filesystem::path& dir) const;
+
+ private:
+  struct Impl;
+  explicit SentenceEncoder(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace setfit

@@ -1,0 +1,84 @@
+#include "bert.hpp"
+
+namespace setfit::body {
+namespace {
+
+torch::nn::LayerNorm layer_norm(std::int64_t size, double eps) {
+  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({size}).eps(eps));
+}
+
+}  // namespace
+
+BertEncoder::BertEncoder(const TransformerConfig& config) : TransformerEncoder(config) {
+  const auto h = config.hidden_size;
+  auto embeddings = register_module("embeddings", std::make_shared<torch::nn::Module>());
+  word_embeddings_ =
+      embeddings->register_module("word_embeddings", torch::nn::Embedding(config.vocab_size, h));
+  position_embeddings_ = embeddings->register_module(
+      "position_embeddings", torch::nn::Embedding(config.max_position_embeddings, h));
+  if (config.type_vocab_size > 0) {
+    token_type_embeddings_ = embeddings->register_module(
+        "token_type_embeddings", torch::nn::Embedding(config.type_vocab_size, h));
+  }
+  embedding_norm_ = embeddings->register_module("LayerNorm", layer_norm(h, config.layer_norm_eps));
+
+  auto encoder = register_module("encoder", std::make_shared<torch::nn::Module>());
+  auto layer_list = encoder->register_module("layer", std::make_shared<torch::nn::Module>());
+  for (std::int64_t i = 0; i < config.num_hidden_layers; ++i) {
+    auto block =
+        layer_list->register_module(std::to_string(i), std::make_shared<torch::nn::Module>());
+    auto attention = block->register_module("attention", std::make_shared<torch::nn::Module>());
+    auto self = attention->register_module("self", std::make_shared<torch::nn::Module>());
+    auto attention_out =
+        attention->register_module("output", std::make_shared<torch::nn::Module>());
+    auto intermediate =
+        block->register_module("intermediate", std::make_shared<torch::nn::Module>());
+    auto output = block->register_module("output", std::make_shared<torch::nn::Module>());
+    Layer layer;
+    layer.query = self->register_module("query", torch::nn::Linear(h, h));
+    layer.key = self->register_module("key", torch::nn::Linear(h, h));
+    layer.value = self->register_module("value", torch::nn::Linear(h, h));
+    layer.attention_output = attention_out->register_module("dense", torch::nn::Linear(h, h));
+    layer.attention_norm =
+        attention_out->register_module("LayerNorm", layer_norm(h, config.layer_norm_eps));
+    layer.intermediate =
+        intermediate->register_module("dense", torch::nn::Linear(h, config.intermediate_size));
+    layer.output = output->register_module("dense", torch::nn::Linear(config.intermediate_size, h));
+    layer.output_norm = output->register_module("LayerNorm", layer_norm(h, config.layer_norm_eps));
+    layers_.push_back(layer);
+  }
+  // Unused by sentence-transformers, kept so checkpoints load and save unchanged.
+  auto pooler = register_module("pooler", std::make_shared<torch::nn::Module>());
+  pooler_ = pooler->register_module("dense", torch::nn::Linear(h, h));
+}
+
+torch::Tensor BertEncoder::forward(const TransformerInputs& inputs) {
+  const auto length = inputs.input_ids.size(1);
+  const double hidden_dropout = config_.hidden_dropout_prob;
+  const bool training = is_training();
+
+  auto positions = torch::arange(length, inputs.input_ids.options()).unsqueeze(0);
+  auto x = word_embeddings_->forward(inputs.input_ids) + position_embeddings_->forward(positions);
+  if (token_type_embeddings_) {
+    auto types = inputs.token_type_ids.defined() ? inputs.token_type_ids
+                                                 : torch::zeros_like(inputs.input_ids);
+    x = x + token_type_embeddings_->forward(types);
+  }
+  x = torch::dropout(embedding_norm_->forward(x), hidden_dropout, training);
+
+  auto mask = additive_attention_mask(inputs.attention_mask, x.scalar_type());
+  for (auto& layer : layers_) {
+    auto context =
+        multi_head_attention(layer.query->forward(x), layer.key->forward(x),
+                             layer.value->forward(x), config_.num_attention_heads, mask,
+                             torch::Tensor(), config_.attention_probs_dropout_prob, training);
+    auto attended = layer.attention_norm->forward(
+        torch::dropout(layer.attention_output->forward(context), hidden_dropout, training) + x);
+    auto inner = activation(layer.intermediate->forward(attended), config_.hidden_act);
+    x = layer.output_norm->forward(
+        torch::dropout(layer.output->forward(inner), hidden_dropout, training) + attended);
+  }
+  return x;
+}
+
+}  // namespace setfit::body

@@ -1,0 +1,30 @@
+#pragma once
+
+#include "transformer.hpp"
+
+namespace setfit::body {
+
+// transformers' BertModel (also MiniLM, BGE, GTE, E5): absolute positions, token types,
+// post-LayerNorm blocks. Registered names follow BertModel.state_dict().
+class BertEncoder final : public TransformerEncoder {
+ public:
+  explicit BertEncoder(const TransformerConfig& config);
+  torch::Tensor forward(const TransformerInputs& inputs) override;
+
+ private:
+  struct Layer {
+    torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
+    torch::nn::Linear attention_output{nullptr};
+    torch::nn::LayerNorm attention_norm{nullptr};
+    torch::nn::Linear intermediate{nullptr}, output{nullptr};
+    torch::nn::LayerNorm output_norm{nullptr};
+  };
+
+  torch::nn::Embedding word_embeddings_{nullptr}, position_embeddings_{nullptr},
+      token_type_embeddings_{nullptr};
+  torch::nn::LayerNorm embedding_norm_{nullptr};
+  std::vector<Layer> layers_;
+  torch::nn::Linear pooler_{nullptr};
+};
+
+}  // namespace setfit::body

@@ -1,0 +1,84 @@
+#include "pooling.hpp"
+
+#include <fmt/format.h>
+
+#include "../core/json_file.hpp"
+#include "setfit/errors.hpp"
+
+namespace setfit::body {
+
+PoolingConfig PoolingConfig::from_json(const nlohmann::json& json, const std::string& origin) {
+  using namespace setfit::detail;
+  PoolingConfig c;
+  c.word_embedding_dimension = json_int(json, "word_embedding_dimension", origin);
+  c.cls = json_bool_or(json, "pooling_mode_cls_token", false, origin);
+  c.max = json_bool_or(json, "pooling_mode_max_tokens", false, origin);
+  c.mean = json_bool_or(json, "pooling_mode_mean_tokens", false, origin);
+  c.mean_sqrt_len = json_bool_or(json, "pooling_mode_mean_sqrt_len_tokens", false, origin);
+  c.weighted_mean = json_bool_or(json, "pooling_mode_weightedmean_tokens", false, origin);
+  c.last_token = json_bool_or(json, "pooling_mode_lasttoken", false, origin);
+  if (c.mode_names().empty()) {
+    throw Error(fmt::format("{}: no pooling mode is enabled (set one of pooling_mode_*)", origin));
+  }
+  if (c.word_embedding_dimension <= 0) {
+    throw Error(fmt::format("{}: word_embedding_dimension must be positive", origin));
+  }
+  return c;
+}
+
+nlohmann::json PoolingConfig::to_json() const {
+  return {{"word_embedding_dimension", word_embedding_dimension},
+          {"pooling_mode_cls_token", cls},
+          {"pooling_mode_mean_tokens", mean},
+          {"pooling_mode_max_tokens", max},
+          {"pooling_mode_mean_sqrt_len_tokens", mean_sqrt_len},
+          {"pooling_mode_weightedmean_tokens", weighted_mean},
+          {"pooling_mode_lasttoken", last_token}};
+}
+
+std::vector<std::string> PoolingConfig::mode_names() const {
+  std::vector<std::string> names;
+  if (cls) names.push_back("cls");
+  if (max) names.push_back("max");
+  if (mean) names.push_back("mean");
+  if (mean_sqrt_len) names.push_back("mean_sqrt_len");
+  if (weighted_mean) names.push_back("weightedmean");
+  if (last_token) names.push_back("lasttoken");
+  return names;
+}
+
+std::int64_t PoolingConfig::output_dimension() const {
+  return static_cast<std::int64_t>(mode_names().size()) * word_embedding_dimension;
+}
+
+torch::Tensor pool(const PoolingConfig& config, const torch::Tensor& tokens,
+                   const torch::Tensor& attention_mask) {
+  std::vector<torch::Tensor> parts;
+  auto mask = attention_mask.unsqueeze(-1).to(tokens.scalar_type()).expand_as(tokens);
+  if (config.cls) parts.push_back(tokens.select(1, 0));
+  if (config.max) {
+    // Padding is pushed far down so it never wins the max.
+    parts.push_back(tokens.masked_fill(mask.eq(0), -1e9).amax(1));
+  }
+  if (config.mean || config.mean_sqrt_len) {
+    auto sum = (tokens * mask).sum(1);
+    auto count = mask.sum(1).clamp_min(1e-9);
+    if (config.mean) parts.push_back(sum / count);
+    if (config.mean_sqrt_len) parts.push_back(sum / count.sqrt());
+  }
+  if (config.weighted_mean) {
+    auto weights =
+        torch::arange(1, tokens.size(1) + 1, tokens.options()).view({1, -1, 1}).expand_as(tokens) *
+        mask;
+    parts.push_back((tokens * weights).sum(1) / weights.sum(1).clamp_min(1e-9));
+  }
+  if (config.last_token) {
+    // Right padding: the last real token sits at (number of real tokens - 1).
+    auto last = (attention_mask.sum(1) - 1).clamp_min(0).to(torch::kLong);
+    auto index = last.view({-1, 1, 1}).expand({tokens.size(0), 1, tokens.size(2)});
+    parts.push_back(tokens.gather(1, index).squeeze(1));
+  }
+  return parts.size() == 1 ? parts.front() : torch::cat(parts, 1);
+}
+
+}  // namespace setfit::body

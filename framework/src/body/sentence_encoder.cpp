@@ -1,0 +1,501 @@
+#include "setfit/sentence_encoder.hpp"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <fstream>
+#include <numeric>
+#include <optional>
+
+#include "../core/json_file.hpp"
+#include "../text/unicode.hpp"
+#include "pooling.hpp"
+#include "setfit/errors.hpp"
+#include "setfit/log.hpp"
+#include "setfit/safetensors.hpp"
+#include "transformer.hpp"
+
+namespace fs = std::filesystem;
+
+namespace setfit {
+namespace {
+
+constexpr const char* kTransformerType = "sentence_transformers.models.Transformer";
+constexpr const char* kPoolingType = "sentence_transformers.models.Pooling";
+constexpr const char* kDenseType = "sentence_transformers.models.Dense";
+constexpr const char* kNormalizeType = "sentence_transformers.models.Normalize";
+
+// Files a tokeniser may consist of; copied unchanged when a body is saved.
+constexpr const char* kTokenizerFiles[] = {"vocab.txt", "tokenizer_config.json",
+                                           "special_tokens_map.json", "tokenizer.json",
+                                           "added_tokens.json"};
+
+struct ModuleEntry {
+  std::string name;
+  std::string path;
+  std::string type;
+};
+
+// sentence-transformers' Dense: Linear + activation, weights "linear.weight"/"linear.bias".
+struct DenseModule {
+  std::int64_t in_features = 0;
+  std::int64_t out_features = 0;
+  bool bias = true;
+  std::string activation = "torch.nn.modules.activation.Tanh";
+  torch::nn::Linear linear{nullptr};
+
+  torch::Tensor forward(const torch::Tensor& x) const {
+    auto y = torch::nn::functional::linear(x, linear->weight, linear->bias);
+    if (activation == "torch.nn.modules.activation.Tanh") return torch::tanh(y);
+    if (activation == "torch.nn.modules.linear.Identity") return y;
+    if (activation == "torch.nn.modules.activation.ReLU") return torch::relu(y);
+    if (activation == "torch.nn.modules.activation.Sigmoid") return torch::sigmoid(y);
+    if (activation == "torch.nn.modules.activation.GELU") return torch::gelu(y);
+    throw Error(fmt::format("Dense activation '{}' is not supported", activation));
+  }
+};
+
+bool is_supported_dense_activation(const std::string& name) {
+  return name == "torch.nn.modules.activation.Tanh" || name == "torch.nn.modules.linear.Identity" ||
+         name == "torch.nn.modules.activation.ReLU" ||
+         name == "torch.nn.modules.activation.Sigmoid" ||
+         name == "torch.nn.modules.activation.GELU";
+}
+
+std::vector<ModuleEntry> read_modules(const fs::path& dir) {
+  const fs::path file = dir / "modules.json";
+  if (!fs::exists(file)) {
+    // A plain Hugging Face checkpoint: Transformer + mean pooling.
+    return {{"0", "", kTransformerType}, {"1", "", kPoolingType}};
+  }
+  auto json = detail::read_json_file(file);
+  if (!json.is_array() || json.empty()) {
+    throw Error(fmt::format("{}: expected a non-empty array of modules", file.string()));
+  }
+  std::vector<ModuleEntry> modules;
+  for (const auto& item : json) {
+    ModuleEntry entry;
+    entry.name = detail::json_string_or(item, "name", "", file.string());
+    entry.path = detail::json_string_or(item, "path", "", file.string());
+    entry.type = detail::json_string(item, "type", file.string());
+    modules.push_back(std::move(entry));
+  }
+  return modules;
+}
+
+// Copies every parameter of `module` from `weights`, matching names with or without a
+// leading architecture prefix ("bert.", "mpnet.", "model.").
+void load_parameters(torch::nn::Module& module, const SafetensorsFile& weights,
+                     const std::string& described_by) {
+  torch::NoGradGuard no_grad;
+  std::vector<std::string> missing;
+  for (auto& item : module.named_parameters(true)) {
+    const std::string& name = item.key();
+    const SafetensorsEntry* entry = weights.find(name);
+    for (const char* prefix : {"bert.", "mpnet.", "model."}) {
+      if (entry == nullptr) entry = weights.find(prefix + name);
+    }
+    if (entry == nullptr) {
+      missing.push_back(name);
+      continue;
+    }
+    auto tensor = weights.load(entry->name);
+    if (tensor.sizes() != item.value().sizes()) {
+      throw Error(fmt::format("{}: tensor '{}' has shape [{}] but {} implies [{}]",
+                              weights.path().string(), entry->name, fmt::join(tensor.sizes(), ", "),
+                              described_by, fmt::join(item.value().sizes(), ", ")));
+    }
+    item.value().copy_(tensor);
+  }
+  if (!missing.empty()) {
+    const std::size_t shown = std::min<std::size_t>(missing.size(), 5);
+    throw Error(fmt::format("{}: {} tensor(s) that {} requires are missing: {}{}",
+                            weights.path().string(), missing.size(), described_by,
+                            fmt::join(missing.begin(), missing.begin() + shown, ", "),
+                            missing.size() > shown ? ", ..." : ""));
+  }
+}
+
+void write_json(const fs::path& file, const nlohmann::json& json) {
+  std::ofstream out(file);
+  out << json.dump(2) << "\n";
+  if (!out) throw Error(fmt::format("{}: cannot be written", file.string()));
+}
+
+}  // namespace
+
+struct SentenceEncoder::Impl {
+  fs::path dir;
+  std::vector<ModuleEntry> modules;
+  nlohmann::json config_json;  // written back unchanged on save
+  body::TransformerConfig config;
+  std::shared_ptr<body::TransformerEncoder> encoder;
+  std::unique_ptr<Tokenizer> tokenizer;
+  body::PoolingConfig pooling;
+  std::optional<DenseModule> dense;
+  bool normalize = false;
+  std::size_t max_seq_length = 512;
+  bool do_lower_case = false;  // sentence-transformers' own lower-casing, before the tokeniser
+  bool training = false;
+
+  struct Batch {
+    torch::Tensor input_ids, attention_mask, token_type_ids;
+  };
+
+  std::string prepare(const std::string& text) const {
+    auto codepoints = text::decode_utf8(text, "input text");
+    auto stripped = text::python_strip(codepoints);
+    return text::encode_utf8(do_lower_case ? text::python_lower(stripped)
+                                           : std::u32string(stripped));
+  }
+
+  std::vector<Encoding> tokenize(const std::vector<std::string>& texts,
+                                 std::size_t max_length) const {
+    const std::size_t limit = max_length > 0 ? max_length : max_seq_length;
+    std::vector<Encoding> encodings;
+    encodings.reserve(texts.size());
+    for (const auto& t : texts) encodings.push_back(tokenizer->encode(prepare(t), limit));
+    return encodings;
+  }
+
+  Batch collate(const std::vector<const Encoding*>& encodings) const {
+    std::size_t length = 0;
+    for (const auto* e : encodings) length = std::max(length, e->ids.size());
+    const auto rows = static_cast<std::int64_t>(encodings.size());
+    const auto cols = static_cast<std::int64_t>(length);
+    Batch batch;
+    batch.input_ids = torch::full({rows, cols}, tokenizer->pad_id(), torch::kLong);
+    batch.attention_mask = torch::zeros({rows, cols}, torch::kLong);
+    if (tokenizer->uses_token_types())
+      batch.token_type_ids = torch::zeros({rows, cols}, torch::kLong);
+    auto ids = batch.input_ids.accessor<std::int64_t, 2>();
+    auto mask = batch.attention_mask.accessor<std::int64_t, 2>();
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const Encoding& e = *encodings[static_cast<std::size_t>(r)];
+      for (std::size_t c = 0; c < e.ids.size(); ++c) {
+        ids[r][static_cast<std::int64_t>(c)] = e.ids[c];
+        mask[r][static_cast<std::int64_t>(c)] = 1;
+      }
+      if (batch.token_type_ids.defined()) {
+        auto types = batch.token_type_ids.accessor<std::int64_t, 2>();
+        for (std::size_t c = 0; c < e.type_ids.size(); ++c)
+          types[r][static_cast<std::int64_t>(c)] = e.type_ids[c];
+      }
+    }
+    return batch;
+  }
+
+  torch::Tensor pool(const torch::Tensor& tokens, const torch::Tensor& mask) const {
+    auto x = body::pool(pooling, tokens, mask);
+    if (dense) x = dense->forward(x);
+    if (normalize)
+      x = torch::nn::functional::normalize(
+          x, torch::nn::functional::NormalizeFuncOptions().p(2).dim(1));
+    return x;
+  }
+
+  torch::Tensor forward(const Batch& batch) const {
+    auto tokens = encoder->forward({batch.input_ids, batch.attention_mask, batch.token_type_ids});
+    return pool(tokens, batch.attention_mask);
+  }
+};
+
+SentenceEncoder::SentenceEncoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SentenceEncoder::~SentenceEncoder() = default;
+
+std::shared_ptr<SentenceEncoder> SentenceEncoder::load(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw Error(fmt::format("{}: not a model folder (no such directory)", dir.string()));
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->modules = read_modules(dir);
+  const std::string modules_origin = (dir / "modules.json").string();
+
+  // The first module must be the transformer; the rest may come in sentence-transformers' order.
+  if (impl->modules.front().type != kTransformerType) {
+    throw Error(
+        fmt::format("{}: the first module is '{}'; supported first modules: {} (static "
+                    "word embeddings are not supported yet)",
+                    modules_origin, impl->modules.front().type, kTransformerType));
+  }
+  const fs::path transformer_dir = dir / impl->modules.front().path;
+  const fs::path config_file = transformer_dir / "config.json";
+  impl->config_json = detail::read_json_file(config_file);
+  impl->config = body::TransformerConfig::from_json(impl->config_json, config_file.string());
+  impl->encoder = body::make_encoder(impl->config);
+
+  const fs::path weights_file = transformer_dir / "model.safetensors";
+  if (!fs::exists(weights_file)) {
+    if (fs::exists(transformer_dir / "pytorch_model.bin")) {
+      throw Error(
+          fmt::format("{}: only pytorch_model.bin is present, a pickle that cannot be read "
+                      "without running code; convert it to model.safetensors",
+                      transformer_dir.string()));
+    }
+    throw Error(fmt::format("{}: no such file", weights_file.string()));
+  }
+  load_parameters(*impl->encoder, SafetensorsFile::open(weights_file), config_file.string());
+  impl->tokenizer = load_tokenizer(transformer_dir);
+  if (impl->tokenizer->vocab_size() > static_cast<std::size_t>(impl->config.vocab_size)) {
+    throw Error(fmt::format("{}: the tokeniser has {} tokens but vocab_size is {}",
+                            config_file.string(), impl->tokenizer->vocab_size(),
+                            impl->config.vocab_size));
+  }
+
+  // sentence_bert_config.json: max_seq_length and sentence-transformers' lower-casing.
+  std::size_t max_positions = static_cast<std::size_t>(impl->config.max_position_embeddings);
+  if (impl->config.model_type == "mpnet")
+    max_positions -= static_cast<std::size_t>(impl->config.pad_token_id + 1);
+  impl->max_seq_length = std::min<std::size_t>(512, max_positions);
+  const fs::path st_config = transformer_dir / "sentence_bert_config.json";
+  if (fs::exists(st_config)) {
+    auto json = detail::read_json_file(st_config);
+    auto length =
+        detail::json_int_or(json, "max_seq_length", static_cast<std::int64_t>(impl->max_seq_length),
+                            st_config.string());
+    if (length <= 0 || static_cast<std::size_t>(length) > max_positions) {
+      throw Error(
+          fmt::format("{}: max_seq_length {} must be between 1 and the model's {} positions",
+                      st_config.string(), length, max_positions));
+    }
+    impl->max_seq_length = static_cast<std::size_t>(length);
+    impl->do_lower_case = detail::json_bool_or(json, "do_lower_case", false, st_config.string());
+  }
+
+  bool have_pooling = false;
+  impl->pooling.word_embedding_dimension = impl->config.hidden_size;
+  std::int64_t width = impl->config.hidden_size;
+  for (std::size_t i = 1; i < impl->modules.size(); ++i) {
+    const auto& module = impl->modules[i];
+    const fs::path module_dir = dir / module.path;
+    if (module.type == kPoolingType) {
+      const fs::path file = module_dir / "config.json";
+      if (fs::exists(file) && !module.path.empty()) {
+        impl->pooling = body::PoolingConfig::from_json(detail::read_json_file(file), file.string());
+      }
+      if (impl->pooling.word_embedding_dimension != impl->config.hidden_size) {
+        throw Error(fmt::format(
+            "{}: word_embedding_dimension {} differs from the transformer's "
+            "hidden_size {}",
+            file.string(), impl->pooling.word_embedding_dimension, impl->config.hidden_size));
+      }
+      width = impl->pooling.output_dimension();
+      have_pooling = true;
+    } else if (module.type == kDenseType) {
+      const fs::path file = module_dir / "config.json";
+      auto json = detail::read_json_file(file);
+      DenseModule dense;
+      dense.in_features = detail::json_int(json, "in_features", file.string());
+      dense.out_features = detail::json_int(json, "out_features", file.string());
+      dense.bias = detail::json_bool_or(json, "bias", true, file.string());
+      dense.activation =
+          detail::json_string_or(json, "activation_function", dense.activation, file.string());
+      if (!is_supported_dense_activation(dense.activation)) {
+        throw Error(fmt::format("{}: activation_function '{}' is not supported", file.string(),
+                                dense.activation));
+      }
+      if (dense.in_features != width || dense.out_features <= 0) {
+        throw Error(fmt::format("{}: in_features {} must equal the previous module's width {}",
+                                file.string(), dense.in_features, width));
+      }
+      dense.linear = torch::nn::Linear(
+          torch::nn::LinearOptions(dense.in_features, dense.out_features).bias(dense.bias));
+      const fs::path dense_weights = module_dir / "model.safetensors";
+      if (!fs::exists(dense_weights)) {
+        throw Error(
+            fmt::format("{}: no such file (Dense weights; pytorch_model.bin is not read "
+                        "because unpickling runs code)",
+                        dense_weights.string()));
+      }
+      torch::nn::Module holder;
+      holder.register_module("linear", dense.linear);
+      load_parameters(holder, SafetensorsFile::open(dense_weights), file.string());
+      width = dense.out_features;
+      impl->dense = std::move(dense);
+    } else if (module.type == kNormalizeType) {
+      impl->normalize = true;
+    } else {
+      throw Error(
+          fmt::format("{}: module type '{}' is not supported; supported: Transformer, "
+                      "Pooling, Dense, Normalize",
+                      modules_origin, module.type));
+    }
+  }
+  if (!have_pooling) {
+    throw Error(fmt::format("{}: no Pooling module after the Transformer", modules_origin));
+  }
+  impl->encoder->eval();
+  log::debug("loaded {} body from {}: {} dimensions", impl->config.model_type, dir.string(), width);
+  return std::shared_ptr<SentenceEncoder>(new SentenceEncoder(std::move(impl)));
+}
+
+at::Tensor SentenceEncoder::token_embeddings(const at::Tensor& input_ids,
+                                             const at::Tensor& attention_mask,
+                                             const at::Tensor& token_type_ids) {
+  return impl_->encoder->forward({input_ids, attention_mask, token_type_ids});
+}
+
+at::Tensor SentenceEncoder::pool(const at::Tensor& tokens, const at::Tensor& attention_mask) {
+  return impl_->pool(tokens, attention_mask);
+}
+
+at::Tensor SentenceEncoder::embed(const std::vector<std::string>& texts, std::size_t max_length) {
+  auto encodings = impl_->tokenize(texts, max_length);
+  std::vector<const Encoding*> pointers;
+  for (const auto& e : encodings) pointers.push_back(&e);
+  return impl_->forward(impl_->collate(pointers));
+}
+
+at::Tensor SentenceEncoder::encode(const std::vector<std::string>& texts,
+                                   const EncodeOptions& options) {
+  if (options.batch_size == 0) throw Error("encode: batch_size must be positive");
+  const std::int64_t width = dimension();
+  if (texts.empty()) return torch::empty({0, width});
+
+  const bool was_training = impl_->training;
+  train(false);
+  torch::NoGradGuard no_grad;
+  auto encodings = impl_->tokenize(texts, options.max_length);
+  // Longest first, so each batch pads to a similar length; results go back in input order.
+  std::vector<std::size_t> order(texts.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return encodings[a].ids.size() > encodings[b].ids.size();
+  });
+  auto output = torch::empty({static_cast<std::int64_t>(texts.size()), width});
+  for (std::size_t start = 0; start < order.size(); start += options.batch_size) {
+    const std::size_t end = std::min(order.size(), start + options.batch_size);
+    std::vector<const Encoding*> batch;
+    std::vector<std::int64_t> rows;
+    for (std::size_t i = start; i < end; ++i) {
+      batch.push_back(&encodings[order[i]]);
+      rows.push_back(static_cast<std::int64_t>(order[i]));
+    }
+    auto embeddings = impl_->forward(impl_->collate(batch));
+    output.index_copy_(0, torch::tensor(rows, torch::kLong), embeddings.to(torch::kFloat32));
+    if (options.progress) options.progress(end, order.size());
+  }
+  if (options.normalize) {
+    output = torch::nn::functional::normalize(
+        output, torch::nn::functional::NormalizeFuncOptions().p(2).dim(1));
+  }
+  train(was_training);
+  return output;
+}
+
+std::vector<std::pair<std::string, at::Tensor>> SentenceEncoder::named_parameters() const {
+  std::vector<std::pair<std::string, at::Tensor>> out;
+  for (const auto& item : impl_->encoder->named_parameters(true))
+    out.emplace_back(item.key(), item.value());
+  if (impl_->dense) {
+    for (const auto& item : impl_->dense->linear->named_parameters(true)) {
+      out.emplace_back("dense.linear." + item.key(), item.value());
+    }
+  }
+  return out;
+}
+
+std::vector<at::Tensor> SentenceEncoder::parameters() const {
+  std::vector<at::Tensor> out;
+  for (auto& [name, tensor] : named_parameters()) out.push_back(tensor);
+  return out;
+}
+
+void SentenceEncoder::train(bool on) {
+  impl_->training = on;
+  impl_->encoder->train(on);
+  if (impl_->dense) impl_->dense->linear->train(on);
+}
+
+bool SentenceEncoder::is_training() const {
+  return impl_->training;
+}
+const Tokenizer& SentenceEncoder::tokenizer() const {
+  return *impl_->tokenizer;
+}
+std::size_t SentenceEncoder::max_seq_length() const {
+  return impl_->max_seq_length;
+}
+
+std::int64_t SentenceEncoder::dimension() const {
+  if (impl_->dense) return impl_->dense->out_features;
+  return impl_->pooling.output_dimension();
+}
+
+ModelInfo SentenceEncoder::info() const {
+  ModelInfo info;
+  info.path = impl_->dir;
+  info.architecture = impl_->config.model_type == "bert" ? "BertModel" : "MPNetModel";
+  info.modules.push_back(fmt::format("Transformer({})", info.architecture));
+  info.modules.push_back(fmt::format("Pooling({})", fmt::join(impl_->pooling.mode_names(), "+")));
+  if (impl_->dense) {
+    info.modules.push_back(
+        fmt::format("Dense({}->{})", impl_->dense->in_features, impl_->dense->out_features));
+  }
+  if (impl_->normalize) info.modules.push_back("Normalize");
+  info.hidden_size = impl_->config.hidden_size;
+  info.layers = impl_->config.num_hidden_layers;
+  info.heads = impl_->config.num_attention_heads;
+  info.embedding_dimension = dimension();
+  info.max_seq_length = impl_->max_seq_length;
+  info.tokenizer = impl_->tokenizer->describe();
+  for (const auto& p : parameters()) info.parameter_count += p.numel();
+  return info;
+}
+
+void SentenceEncoder::save(const fs::path& dir) const {
+  fs::create_directories(dir);
+  write_json(dir / "config.json", impl_->config_json);
+  std::vector<std::pair<std::string, at::Tensor>> weights;
+  for (const auto& item : impl_->encoder->named_parameters(true))
+    weights.emplace_back(item.key(), item.value());
+  write_safetensors(dir / "model.safetensors", weights);
+  const fs::path source = impl_->dir / impl_->modules.front().path;
+  for (const char* name : kTokenizerFiles) {
+    if (fs::exists(source / name) && !fs::equivalent(source, dir)) {
+      fs::copy_file(source / name, dir / name, fs::copy_options::overwrite_existing);
+    }
+  }
+  if (fs::exists(impl_->dir / "config_sentence_transformers.json") &&
+      !fs::equivalent(impl_->dir, dir)) {
+    fs::copy_file(impl_->dir / "config_sentence_transformers.json",
+                  dir / "config_sentence_transformers.json", fs::copy_options::overwrite_existing);
+  }
+  write_json(dir / "sentence_bert_config.json",
+             {{"max_seq_length", impl_->max_seq_length}, {"do_lower_case", impl_->do_lower_case}});
+
+  nlohmann::json modules = nlohmann::json::array();
+  modules.push_back({{"idx", 0}, {"name", "0"}, {"path", ""}, {"type", kTransformerType}});
+  fs::create_directories(dir / "1_Pooling");
+  write_json(dir / "1_Pooling" / "config.json", impl_->pooling.to_json());
+  modules.push_back({{"idx", 1}, {"name", "1"}, {"path", "1_Pooling"}, {"type", kPoolingType}});
+  int next = 2;
+  if (impl_->dense) {
+    const std::string path = fmt::format("{}_Dense", next);
+    fs::create_directories(dir / path);
+    write_json(dir / path / "config.json", {{"in_features", impl_->dense->in_features},
+                                            {"out_features", impl_->dense->out_features},
+                                            {"bias", impl_->dense->bias},
+                                            {"activation_function", impl_->dense->activation}});
+    std::vector<std::pair<std::string, at::Tensor>> dense_weights;
+    for (const auto& item : impl_->dense->linear->named_parameters(true)) {
+      dense_weights.emplace_back("linear." + item.key(), item.value());
+    }
+    write_safetensors(dir / path / "model.safetensors", dense_weights);
+    modules.push_back(
+        {{"idx", next}, {"name", std::to_string(next)}, {"path", path}, {"type", kDenseType}});
+    ++next;
+  }
+  if (impl_->normalize) {
+    modules.push_back({{"idx", next},
+                       {"name", std::to_string(next)},
+                       {"path", fmt::format("{}_Normalize", next)},
+                       {"type", kNormalizeType}});
+  }
+  write_json(dir / "modules.json", modules);
+}
+
+}  // namespace setfit

@@ -1,0 +1,135 @@
+#include "transformer.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+
+#include "../core/json_file.hpp"
+#include "bert.hpp"
+#include "mpnet.hpp"
+#include "setfit/errors.hpp"
+
+namespace setfit::body {
+
+TransformerConfig TransformerConfig::from_json(const nlohmann::json& json,
+                                               const std::string& origin) {
+  using namespace setfit::detail;
+  TransformerConfig c;
+  c.model_type = json_string(json, "model_type", origin);
+  if (c.model_type != "bert" && c.model_type != "mpnet") {
+    throw Error(
+        fmt::format("{}: model_type '{}' is not supported; supported: bert (BERT, MiniLM, "
+                    "BGE, GTE, E5), mpnet",
+                    origin, c.model_type));
+  }
+  c.vocab_size = json_int(json, "vocab_size", origin);
+  c.hidden_size = json_int(json, "hidden_size", origin);
+  c.num_hidden_layers = json_int(json, "num_hidden_layers", origin);
+  c.num_attention_heads = json_int(json, "num_attention_heads", origin);
+  c.intermediate_size = json_int(json, "intermediate_size", origin);
+  c.hidden_act = json_string_or(json, "hidden_act", "gelu", origin);
+  c.max_position_embeddings = json_int_or(json, "max_position_embeddings", 512, origin);
+  c.type_vocab_size = json_int_or(json, "type_vocab_size", c.model_type == "bert" ? 2 : 0, origin);
+  c.layer_norm_eps =
+      json_float_or(json, "layer_norm_eps", c.model_type == "bert" ? 1e-12 : 1e-5, origin);
+  c.hidden_dropout_prob = json_float_or(json, "hidden_dropout_prob", 0.1, origin);
+  c.attention_probs_dropout_prob = json_float_or(json, "attention_probs_dropout_prob", 0.1, origin);
+  c.pad_token_id = json_int_or(json, "pad_token_id", c.model_type == "bert" ? 0 : 1, origin);
+  c.relative_attention_num_buckets =
+      json_int_or(json, "relative_attention_num_buckets", 32, origin);
+  const std::string position_type =
+      json_string_or(json, "position_embedding_type", "absolute", origin);
+  if (position_type != "absolute") {
+    throw Error(fmt::format("{}: position_embedding_type '{}' is not supported (only absolute)",
+                            origin, position_type));
+  }
+  for (auto [key, value] : {std::pair{"vocab_size", c.vocab_size},
+                            {"hidden_size", c.hidden_size},
+                            {"num_hidden_layers", c.num_hidden_layers},
+                            {"num_attention_heads", c.num_attention_heads},
+                            {"intermediate_size", c.intermediate_size},
+                            {"max_position_embeddings", c.max_position_embeddings}}) {
+    if (value <= 0)
+      throw Error(fmt::format("{}: key '{}' must be positive, got {}", origin, key, value));
+  }
+  if (c.hidden_size % c.num_attention_heads != 0) {
+    throw Error(fmt::format("{}: hidden_size {} is not a multiple of num_attention_heads {}",
+                            origin, c.hidden_size, c.num_attention_heads));
+  }
+  activation(torch::zeros({1}), c.hidden_act);  // throws early on an unknown activation
+  return c;
+}
+
+nlohmann::json TransformerConfig::to_json() const {
+  nlohmann::json j = {{"model_type", model_type},
+                      {"architectures", {model_type == "bert" ? "BertModel" : "MPNetModel"}},
+                      {"vocab_size", vocab_size},
+                      {"hidden_size", hidden_size},
+                      {"num_hidden_layers", num_hidden_layers},
+                      {"num_attention_heads", num_attention_heads},
+                      {"intermediate_size", intermediate_size},
+                      {"hidden_act", hidden_act},
+                      {"max_position_embeddings", max_position_embeddings},
+                      {"layer_norm_eps", layer_norm_eps},
+                      {"hidden_dropout_prob", hidden_dropout_prob},
+                      {"attention_probs_dropout_prob", attention_probs_dropout_prob},
+                      {"pad_token_id", pad_token_id}};
+  if (model_type == "bert") {
+    j["type_vocab_size"] = type_vocab_size;
+    j["position_embedding_type"] = "absolute";
+  } else {
+    j["relative_attention_num_buckets"] = relative_attention_num_buckets;
+  }
+  return j;
+}
+
+std::shared_ptr<TransformerEncoder> make_encoder(const TransformerConfig& config) {
+  if (config.model_type == "bert") return std::make_shared<BertEncoder>(config);
+  return std::make_shared<MPNetEncoder>(config);
+}
+
+torch::Tensor activation(const torch::Tensor& x, const std::string& name) {
+  namespace F = torch::nn::functional;
+  if (name == "gelu") return F::gelu(x);  // the exact erf form
+  if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast") {
+    return F::gelu(x, F::GELUFuncOptions().approximate("tanh"));
+  }
+  if (name == "relu") return torch::relu(x);
+  if (name == "silu" || name == "swish") return F::silu(x);
+  if (name == "tanh") return torch::tanh(x);
+  throw Error(
+      fmt::format("hidden_act '{}' is not supported; supported: gelu, gelu_new, "
+                  "gelu_pytorch_tanh, gelu_fast, relu, silu, tanh",
+                  name));
+}
+
+torch::Tensor additive_attention_mask(const torch::Tensor& attention_mask, torch::ScalarType type) {
+  auto mask = attention_mask.to(type).unsqueeze(1).unsqueeze(2);
+  const double lowest = type == torch::kFloat64 ? std::numeric_limits<double>::lowest()
+                                                : std::numeric_limits<float>::lowest();
+  return (1.0 - mask) * lowest;
+}
+
+torch::Tensor multi_head_attention(const torch::Tensor& q, const torch::Tensor& k,
+                                   const torch::Tensor& v, std::int64_t heads,
+                                   const torch::Tensor& additive_mask, const torch::Tensor& bias,
+                                   double dropout, bool training) {
+  const auto batch = q.size(0);
+  const auto length = q.size(1);
+  const auto hidden = q.size(2);
+  const auto head_dim = hidden / heads;
+  auto split = [&](const torch::Tensor& x) {
+    return x.view({batch, length, heads, head_dim}).permute({0, 2, 1, 3});
+  };
+  auto scores = torch::matmul(split(q), split(k).transpose(-1, -2)) /
+                std::sqrt(static_cast<double>(head_dim));
+  if (bias.defined()) scores = scores + bias;
+  scores = scores + additive_mask;
+  auto probs = torch::softmax(scores, -1);
+  probs = torch::dropout(probs, dropout, training);
+  auto context = torch::matmul(probs, split(v));
+  return context.permute({0, 2, 1, 3}).contiguous().view({batch, length, hidden});
+}
+
+}  // namespace setfit::body

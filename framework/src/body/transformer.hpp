@@ -1,0 +1,65 @@
+#pragma once
+
+// The transformer encoders behind sentence-transformers bodies, as LibTorch modules
+// whose parameter names are exactly Hugging Face's state_dict keys.
+
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace setfit::body {
+
+struct TransformerInputs {
+  torch::Tensor input_ids;       // [B, L] int64
+  torch::Tensor attention_mask;  // [B, L] int64, 1 for real tokens
+  torch::Tensor token_type_ids;  // [B, L] int64, or undefined
+};
+
+// What config.json says about the encoder (BERT and MPNet share these fields).
+struct TransformerConfig {
+  std::string model_type;  // "bert" or "mpnet"
+  std::int64_t vocab_size = 0;
+  std::int64_t hidden_size = 0;
+  std::int64_t num_hidden_layers = 0;
+  std::int64_t num_attention_heads = 0;
+  std::int64_t intermediate_size = 0;
+  std::string hidden_act = "gelu";
+  std::int64_t max_position_embeddings = 512;
+  std::int64_t type_vocab_size = 2;
+  double layer_norm_eps = 1e-12;
+  double hidden_dropout_prob = 0.1;
+  double attention_probs_dropout_prob = 0.1;
+  std::int64_t pad_token_id = 0;
+  std::int64_t relative_attention_num_buckets = 32;
+
+  // Reads and validates config.json; errors name the file and key.
+  static TransformerConfig from_json(const nlohmann::json& json, const std::string& origin);
+  nlohmann::json to_json() const;
+};
+
+class TransformerEncoder : public torch::nn::Module {
+ public:
+  // The last hidden state [B, L, H].
+  virtual torch::Tensor forward(const TransformerInputs& inputs) = 0;
+  const TransformerConfig& config() const { return config_; }
+
+ protected:
+  explicit TransformerEncoder(TransformerConfig config) : config_(std::move(config)) {}
+  TransformerConfig config_;
+};
+
+std::shared_ptr<TransformerEncoder> make_encoder(const TransformerConfig& config);
+
+// Pieces shared by the architectures.
+torch::Tensor activation(const torch::Tensor& x, const std::string& name);
+// Additive mask [B, 1, 1, L]: 0 for real tokens, the float32 minimum for padding.
+torch::Tensor additive_attention_mask(const torch::Tensor& attention_mask, torch::ScalarType type);
+// Scaled dot-product attention over [B, L, H] projections split into `heads`; `bias`
+// ([1 or B, heads, L, L]) may be undefined.
+torch::Tensor multi_head_attention(const torch::Tensor& q, const torch::Tensor& k,
+                                   const torch::Tensor& v, std::int64_t heads,
+                                   const torch::Tensor& additive_mask, const torch::Tensor& bias,
+                                   double dropout, bool training);
+
+}  // namespace setfit::body
