@@ -1,0 +1,202 @@
+// Model folders: save/load round trips and clear errors for broken folders.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "golden.hpp"
+#include "setfit/errors.hpp"
+#include "setfit/safetensors.hpp"
+#include "setfit/sentence_encoder.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+
+namespace setfit {
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::string load_error(const fs::path& dir) {
+  try {
+    SentenceEncoder::load(dir);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// A writable copy of a golden model folder.
+fs::path copy_golden(const test::TempDir& dir, const std::string& model) {
+  fs::path target = dir.path() / model;
+  fs::copy(test::golden_dir(model), target, fs::copy_options::recursive);
+  for (auto& entry : fs::recursive_directory_iterator(target)) {
+    fs::permissions(entry.path(), fs::perms::owner_write, fs::perm_options::add);
+  }
+  fs::permissions(target, fs::perms::owner_write, fs::perm_options::add);
+  return target;
+}
+
+const std::vector<std::string> kTexts = {"Hello, world!", "The movie was GREAT.", "", "déjà vu"};
+
+class ModelFolder : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ModelFolder, LoadSaveLoadIsBitIdentical) {
+  test::TempDir dir;
+  auto original = SentenceEncoder::load(test::golden_dir(GetParam()));
+  auto before = original->encode(kTexts);
+  original->save(dir.path() / "saved");
+  auto reloaded = SentenceEncoder::load(dir.path() / "saved");
+  EXPECT_TRUE(torch::equal(before, reloaded->encode(kTexts)));
+  auto a = original->named_parameters();
+  auto b = reloaded->named_parameters();
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].first, b[i].first);
+    EXPECT_TRUE(torch::equal(a[i].second, b[i].second)) << a[i].first;
+  }
+  for (const char* file : {"modules.json", "config.json", "1_Pooling/config.json", "vocab.txt",
+                           "tokenizer_config.json", "sentence_bert_config.json"}) {
+    EXPECT_TRUE(fs::exists(dir.path() / "saved" / file)) << file;
+  }
+}
+
+TEST_P(ModelFolder, InfoDescribesTheModel) {
+  auto info = SentenceEncoder::load(test::golden_dir(GetParam()))->info();
+  EXPECT_EQ(info.hidden_size, 32);
+  EXPECT_EQ(info.layers, 2);
+  EXPECT_EQ(info.heads, 4);
+  EXPECT_EQ(info.embedding_dimension, 32);
+  EXPECT_EQ(info.max_seq_length, 16u);
+  EXPECT_EQ(info.modules.at(1), "Pooling(mean)");
+  EXPECT_GT(info.parameter_count, 20000);
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, ModelFolder, ::testing::Values("bert-tiny", "mpnet-tiny"));
+
+TEST(ModelFolderErrors, MissingDirectory) {
+  EXPECT_TRUE(contains(load_error("/nonexistent/model"), "not a model folder"));
+}
+
+TEST(ModelFolderErrors, MalformedModulesJson) {
+  test::TempDir dir;
+  auto model = copy_golden(dir, "bert-tiny");
+  std::ofstream(model / "modules.json") << "[{\"type\": ";
+  auto message = load_error(model);
+  EXPECT_TRUE(contains(message, "modules.json: malformed JSON")) << message;
+}
+
+TEST(ModelFolderErrors, UnknownArchitecture) {
+  test::TempDir dir;
+  auto model = copy_golden(dir, "bert-tiny");
+  auto config = nlohmann::json::parse(test::read_file(model / "config.json"));
+  config["model_type"] = "gpt2";
+  std::ofstream(model / "config.json") << config.dump();
+  auto message = load_error(model);
+  EXPECT_TRUE(contains(message, "config.json: model_type 'gpt2' is not supported")) << message;
+}
+
+TEST(ModelFolderErrors, TensorShapedWrongForConfig) {
+  test::TempDir dir;
+  auto model = copy_golden(dir, "bert-tiny");
+  auto config = nlohmann::json::parse(test::read_file(model / "config.json"));
+  config["intermediate_size"] = 40;
+  std::ofstream(model / "config.json") << config.dump();
+  auto message = load_error(model);
+  EXPECT_TRUE(contains(message, "has shape [37, 32] but")) << message;
+  EXPECT_TRUE(contains(message, "implies [40, 32]")) << message;
+}
+
+TEST(ModelFolderErrors, MissingTensors) {
+  test::TempDir dir;
+  auto model = copy_golden(dir, "bert-tiny");
+  auto config = nlohmann::json::parse(test::read_file(model / "config.json"));
+  config["num_hidden_layers"] = 3;
+  std::ofstream(model / "config.json") << config.dump();
+  auto message = load_error(model);
+  EXPECT_TRUE(contains(message, "tensor(s) that")) << message;
+  EXPECT_TRUE(contains(message, "encoder.layer.2.")) << message;
+}
+
+TEST(ModelFolderErrors, CorruptedWeights) {
+  test::TempDir dir;
+  auto model = copy_golden(dir, "mpnet-tiny");
+  std::string bytes = test::read_file(model / "model.safetensors");
+  bytes[20] = '\x01';  // inside the JSON header
+  std::ofstream(model / "model.safetensors", std::ios::binary) << bytes;
+  auto message = load_error(model);
+  EXPECT_TRUE(contains(message, "model.safetensors: invalid safetensors file")) << message;
+}
+
+TEST(ModelFolderErrors, OnlyPickledWeights) {
+  test::TempDir dir;
+  auto model = copy_golden(dir, "bert-tiny");
+  fs::rename(model / "model.safetensors", model / "pytorch_model.bin");
+  auto message = load_error(model);
+  EXPECT_TRUE(contains(message, "convert it to model.safetensors")) << message;
+}
+
+TEST(ModelFolderErrors, UnknownModuleType) {
+  test::TempDir dir;
+  auto model = copy_golden(dir, "bert-tiny");
+  auto modules = nlohmann::json::parse(test::read_file(model / "modules.json"));
+  modules.push_back({{"idx", 2},
+                     {"name", "2"},
+                     {"path", "2_LSTM"},
+                     {"type", "sentence_transformers.models.LSTM"}});
+  std::ofstream(model / "modules.json") << modules.dump();
+  auto message = load_error(model);
+  EXPECT_TRUE(contains(message, "module type 'sentence_transformers.models.LSTM' is not supported"))
+      << message;
+}
+
+TEST(ModelFolderErrors, PlainCheckpointMeansMeanPooling) {
+  test::TempDir dir;
+  auto model = copy_golden(dir, "bert-tiny");
+  fs::remove(model / "modules.json");
+  fs::remove_all(model / "1_Pooling");
+  auto plain = SentenceEncoder::load(model);
+  auto reference = SentenceEncoder::load(test::golden_dir("bert-tiny"));
+  EXPECT_EQ(plain->info().modules.at(1), "Pooling(mean)");
+  EXPECT_TRUE(torch::allclose(plain->encode(kTexts), reference->encode(kTexts)));
+}
+
+TEST(ModelFolderErrors, DenseAndNormalizeModulesApply) {
+  test::TempDir dir;
+  auto model = copy_golden(dir, "bert-tiny");
+  fs::create_directories(model / "2_Dense");
+  std::ofstream(model / "2_Dense/config.json")
+      << R"({"in_features": 32, "out_features": 8, "bias": true, "activation_function": "torch.nn.modules.activation.Tanh"})";
+  auto weight = torch::randn({8, 32});
+  auto bias = torch::randn({8});
+  write_safetensors(model / "2_Dense/model.safetensors",
+                    {{"linear.weight", weight}, {"linear.bias", bias}});
+  auto modules = nlohmann::json::parse(test::read_file(model / "modules.json"));
+  modules.push_back({{"idx", 2},
+                     {"name", "2"},
+                     {"path", "2_Dense"},
+                     {"type", "sentence_transformers.models.Dense"}});
+  modules.push_back({{"idx", 3},
+                     {"name", "3"},
+                     {"path", "3_Normalize"},
+                     {"type", "sentence_transformers.models.Normalize"}});
+  std::ofstream(model / "modules.json") << modules.dump();
+
+  auto encoder = SentenceEncoder::load(model);
+  EXPECT_EQ(encoder->dimension(), 8);
+  auto plain = SentenceEncoder::load(test::golden_dir("bert-tiny"))->encode(kTexts);
+  auto expected =
+      torch::nn::functional::normalize(torch::tanh(torch::matmul(plain, weight.t()) + bias),
+                                       torch::nn::functional::NormalizeFuncOptions().dim(1));
+  EXPECT_TRUE(torch::allclose(encoder->encode(kTexts), expected, 1e-5, 1e-6));
+
+  // And it survives a save/load.
+  encoder->save(dir.path() / "saved");
+  EXPECT_TRUE(torch::equal(SentenceEncoder::load(dir.path() / "saved")->encode(kTexts),
+                           encoder->encode(kTexts)));
+}
+
+}  // namespace
+}  // namespace setfit

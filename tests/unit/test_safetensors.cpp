@@ -1,0 +1,160 @@
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "setfit/errors.hpp"
+#include "setfit/safetensors.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+
+namespace setfit {
+namespace {
+
+// A file made of an explicit header length, header text and data bytes.
+fs::path write_raw(const fs::path& dir, std::uint64_t header_length, const std::string& header,
+                   std::size_t data_bytes) {
+  fs::path file = dir / "model.safetensors";
+  std::ofstream out(file, std::ios::binary);
+  for (int i = 0; i < 8; ++i) out.put(static_cast<char>((header_length >> (8 * i)) & 0xFF));
+  out << header;
+  out << std::string(data_bytes, '\0');
+  return file;
+}
+
+std::string open_error(const fs::path& file) {
+  try {
+    SafetensorsFile::open(file);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string header_error(const std::string& header, std::size_t data_bytes) {
+  test::TempDir dir;
+  return open_error(write_raw(dir.path(), header.size(), header, data_bytes));
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(Safetensors, RoundTripKeepsValuesDtypesAndMetadata) {
+  test::TempDir dir;
+  auto a = torch::randn({3, 4});
+  auto b = torch::arange(10, torch::kInt64);
+  auto c = torch::randn({2, 2}).to(torch::kBFloat16);
+  write_safetensors(dir.path() / "t.safetensors", {{"b", b}, {"a", a}, {"c", c}},
+                    {{"format", "pt"}, {"note", "test"}});
+  auto file = SafetensorsFile::open(dir.path() / "t.safetensors");
+  EXPECT_EQ(file.metadata().at("note"), "test");
+  ASSERT_EQ(file.entries().size(), 3u);
+  EXPECT_TRUE(torch::equal(file.load("a"), a));
+  EXPECT_TRUE(torch::equal(file.load("b"), b));
+  EXPECT_EQ(file.load("c", false).scalar_type(), torch::kBFloat16);
+  EXPECT_EQ(file.load("c").scalar_type(), torch::kFloat32);  // converted for compute
+  EXPECT_TRUE(torch::equal(file.load("c", false), c));
+  EXPECT_FALSE(fs::exists(dir.path() / "t.safetensors.tmp"));
+}
+
+TEST(Safetensors, ReadsTheGoldenFileLayout) {
+  auto file =
+      SafetensorsFile::open(fs::path(SETFIT_TEST_DATA_DIR) / "golden/bert-tiny/model.safetensors");
+  EXPECT_EQ(file.entries().size(), 39u);
+  EXPECT_EQ(file.metadata().at("format"), "pt");
+  EXPECT_EQ(file.find("embeddings.word_embeddings.weight")->shape,
+            (std::vector<std::int64_t>{312, 32}));
+}
+
+TEST(Safetensors, MissingFileIsNamed) {
+  EXPECT_TRUE(contains(open_error("/nonexistent/model.safetensors"),
+                       "/nonexistent/model.safetensors: no such file"));
+}
+
+TEST(Safetensors, TooShortFile) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "short.safetensors") << "abc";
+  EXPECT_TRUE(contains(open_error(dir.path() / "short.safetensors"), "too short"));
+}
+
+TEST(Safetensors, HeaderClaimingTwoToTheSixtyThreeBytes) {
+  test::TempDir dir;
+  auto message = open_error(write_raw(dir.path(), 1ull << 63, "{}", 0));
+  EXPECT_TRUE(contains(message, "the header claims 9223372036854775808 bytes")) << message;
+}
+
+TEST(Safetensors, HeaderLongerThanTheFile) {
+  test::TempDir dir;
+  auto message = open_error(write_raw(dir.path(), 4096, "{}", 0));
+  EXPECT_TRUE(contains(message, "only 2 follow")) << message;
+}
+
+TEST(Safetensors, HeaderThatIsNotJson) {
+  EXPECT_TRUE(contains(header_error("{\"a\": [1, 2", 0), "not valid JSON"));
+  EXPECT_TRUE(contains(header_error("[1, 2, 3]", 0), "not a JSON object"));
+}
+
+TEST(Safetensors, UnknownDtype) {
+  auto message = header_error(R"({"w":{"dtype":"F8","shape":[1],"data_offsets":[0,1]}})", 1);
+  EXPECT_TRUE(contains(message, "tensor 'w': unsupported dtype 'F8'")) << message;
+}
+
+TEST(Safetensors, ShapeThatDoesNotMatchTheByteRange) {
+  auto message = header_error(R"({"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,20]}})", 20);
+  EXPECT_TRUE(contains(message, "shape [2, 3] of F32 needs 24 bytes but data_offsets span 20"))
+      << message;
+}
+
+TEST(Safetensors, OffsetsBeyondTheData) {
+  auto message = header_error(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", 8);
+  EXPECT_TRUE(contains(message, "truncated file?")) << message;
+}
+
+TEST(Safetensors, OverlappingTensors) {
+  auto message = header_error(
+      R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+      12);
+  EXPECT_TRUE(contains(message, "tensors 'a' and 'b' overlap")) << message;
+}
+
+TEST(Safetensors, ShapeOverflow) {
+  auto message = header_error(
+      R"({"w":{"dtype":"F32","shape":[4294967296,4294967296,4],"data_offsets":[0,0]}})", 0);
+  EXPECT_TRUE(contains(message, "overflows")) << message;
+}
+
+TEST(Safetensors, NegativeDimensionAndBadOffsets) {
+  EXPECT_TRUE(
+      contains(header_error(R"({"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", 4),
+               "not a non-negative integer"));
+  EXPECT_TRUE(contains(header_error(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}})", 4),
+                       "begin after they end"));
+  EXPECT_TRUE(contains(header_error(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0]}})", 4),
+                       "data_offsets must be a pair"));
+}
+
+TEST(Safetensors, TruncatedRealFile) {
+  test::TempDir dir;
+  const fs::path source = fs::path(SETFIT_TEST_DATA_DIR) / "golden/bert-tiny/model.safetensors";
+  std::string bytes = test::read_file(source);
+  std::ofstream(dir.path() / "model.safetensors", std::ios::binary)
+      << bytes.substr(0, bytes.size() / 2);
+  auto message = open_error(dir.path() / "model.safetensors");
+  EXPECT_TRUE(contains(message, "invalid safetensors file")) << message;
+}
+
+TEST(Safetensors, LoadingAnAbsentNameNamesIt) {
+  auto file =
+      SafetensorsFile::open(fs::path(SETFIT_TEST_DATA_DIR) / "golden/bert-tiny/model.safetensors");
+  try {
+    file.load("nope");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_TRUE(contains(e.what(), "no tensor named 'nope'"));
+  }
+}
+
+}  // namespace
+}  // namespace setfit
