@@ -1,6 +1,8 @@
 #pragma once
 
 #include <boost/program_options/options_description.hpp>
+#include <boost/program_options/positional_options.hpp>
+#include <boost/program_options/variables_map.hpp>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -37,6 +39,8 @@ void parse_verb_options(const std::string& verb, const std::vector<std::string>&
                         const boost::program_options::positional_options_description& positional,
                         boost::program_options::variables_map& out);
 
+int run_encode(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_model(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_plugins(const GlobalOptions& global, const std::vector<std::string>& args);
 
 }  // namespace setfit::cli

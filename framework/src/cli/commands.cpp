@@ -11,6 +11,8 @@ namespace setfit::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
+      {"encode", "Sentence embeddings of texts with a model", run_encode},
+      {"model", "Describe a model folder (architecture, dimensions, tokeniser)", run_model},
       {"plugins", "List, inspect and check loss, head and sampler plugins", run_plugins},
   };
   return all;

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "setfit/errors.hpp"
+#include "setfit/text.hpp"
 
 namespace setfit::text {
 namespace {
@@ -191,3 +192,11 @@ std::u32string_view python_strip(std::u32string_view text) {
 }
 
 }  // namespace setfit::text
+
+namespace setfit {
+
+bool is_valid_utf8(std::string_view bytes) {
+  return text::is_valid_utf8(bytes);
+}
+
+}  // namespace setfit

@@ -1,0 +1,89 @@
+// `setfit encode MODEL --input FILE [--output FILE]`: sentence embeddings in input order.
+
+#include <ATen/core/Tensor.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <iostream>
+
+#include "command.hpp"
+#include "model_reference.hpp"
+#include "setfit/errors.hpp"
+#include "setfit/log.hpp"
+#include "setfit/runtime.hpp"
+#include "setfit/sentence_encoder.hpp"
+#include "text_io.hpp"
+
+namespace po = boost::program_options;
+
+namespace setfit::cli {
+
+int run_encode(const GlobalOptions& global, const std::vector<std::string>& args) {
+  po::options_description options("Options for 'setfit encode MODEL'");
+  options.add_options()("help,h", "Show this help")                                  //
+      ("input,i", po::value<std::string>(), "Texts: .txt (one per line) or .jsonl")  //
+      ("output,o", po::value<std::string>(),
+       "Embeddings: .jsonl or .npy (default: JSONL on stdout)")                                 //
+      ("field", po::value<std::string>()->default_value("text"), "Text field of .jsonl input")  //
+      ("batch-size", po::value<std::size_t>()->default_value(32), "Texts per forward pass")     //
+      ("max-length", po::value<std::size_t>()->default_value(0),
+       "Truncation in tokens (0: the model's max_seq_length)")  //
+      ("normalize", "L2-normalise the embeddings");
+  po::options_description hidden;
+  hidden.add_options()("model", po::value<std::string>());
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("model", 1);
+
+  po::variables_map vm;
+  parse_verb_options("encode", args, all, positional, vm);
+  if (vm.count("help")) {
+    std::cout << "Usage: setfit encode MODEL --input FILE [--output FILE]\n\n"
+                 "MODEL is a sentence-transformers model folder or a fetched model name.\n\n"
+              << options << "\n"
+              << global_options_description();
+    return kExitOk;
+  }
+  if (!vm.count("model"))
+    throw UsageError("setfit encode needs a MODEL; see 'setfit encode --help'");
+  if (!vm.count("input")) throw UsageError("setfit encode needs --input FILE");
+  if (vm["batch-size"].as<std::size_t>() == 0) throw UsageError("--batch-size must be positive");
+
+  auto texts = read_texts(vm["input"].as<std::string>(), vm["field"].as<std::string>());
+  auto encoder = SentenceEncoder::load(resolve_model(vm["model"].as<std::string>(), global));
+  log::info("encoding {} texts with {} ({} dimensions, {} threads)", texts.size(),
+            vm["model"].as<std::string>(), encoder->dimension(), runtime::threads());
+
+  EncodeOptions encode;
+  encode.batch_size = vm["batch-size"].as<std::size_t>();
+  encode.max_length = vm["max-length"].as<std::size_t>();
+  encode.normalize = vm.count("normalize") > 0;
+  const bool terminal = isatty(STDERR_FILENO) != 0;
+  const auto start = std::chrono::steady_clock::now();
+  auto last_report = start;
+  encode.progress = [&](std::size_t done, std::size_t total) {
+    auto now = std::chrono::steady_clock::now();
+    if (done != total && now - last_report < std::chrono::seconds(1)) return;
+    last_report = now;
+    const double seconds = std::chrono::duration<double>(now - start).count();
+    const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
+    const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0.0;
+    if (!log::enabled(log::Level::Info)) return;
+    if (terminal) {
+      fmt::print(stderr, "\rencoded {}/{} texts, {:.0f}/s, ETA {:.0f}s   {}", done, total, rate,
+                 eta, done == total ? "\n" : "");
+    } else {
+      log::info("encoded {}/{} texts, {:.0f}/s, ETA {:.0f}s", done, total, rate, eta);
+    }
+  };
+  auto embeddings = encoder->encode(texts, encode);
+  const std::string output = vm.count("output") ? vm["output"].as<std::string>() : "";
+  write_embeddings(output, embeddings);
+  if (!output.empty()) log::info("wrote {} embeddings to {}", texts.size(), output);
+  return kExitOk;
+}
+
+}  // namespace setfit::cli

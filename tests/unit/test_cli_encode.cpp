@@ -1,0 +1,103 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "golden.hpp"
+#include "test_support.hpp"
+
+namespace setfit {
+namespace {
+
+const std::string kCli = SETFIT_TEST_CLI;
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::vector<std::vector<double>> parse_embeddings(const std::string& jsonl) {
+  std::vector<std::vector<double>> rows;
+  std::istringstream in(jsonl);
+  std::string line;
+  while (std::getline(in, line))
+    rows.push_back(nlohmann::json::parse(line)["embedding"].get<std::vector<double>>());
+  return rows;
+}
+
+TEST(CliEncode, JsonlInputGivesOneEmbeddingPerTextInOrder) {
+  test::TempDir dir;
+  const auto& expected = test::golden_expected("bert-tiny");
+  auto sentences = expected["sentences"].get<std::vector<std::string>>();
+  {
+    std::ofstream out(dir.path() / "in.jsonl");
+    for (const auto& s : sentences) out << nlohmann::json{{"text", s}, {"label", 1}}.dump() << "\n";
+  }
+  auto r = test::run_command(kCli + " encode " + test::golden_dir("bert-tiny").string() +
+                             " --input " + (dir.path() / "in.jsonl").string() + " --batch-size 3");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto rows = parse_embeddings(r.out);
+  ASSERT_EQ(rows.size(), sentences.size());
+  const auto& mean = expected["mean_pooled"];
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    ASSERT_EQ(rows[i].size(), 32u);
+    for (std::size_t d = 0; d < 32; ++d) EXPECT_NEAR(rows[i][d], mean[i][d].get<double>(), 1e-5);
+  }
+  EXPECT_TRUE(contains(r.err, "encoded 13/13 texts")) << r.err;
+}
+
+TEST(CliEncode, TxtInputAndNpyOutput) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "in.txt") << "first line\nsecond line\nthird\n";
+  auto out = dir.path() / "out.npy";
+  auto r =
+      test::run_command(kCli + " -q encode " + test::golden_dir("mpnet-tiny").string() + " -i " +
+                        (dir.path() / "in.txt").string() + " -o " + out.string() + " --normalize");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;  // -q silences progress
+  std::string bytes = test::read_file(out);
+  ASSERT_GT(bytes.size(), 128u);
+  EXPECT_EQ(bytes.substr(0, 6), "\x93NUMPY");
+  EXPECT_TRUE(contains(bytes.substr(0, 128), "'shape': (3, 32)"));
+  EXPECT_EQ(bytes.size() % 4, 0u);
+  EXPECT_EQ(bytes.size(), 128u + 3 * 32 * 4);  // the header is padded to 64 bytes
+}
+
+TEST(CliEncode, BadInputIsAClearError) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "in.jsonl") << "{\"text\": \"ok\"}\n{\"txt\": \"typo\"}\n";
+  auto r = test::run_command(kCli + " encode " + test::golden_dir("bert-tiny").string() + " -i " +
+                             (dir.path() / "in.jsonl").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "in.jsonl:2: expected an object with a string field \"text\""))
+      << r.err;
+
+  std::ofstream(dir.path() / "bad.txt") << "fine\n\xff\xfe broken\n";
+  r = test::run_command(kCli + " encode " + test::golden_dir("bert-tiny").string() + " -i " +
+                        (dir.path() / "bad.txt").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "bad.txt:2: not valid UTF-8")) << r.err;
+
+  EXPECT_EQ(test::run_command(kCli + " encode " + test::golden_dir("bert-tiny").string()).exit_code,
+            2);
+  std::ofstream(dir.path() / "good.txt") << "fine\n";
+  r = test::run_command(kCli + " encode /nonexistent/model -i " +
+                        (dir.path() / "good.txt").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "/nonexistent/model")) << r.err;
+}
+
+TEST(CliModel, InfoAsTextAndJson) {
+  auto r = test::run_command(kCli + " model info " + test::golden_dir("bert-tiny").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "BertModel")) << r.out;
+  EXPECT_TRUE(contains(r.out, "Pooling(mean)")) << r.out;
+  r = test::run_command(kCli + " model info --json " + test::golden_dir("mpnet-tiny").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto info = nlohmann::json::parse(r.out);
+  EXPECT_EQ(info["architecture"], "MPNetModel");
+  EXPECT_EQ(info["embedding_dimension"], 32);
+  EXPECT_EQ(test::run_command(kCli + " model describe x").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace setfit
