@@ -77,8 +77,9 @@ class SETFIT_API SentenceEncoder {
   // Writes the sentence-transformers layout (loadable by Python sentence-transformers).
   void save(const std::filesystem::path& dir) const;
 
+  struct Impl;  // implementation detail, defined in sentence_encoder.cpp
+
  private:
-  struct Impl;
   explicit SentenceEncoder(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -10,10 +10,12 @@
 
 #include "../core/json_file.hpp"
 #include "../text/unicode.hpp"
+#include "../text/whitespace_tokenizer.hpp"
 #include "pooling.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
 #include "setfit/safetensors.hpp"
+#include "static_embedding.hpp"
 #include "transformer.hpp"
 
 namespace fs = std::filesystem;
@@ -25,6 +27,9 @@ constexpr const char* kTransformerType = "sentence_transformers.models.Transform
 constexpr const char* kPoolingType = "sentence_transformers.models.Pooling";
 constexpr const char* kDenseType = "sentence_transformers.models.Dense";
 constexpr const char* kNormalizeType = "sentence_transformers.models.Normalize";
+constexpr const char* kWordEmbeddingsType = "sentence_transformers.models.WordEmbeddings";
+constexpr const char* kWhitespaceTokenizerClass =
+    "sentence_transformers.models.tokenizer.WhitespaceTokenizer.WhitespaceTokenizer";
 
 // Files a tokeniser may consist of; copied unchanged when a body is saved.
 constexpr const char* kTokenizerFiles[] = {"vocab.txt", "tokenizer_config.json",
@@ -128,9 +133,11 @@ void write_json(const fs::path& file, const nlohmann::json& json) {
 struct SentenceEncoder::Impl {
   fs::path dir;
   std::vector<ModuleEntry> modules;
-  nlohmann::json config_json;  // written back unchanged on save
+  nlohmann::json config_json;  // a transformer's config.json, written back unchanged on save
   body::TransformerConfig config;
-  std::shared_ptr<body::TransformerEncoder> encoder;
+  std::shared_ptr<body::TokenEncoder> encoder;
+  std::shared_ptr<body::StaticEmbeddingEncoder> static_encoder;  // set for word-embedding bodies
+  std::int64_t token_width = 0;
   std::unique_ptr<Tokenizer> tokenizer;
   body::PoolingConfig pooling;
   std::optional<DenseModule> dense;
@@ -201,6 +208,125 @@ struct SentenceEncoder::Impl {
   }
 };
 
+namespace {
+
+void load_transformer(SentenceEncoder::Impl& impl, const fs::path& transformer_dir) {
+  const fs::path config_file = transformer_dir / "config.json";
+  impl.config_json = detail::read_json_file(config_file);
+  impl.config = body::TransformerConfig::from_json(impl.config_json, config_file.string());
+  auto encoder = body::make_encoder(impl.config);
+  impl.encoder = encoder;
+  impl.token_width = impl.config.hidden_size;
+
+  const fs::path weights_file = transformer_dir / "model.safetensors";
+  if (!fs::exists(weights_file)) {
+    if (fs::exists(transformer_dir / "pytorch_model.bin")) {
+      throw Error(
+          fmt::format("{}: only pytorch_model.bin is present, a pickle that cannot be read "
+                      "without running code; convert it to model.safetensors",
+                      transformer_dir.string()));
+    }
+    throw Error(fmt::format("{}: no such file", weights_file.string()));
+  }
+  load_parameters(*encoder, SafetensorsFile::open(weights_file), config_file.string());
+  impl.tokenizer = load_tokenizer(transformer_dir);
+  if (impl.tokenizer->vocab_size() > static_cast<std::size_t>(impl.config.vocab_size)) {
+    throw Error(fmt::format("{}: the tokeniser has {} tokens but vocab_size is {}",
+                            config_file.string(), impl.tokenizer->vocab_size(),
+                            impl.config.vocab_size));
+  }
+
+  // sentence_bert_config.json: max_seq_length and sentence-transformers' lower-casing.
+  std::size_t max_positions = static_cast<std::size_t>(impl.config.max_position_embeddings);
+  if (impl.config.model_type == "mpnet") {
+    max_positions -= static_cast<std::size_t>(impl.config.pad_token_id + 1);
+  }
+  impl.max_seq_length = std::min<std::size_t>(512, max_positions);
+  const fs::path st_config = transformer_dir / "sentence_bert_config.json";
+  if (fs::exists(st_config)) {
+    auto json = detail::read_json_file(st_config);
+    auto length = detail::json_int_or(
+        json, "max_seq_length", static_cast<std::int64_t>(impl.max_seq_length), st_config.string());
+    if (length <= 0 || static_cast<std::size_t>(length) > max_positions) {
+      throw Error(
+          fmt::format("{}: max_seq_length {} must be between 1 and the model's {} positions",
+                      st_config.string(), length, max_positions));
+    }
+    impl.max_seq_length = static_cast<std::size_t>(length);
+    impl.do_lower_case = detail::json_bool_or(json, "do_lower_case", false, st_config.string());
+  }
+}
+
+std::vector<std::string> string_list(const nlohmann::json& object, const char* key,
+                                     const std::string& origin) {
+  if (!object.contains(key) || object[key].is_null()) return {};
+  const auto& value = object[key];
+  if (!value.is_array())
+    throw Error(fmt::format("{}: key '{}' must be a list of strings", origin, key));
+  std::vector<std::string> out;
+  out.reserve(value.size());
+  for (const auto& item : value) {
+    if (!item.is_string())
+      throw Error(fmt::format("{}: key '{}' must be a list of strings", origin, key));
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+void load_word_embeddings(SentenceEncoder::Impl& impl, const fs::path& module_dir) {
+  const fs::path config_file = module_dir / "wordembedding_config.json";
+  auto config = detail::read_json_file(config_file);
+  const std::string tokenizer_class = detail::json_string_or(
+      config, "tokenizer_class", kWhitespaceTokenizerClass, config_file.string());
+  if (tokenizer_class != kWhitespaceTokenizerClass) {
+    throw Error(fmt::format("{}: tokenizer_class '{}' is not supported; supported: {}",
+                            config_file.string(), tokenizer_class, kWhitespaceTokenizerClass));
+  }
+  const bool trainable =
+      detail::json_bool_or(config, "update_embeddings", false, config_file.string());
+  const auto max_length =
+      detail::json_int_or(config, "max_seq_length", 1000000, config_file.string());
+  if (max_length <= 0)
+    throw Error(fmt::format("{}: max_seq_length must be positive", config_file.string()));
+  impl.max_seq_length = static_cast<std::size_t>(max_length);
+
+  const fs::path tokenizer_file = module_dir / "whitespacetokenizer_config.json";
+  auto tokenizer_json = detail::read_json_file(tokenizer_file);
+  auto vocab = string_list(tokenizer_json, "vocab", tokenizer_file.string());
+  if (vocab.empty())
+    throw Error(fmt::format("{}: the vocabulary is empty", tokenizer_file.string()));
+  auto stop_words = string_list(tokenizer_json, "stop_words", tokenizer_file.string());
+  const bool lower =
+      detail::json_bool_or(tokenizer_json, "do_lower_case", false, tokenizer_file.string());
+
+  const fs::path weights_file = module_dir / "model.safetensors";
+  if (!fs::exists(weights_file)) {
+    throw Error(
+        fmt::format("{}: no such file (pytorch_model.bin is not read: unpickling runs code)",
+                    weights_file.string()));
+  }
+  auto weights = SafetensorsFile::open(weights_file);
+  const SafetensorsEntry* table = weights.find("emb_layer.weight");
+  if (table == nullptr || table->shape.size() != 2) {
+    throw Error(fmt::format("{}: expected a 2-D tensor 'emb_layer.weight'", weights_file.string()));
+  }
+  if (table->shape[0] != static_cast<std::int64_t>(vocab.size())) {
+    throw Error(fmt::format("{}: 'emb_layer.weight' has {} rows but {} lists {} words",
+                            weights_file.string(), table->shape[0], tokenizer_file.string(),
+                            vocab.size()));
+  }
+  auto encoder =
+      std::make_shared<body::StaticEmbeddingEncoder>(table->shape[0], table->shape[1], trainable);
+  load_parameters(*encoder, weights, tokenizer_file.string());
+  impl.static_encoder = encoder;
+  impl.encoder = encoder;
+  impl.token_width = table->shape[1];
+  impl.tokenizer =
+      std::make_unique<text::WhitespaceTokenizer>(std::move(vocab), std::move(stop_words), lower);
+}
+
+}  // namespace
+
 SentenceEncoder::SentenceEncoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SentenceEncoder::~SentenceEncoder() = default;
 
@@ -214,60 +340,21 @@ std::shared_ptr<SentenceEncoder> SentenceEncoder::load(const fs::path& dir) {
   impl->modules = read_modules(dir);
   const std::string modules_origin = (dir / "modules.json").string();
 
-  // The first module must be the transformer; the rest may come in sentence-transformers' order.
-  if (impl->modules.front().type != kTransformerType) {
-    throw Error(
-        fmt::format("{}: the first module is '{}'; supported first modules: {} (static "
-                    "word embeddings are not supported yet)",
-                    modules_origin, impl->modules.front().type, kTransformerType));
-  }
-  const fs::path transformer_dir = dir / impl->modules.front().path;
-  const fs::path config_file = transformer_dir / "config.json";
-  impl->config_json = detail::read_json_file(config_file);
-  impl->config = body::TransformerConfig::from_json(impl->config_json, config_file.string());
-  impl->encoder = body::make_encoder(impl->config);
-
-  const fs::path weights_file = transformer_dir / "model.safetensors";
-  if (!fs::exists(weights_file)) {
-    if (fs::exists(transformer_dir / "pytorch_model.bin")) {
-      throw Error(
-          fmt::format("{}: only pytorch_model.bin is present, a pickle that cannot be read "
-                      "without running code; convert it to model.safetensors",
-                      transformer_dir.string()));
-    }
-    throw Error(fmt::format("{}: no such file", weights_file.string()));
-  }
-  load_parameters(*impl->encoder, SafetensorsFile::open(weights_file), config_file.string());
-  impl->tokenizer = load_tokenizer(transformer_dir);
-  if (impl->tokenizer->vocab_size() > static_cast<std::size_t>(impl->config.vocab_size)) {
-    throw Error(fmt::format("{}: the tokeniser has {} tokens but vocab_size is {}",
-                            config_file.string(), impl->tokenizer->vocab_size(),
-                            impl->config.vocab_size));
-  }
-
-  // sentence_bert_config.json: max_seq_length and sentence-transformers' lower-casing.
-  std::size_t max_positions = static_cast<std::size_t>(impl->config.max_position_embeddings);
-  if (impl->config.model_type == "mpnet")
-    max_positions -= static_cast<std::size_t>(impl->config.pad_token_id + 1);
-  impl->max_seq_length = std::min<std::size_t>(512, max_positions);
-  const fs::path st_config = transformer_dir / "sentence_bert_config.json";
-  if (fs::exists(st_config)) {
-    auto json = detail::read_json_file(st_config);
-    auto length =
-        detail::json_int_or(json, "max_seq_length", static_cast<std::int64_t>(impl->max_seq_length),
-                            st_config.string());
-    if (length <= 0 || static_cast<std::size_t>(length) > max_positions) {
-      throw Error(
-          fmt::format("{}: max_seq_length {} must be between 1 and the model's {} positions",
-                      st_config.string(), length, max_positions));
-    }
-    impl->max_seq_length = static_cast<std::size_t>(length);
-    impl->do_lower_case = detail::json_bool_or(json, "do_lower_case", false, st_config.string());
+  // The first module turns tokens into vectors; the rest may come in sentence-transformers' order.
+  const std::string& first_type = impl->modules.front().type;
+  const fs::path first_dir = dir / impl->modules.front().path;
+  if (first_type == kTransformerType) {
+    load_transformer(*impl, first_dir);
+  } else if (first_type == kWordEmbeddingsType) {
+    load_word_embeddings(*impl, first_dir);
+  } else {
+    throw Error(fmt::format("{}: the first module is '{}'; supported first modules: {}, {}",
+                            modules_origin, first_type, kTransformerType, kWordEmbeddingsType));
   }
 
   bool have_pooling = false;
-  impl->pooling.word_embedding_dimension = impl->config.hidden_size;
-  std::int64_t width = impl->config.hidden_size;
+  impl->pooling.word_embedding_dimension = impl->token_width;
+  std::int64_t width = impl->token_width;
   for (std::size_t i = 1; i < impl->modules.size(); ++i) {
     const auto& module = impl->modules[i];
     const fs::path module_dir = dir / module.path;
@@ -276,11 +363,11 @@ std::shared_ptr<SentenceEncoder> SentenceEncoder::load(const fs::path& dir) {
       if (fs::exists(file) && !module.path.empty()) {
         impl->pooling = body::PoolingConfig::from_json(detail::read_json_file(file), file.string());
       }
-      if (impl->pooling.word_embedding_dimension != impl->config.hidden_size) {
-        throw Error(fmt::format(
-            "{}: word_embedding_dimension {} differs from the transformer's "
-            "hidden_size {}",
-            file.string(), impl->pooling.word_embedding_dimension, impl->config.hidden_size));
+      if (impl->pooling.word_embedding_dimension != impl->token_width) {
+        throw Error(
+            fmt::format("{}: word_embedding_dimension {} differs from the first module's "
+                        "width {}",
+                        file.string(), impl->pooling.word_embedding_dimension, impl->token_width));
       }
       width = impl->pooling.output_dimension();
       have_pooling = true;
@@ -328,7 +415,7 @@ std::shared_ptr<SentenceEncoder> SentenceEncoder::load(const fs::path& dir) {
     throw Error(fmt::format("{}: no Pooling module after the Transformer", modules_origin));
   }
   impl->encoder->eval();
-  log::debug("loaded {} body from {}: {} dimensions", impl->config.model_type, dir.string(), width);
+  log::debug("loaded {} body from {}: {} dimensions", first_type, dir.string(), width);
   return std::shared_ptr<SentenceEncoder>(new SentenceEncoder(std::move(impl)));
 }
 
@@ -428,17 +515,24 @@ std::int64_t SentenceEncoder::dimension() const {
 ModelInfo SentenceEncoder::info() const {
   ModelInfo info;
   info.path = impl_->dir;
-  info.architecture = impl_->config.model_type == "bert" ? "BertModel" : "MPNetModel";
-  info.modules.push_back(fmt::format("Transformer({})", info.architecture));
+  if (impl_->static_encoder) {
+    info.architecture = "WordEmbeddings";
+    info.modules.push_back(
+        fmt::format("WordEmbeddings({} words, {})", impl_->static_encoder->vocab_size(),
+                    impl_->static_encoder->trainable() ? "trainable" : "frozen"));
+  } else {
+    info.architecture = impl_->config.model_type == "bert" ? "BertModel" : "MPNetModel";
+    info.modules.push_back(fmt::format("Transformer({})", info.architecture));
+  }
   info.modules.push_back(fmt::format("Pooling({})", fmt::join(impl_->pooling.mode_names(), "+")));
   if (impl_->dense) {
     info.modules.push_back(
         fmt::format("Dense({}->{})", impl_->dense->in_features, impl_->dense->out_features));
   }
   if (impl_->normalize) info.modules.push_back("Normalize");
-  info.hidden_size = impl_->config.hidden_size;
-  info.layers = impl_->config.num_hidden_layers;
-  info.heads = impl_->config.num_attention_heads;
+  info.hidden_size = impl_->token_width;
+  info.layers = impl_->static_encoder ? 0 : impl_->config.num_hidden_layers;
+  info.heads = impl_->static_encoder ? 0 : impl_->config.num_attention_heads;
   info.embedding_dimension = dimension();
   info.max_seq_length = impl_->max_seq_length;
   info.tokenizer = impl_->tokenizer->describe();
@@ -446,29 +540,52 @@ ModelInfo SentenceEncoder::info() const {
   return info;
 }
 
-void SentenceEncoder::save(const fs::path& dir) const {
-  fs::create_directories(dir);
-  write_json(dir / "config.json", impl_->config_json);
+namespace {
+
+// The transformer's files at the top of the folder, as sentence-transformers writes them.
+void save_transformer_files(const SentenceEncoder::Impl& impl, const fs::path& dir) {
+  write_json(dir / "config.json", impl.config_json);
   std::vector<std::pair<std::string, at::Tensor>> weights;
-  for (const auto& item : impl_->encoder->named_parameters(true))
+  for (const auto& item : impl.encoder->named_parameters(true))
     weights.emplace_back(item.key(), item.value());
   write_safetensors(dir / "model.safetensors", weights);
-  const fs::path source = impl_->dir / impl_->modules.front().path;
+  const fs::path source = impl.dir / impl.modules.front().path;
   for (const char* name : kTokenizerFiles) {
     if (fs::exists(source / name) && !fs::equivalent(source, dir)) {
       fs::copy_file(source / name, dir / name, fs::copy_options::overwrite_existing);
     }
   }
-  if (fs::exists(impl_->dir / "config_sentence_transformers.json") &&
-      !fs::equivalent(impl_->dir, dir)) {
-    fs::copy_file(impl_->dir / "config_sentence_transformers.json",
-                  dir / "config_sentence_transformers.json", fs::copy_options::overwrite_existing);
-  }
   write_json(dir / "sentence_bert_config.json",
-             {{"max_seq_length", impl_->max_seq_length}, {"do_lower_case", impl_->do_lower_case}});
+             {{"max_seq_length", impl.max_seq_length}, {"do_lower_case", impl.do_lower_case}});
+}
 
+}  // namespace
+
+void SentenceEncoder::save(const fs::path& dir) const {
+  fs::create_directories(dir);
   nlohmann::json modules = nlohmann::json::array();
-  modules.push_back({{"idx", 0}, {"name", "0"}, {"path", ""}, {"type", kTransformerType}});
+  if (impl_->static_encoder) {
+    const fs::path module_dir = dir / "0_WordEmbeddings";
+    fs::create_directories(module_dir);
+    write_json(module_dir / "wordembedding_config.json",
+               {{"tokenizer_class", kWhitespaceTokenizerClass},
+                {"update_embeddings", impl_->static_encoder->trainable()},
+                {"max_seq_length", impl_->max_seq_length}});
+    const auto& words = static_cast<const text::WhitespaceTokenizer&>(*impl_->tokenizer);
+    write_json(module_dir / "whitespacetokenizer_config.json",
+               {{"vocab", words.vocab()},
+                {"stop_words", words.stop_words()},
+                {"do_lower_case", words.do_lower_case()}});
+    std::vector<std::pair<std::string, at::Tensor>> weights;
+    for (const auto& item : impl_->encoder->named_parameters(true))
+      weights.emplace_back(item.key(), item.value());
+    write_safetensors(module_dir / "model.safetensors", weights);
+    modules.push_back(
+        {{"idx", 0}, {"name", "0"}, {"path", "0_WordEmbeddings"}, {"type", kWordEmbeddingsType}});
+  } else {
+    save_transformer_files(*impl_, dir);
+    modules.push_back({{"idx", 0}, {"name", "0"}, {"path", ""}, {"type", kTransformerType}});
+  }
   fs::create_directories(dir / "1_Pooling");
   write_json(dir / "1_Pooling" / "config.json", impl_->pooling.to_json());
   modules.push_back({{"idx", 1}, {"name", "1"}, {"path", "1_Pooling"}, {"type", kPoolingType}});
@@ -496,6 +613,11 @@ void SentenceEncoder::save(const fs::path& dir) const {
                        {"type", kNormalizeType}});
   }
   write_json(dir / "modules.json", modules);
+  const fs::path st_config = impl_->dir / "config_sentence_transformers.json";
+  if (fs::exists(st_config) && !fs::equivalent(impl_->dir, dir)) {
+    fs::copy_file(st_config, dir / "config_sentence_transformers.json",
+                  fs::copy_options::overwrite_existing);
+  }
 }
 
 }  // namespace setfit

@@ -3,18 +3,12 @@
 // The transformer encoders behind sentence-transformers bodies, as LibTorch modules
 // whose parameter names are exactly Hugging Face's state_dict keys.
 
-#include <torch/torch.h>
-
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace setfit::body {
+#include "token_encoder.hpp"
 
-struct TransformerInputs {
-  torch::Tensor input_ids;       // [B, L] int64
-  torch::Tensor attention_mask;  // [B, L] int64, 1 for real tokens
-  torch::Tensor token_type_ids;  // [B, L] int64, or undefined
-};
+namespace setfit::body {
 
 // What config.json says about the encoder (BERT and MPNet share these fields).
 struct TransformerConfig {
@@ -38,10 +32,8 @@ struct TransformerConfig {
   nlohmann::json to_json() const;
 };
 
-class TransformerEncoder : public torch::nn::Module {
+class TransformerEncoder : public TokenEncoder {
  public:
-  // The last hidden state [B, L, H].
-  virtual torch::Tensor forward(const TransformerInputs& inputs) = 0;
   const TransformerConfig& config() const { return config_; }
 
  protected:

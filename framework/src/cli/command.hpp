@@ -13,7 +13,8 @@ namespace setfit::cli {
 // Options every verb accepts, before or after the verb's name.
 struct GlobalOptions {
   std::vector<std::filesystem::path> plugin_dirs;
-  int threads = 0;  // 0: one per core
+  int threads = 0;                  // 0: one per core
+  std::filesystem::path cache_dir;  // empty: $XDG_CACHE_HOME/setfit or ~/.cache/setfit
 };
 
 // Exit codes shared by every verb.
@@ -40,6 +41,7 @@ void parse_verb_options(const std::string& verb, const std::vector<std::string>&
                         boost::program_options::variables_map& out);
 
 int run_encode(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_fetch(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_model(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_plugins(const GlobalOptions& global, const std::vector<std::string>& args);
 

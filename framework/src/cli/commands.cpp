@@ -12,6 +12,7 @@ namespace setfit::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
       {"encode", "Sentence embeddings of texts with a model", run_encode},
+      {"fetch", "Download and build a default asset (glove-100d) into the cache", run_fetch},
       {"model", "Describe a model folder (architecture, dimensions, tokeniser)", run_model},
       {"plugins", "List, inspect and check loss, head and sampler plugins", run_plugins},
   };
@@ -31,7 +32,9 @@ po::options_description global_options_description() {
        "Also load plugins from DIR (repeatable; searched before SETFIT_PLUGIN_PATH and the "
        "built-in plugins)")  //
       ("threads", po::value<int>()->default_value(0),
-       "LibTorch intra-op threads (0: one per core)");
+       "LibTorch intra-op threads (0: one per core)")  //
+      ("cache-dir", po::value<std::string>(),
+       "Where fetched models and data live (default $XDG_CACHE_HOME/setfit or ~/.cache/setfit)");
   return global;
 }
 

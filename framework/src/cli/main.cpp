@@ -108,6 +108,7 @@ int run(int argc, char** argv) {
     }
   }
   options.threads = vm["threads"].as<int>();
+  if (vm.count("cache-dir")) options.cache_dir = vm["cache-dir"].as<std::string>();
   if (options.threads < 0) {
     throw UsageError(
         fmt::format("--threads must be 0 (one per core) or positive, got {}", options.threads));

