@@ -1,0 +1,217 @@
+// bench/encode: throughput of a MiniLM-sized random BERT (6 layers, hidden 384, 12 heads,
+// intermediate 1536, vocab 30,522, max_seq_length 128) at batch 32, and of the WordPiece
+// tokeniser, with 1 and 2 threads. Reports how much tokenisation and batching add to the
+// bare forward passes. Not a test: run it by hand (see bench/README.md).
+//
+// Texts: ../shared/data/sst2/train.jsonl beside the checkout when present (it is not on a
+// user's machine), otherwise synthetic sentences; the output says which.
+
+#include <ATen/Parallel.h>
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <random>
+
+#include "setfit/safetensors.hpp"
+#include "setfit/sentence_encoder.hpp"
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int kLayers = 6, kHidden = 384, kHeads = 12, kIntermediate = 1536, kVocab = 30522;
+constexpr int kMaxSeq = 128, kBatch = 32;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::vector<std::string> load_texts(const fs::path& data, std::string& source) {
+  std::vector<std::string> texts;
+  std::ifstream in(data);
+  std::string line;
+  while (std::getline(in, line)) texts.push_back(nlohmann::json::parse(line)["text"].get<std::string>());
+  if (!texts.empty()) {
+    source = data.string();
+    return texts;
+  }
+  source = fmt::format("synthetic sentences ({} not found)", data.string());
+  std::mt19937 rng(7);
+  const std::vector<std::string> words = {"the", "movie", "was", "great", "and", "i", "loved",
+                                          "it", "terrible", "acting", "boring", "plot", "film",
+                                          "story", "really", "not", "a", "of", "to", "with"};
+  for (int i = 0; i < 4000; ++i) {
+    std::string text;
+    const int n = 5 + static_cast<int>(rng() % 30);
+    for (int w = 0; w < n; ++w) text += words[rng() % words.size()] + (w + 1 < n ? " " : " .");
+    texts.push_back(text);
+  }
+  return texts;
+}
+
+// Vocabulary: specials, characters and their ## forms, then the corpus's most frequent
+// lower-cased words, filled up to 30,522 with synthetic pieces.
+std::vector<std::string> build_vocab(const std::vector<std::string>& texts) {
+  std::vector<std::string> vocab = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+  for (char c = 33; c < 127; ++c) {
+    if (c >= 'A' && c <= 'Z') continue;
+    vocab.emplace_back(1, c);
+    vocab.push_back(std::string("##") + c);
+  }
+  std::map<std::string, int> counts;
+  for (const auto& text : texts) {
+    std::string word;
+    for (char c : text + " ") {
+      if (std::isalnum(static_cast<unsigned char>(c))) {
+        word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      } else {
+        if (word.size() > 1) ++counts[word];
+        word.clear();
+      }
+    }
+  }
+  std::vector<std::pair<int, std::string>> ranked;
+  for (auto& [w, n] : counts) ranked.emplace_back(-n, w);
+  std::sort(ranked.begin(), ranked.end());
+  for (auto& [n, w] : ranked) {
+    if (vocab.size() >= kVocab) break;
+    vocab.push_back(w);
+  }
+  for (int i = 0; vocab.size() < kVocab; ++i) vocab.push_back(fmt::format("##piece{}", i));
+  return vocab;
+}
+
+void write_model(const fs::path& dir, const std::vector<std::string>& vocab) {
+  fs::create_directories(dir / "1_Pooling");
+  auto json = [&](const fs::path& file, const nlohmann::json& j) { std::ofstream(file) << j.dump(2); };
+  json(dir / "config.json", {{"model_type", "bert"}, {"vocab_size", kVocab}, {"hidden_size", kHidden},
+                             {"num_hidden_layers", kLayers}, {"num_attention_heads", kHeads},
+                             {"intermediate_size", kIntermediate}, {"hidden_act", "gelu"},
+                             {"max_position_embeddings", 512}, {"type_vocab_size", 2},
+                             {"layer_norm_eps", 1e-12}});
+  json(dir / "tokenizer_config.json", {{"tokenizer_class", "BertTokenizer"}, {"do_lower_case", true}});
+  json(dir / "sentence_bert_config.json", {{"max_seq_length", kMaxSeq}, {"do_lower_case", false}});
+  json(dir / "1_Pooling/config.json", {{"word_embedding_dimension", kHidden}, {"pooling_mode_mean_tokens", true}});
+  json(dir / "modules.json",
+       nlohmann::json::array({{{"idx", 0}, {"name", "0"}, {"path", ""}, {"type", "sentence_transformers.models.Transformer"}},
+                              {{"idx", 1}, {"name", "1"}, {"path", "1_Pooling"}, {"type", "sentence_transformers.models.Pooling"}}}));
+  std::ofstream out(dir / "vocab.txt");
+  for (const auto& token : vocab) out << token << "\n";
+  out.close();
+
+  torch::manual_seed(0);
+  std::vector<std::pair<std::string, at::Tensor>> w;
+  auto add = [&](const std::string& name, std::vector<int64_t> shape) {
+    w.emplace_back(name, torch::randn(shape) * 0.02);
+  };
+  auto norm = [&](const std::string& prefix) {
+    w.emplace_back(prefix + ".weight", torch::ones({kHidden}));
+    w.emplace_back(prefix + ".bias", torch::zeros({kHidden}));
+  };
+  add("embeddings.word_embeddings.weight", {kVocab, kHidden});
+  add("embeddings.position_embeddings.weight", {512, kHidden});
+  add("embeddings.token_type_embeddings.weight", {2, kHidden});
+  norm("embeddings.LayerNorm");
+  for (int l = 0; l < kLayers; ++l) {
+    const std::string p = fmt::format("encoder.layer.{}.", l);
+    for (const char* m : {"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"}) {
+      add(p + m + ".weight", {kHidden, kHidden});
+      add(p + m + ".bias", {kHidden});
+    }
+    norm(p + "attention.output.LayerNorm");
+    add(p + "intermediate.dense.weight", {kIntermediate, kHidden});
+    add(p + "intermediate.dense.bias", {kIntermediate});
+    add(p + "output.dense.weight", {kHidden, kIntermediate});
+    add(p + "output.dense.bias", {kHidden});
+    norm(p + "output.LayerNorm");
+  }
+  add("pooler.dense.weight", {kHidden, kHidden});
+  add("pooler.dense.bias", {kHidden});
+  setfit::write_safetensors(dir / "model.safetensors", w);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const fs::path data = argc > 1 ? fs::path(argv[1]) : fs::path("../shared/data/sst2/train.jsonl");
+  const std::size_t limit = argc > 2 ? std::stoul(argv[2]) : 2048;
+  std::string source;
+  auto all_texts = load_texts(data, source);
+  const fs::path dir = fs::temp_directory_path() / "setfit-bench-minilm";
+  write_model(dir, build_vocab(all_texts));
+  auto encoder = setfit::SentenceEncoder::load(dir);
+  std::vector<std::string> texts(all_texts.begin(), all_texts.begin() + std::min(limit, all_texts.size()));
+  std::size_t bytes = 0;
+  for (const auto& t : texts) bytes += t.size();
+  fmt::print("texts: {} from {} ({:.2f} MB)\nmodel: random BERT {}x{} ({} heads, FFN {}), vocab {}, "
+             "max_seq_length {}, batch {}\n\n",
+             texts.size(), source, bytes / 1e6, kLayers, kHidden, kHeads, kIntermediate, kVocab, kMaxSeq, kBatch);
+
+  // Tokeniser alone (single-threaded by design).
+  const auto& tokenizer = encoder->tokenizer();
+  std::size_t tokens = 0;
+  auto start = Clock::now();
+  int rounds = 0;
+  while (seconds_since(start) < 2.0) {
+    for (const auto& t : all_texts) tokens += tokenizer.encode(t, kMaxSeq).ids.size();
+    ++rounds;
+  }
+  std::size_t all_bytes = 0;
+  for (const auto& t : all_texts) all_bytes += t.size();
+  const double tok_seconds = seconds_since(start);
+  fmt::print("tokeniser: {:.2f} MB/s, {:.0f} texts/s, {:.0f} tokens/s\n\n",
+             rounds * all_bytes / 1e6 / tok_seconds, rounds * all_texts.size() / tok_seconds, tokens / tok_seconds);
+
+  // Pre-tokenised batches of similar length, the way encode() forms them.
+  std::vector<setfit::Encoding> encodings;
+  for (const auto& t : texts) encodings.push_back(tokenizer.encode(t, kMaxSeq));
+  std::vector<std::size_t> order(texts.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return encodings[a].ids.size() > encodings[b].ids.size(); });
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> batches;
+  for (std::size_t s = 0; s < order.size(); s += kBatch) {
+    const std::size_t e = std::min(order.size(), s + kBatch);
+    const auto length = static_cast<int64_t>(encodings[order[s]].ids.size());
+    auto ids = torch::zeros({static_cast<int64_t>(e - s), length}, torch::kLong);
+    auto mask = torch::zeros_like(ids);
+    for (std::size_t i = s; i < e; ++i) {
+      const auto& enc = encodings[order[i]];
+      for (std::size_t c = 0; c < enc.ids.size(); ++c) {
+        ids[static_cast<int64_t>(i - s)][static_cast<int64_t>(c)] = enc.ids[c];
+        mask[static_cast<int64_t>(i - s)][static_cast<int64_t>(c)] = 1;
+      }
+    }
+    batches.emplace_back(ids, mask);
+  }
+
+  fmt::print("{:>7} {:>14} {:>14} {:>12} {:>10}\n", "threads", "bare fwd s", "encode() s", "sentences/s", "overhead");
+  for (int threads : {1, 2}) {
+    at::set_num_threads(threads);
+    torch::NoGradGuard no_grad;
+    encoder->train(false);
+    encoder->encode(std::vector<std::string>(texts.begin(), texts.begin() + std::min<std::size_t>(64, texts.size())));  // warm-up
+    double best_bare = 1e9, best_full = 1e9;
+    for (int repeat = 0; repeat < 3; ++repeat) {
+      start = Clock::now();
+      for (auto& [ids, mask] : batches) encoder->pool(encoder->token_embeddings(ids, mask, torch::zeros_like(ids)), mask);
+      best_bare = std::min(best_bare, seconds_since(start));
+      setfit::EncodeOptions options;
+      options.batch_size = kBatch;
+      start = Clock::now();
+      encoder->encode(texts, options);
+      best_full = std::min(best_full, seconds_since(start));
+    }
+    fmt::print("{:>7} {:>14.3f} {:>14.3f} {:>12.0f} {:>9.1f}%\n", threads, best_bare, best_full,
+               texts.size() / best_full, 100.0 * (best_full - best_bare) / best_bare);
+  }
+  fs::remove_all(dir);
+  return 0;
+}
