@@ -38,16 +38,17 @@ std::vector<std::string> load_texts(const fs::path& data, std::string& source) {
   std::vector<std::string> texts;
   std::ifstream in(data);
   std::string line;
-  while (std::getline(in, line)) texts.push_back(nlohmann::json::parse(line)["text"].get<std::string>());
+  while (std::getline(in, line))
+    texts.push_back(nlohmann::json::parse(line)["text"].get<std::string>());
   if (!texts.empty()) {
     source = data.string();
     return texts;
   }
   source = fmt::format("synthetic sentences ({} not found)", data.string());
   std::mt19937 rng(7);
-  const std::vector<std::string> words = {"the", "movie", "was", "great", "and", "i", "loved",
-                                          "it", "terrible", "acting", "boring", "plot", "film",
-                                          "story", "really", "not", "a", "of", "to", "with"};
+  const std::vector<std::string> words = {
+      "the",    "movie", "was",  "great", "and",    "i",   "loved", "it", "terrible", "acting",
+      "boring", "plot",  "film", "story", "really", "not", "a",     "of", "to",       "with"};
   for (int i = 0; i < 4000; ++i) {
     std::string text;
     const int n = 5 + static_cast<int>(rng() % 30);
@@ -91,18 +92,33 @@ std::vector<std::string> build_vocab(const std::vector<std::string>& texts) {
 
 void write_model(const fs::path& dir, const std::vector<std::string>& vocab) {
   fs::create_directories(dir / "1_Pooling");
-  auto json = [&](const fs::path& file, const nlohmann::json& j) { std::ofstream(file) << j.dump(2); };
-  json(dir / "config.json", {{"model_type", "bert"}, {"vocab_size", kVocab}, {"hidden_size", kHidden},
-                             {"num_hidden_layers", kLayers}, {"num_attention_heads", kHeads},
-                             {"intermediate_size", kIntermediate}, {"hidden_act", "gelu"},
-                             {"max_position_embeddings", 512}, {"type_vocab_size", 2},
+  auto json = [&](const fs::path& file, const nlohmann::json& j) {
+    std::ofstream(file) << j.dump(2);
+  };
+  json(dir / "config.json", {{"model_type", "bert"},
+                             {"vocab_size", kVocab},
+                             {"hidden_size", kHidden},
+                             {"num_hidden_layers", kLayers},
+                             {"num_attention_heads", kHeads},
+                             {"intermediate_size", kIntermediate},
+                             {"hidden_act", "gelu"},
+                             {"max_position_embeddings", 512},
+                             {"type_vocab_size", 2},
                              {"layer_norm_eps", 1e-12}});
-  json(dir / "tokenizer_config.json", {{"tokenizer_class", "BertTokenizer"}, {"do_lower_case", true}});
+  json(dir / "tokenizer_config.json",
+       {{"tokenizer_class", "BertTokenizer"}, {"do_lower_case", true}});
   json(dir / "sentence_bert_config.json", {{"max_seq_length", kMaxSeq}, {"do_lower_case", false}});
-  json(dir / "1_Pooling/config.json", {{"word_embedding_dimension", kHidden}, {"pooling_mode_mean_tokens", true}});
+  json(dir / "1_Pooling/config.json",
+       {{"word_embedding_dimension", kHidden}, {"pooling_mode_mean_tokens", true}});
   json(dir / "modules.json",
-       nlohmann::json::array({{{"idx", 0}, {"name", "0"}, {"path", ""}, {"type", "sentence_transformers.models.Transformer"}},
-                              {{"idx", 1}, {"name", "1"}, {"path", "1_Pooling"}, {"type", "sentence_transformers.models.Pooling"}}}));
+       nlohmann::json::array({{{"idx", 0},
+                               {"name", "0"},
+                               {"path", ""},
+                               {"type", "sentence_transformers.models.Transformer"}},
+                              {{"idx", 1},
+                               {"name", "1"},
+                               {"path", "1_Pooling"},
+                               {"type", "sentence_transformers.models.Pooling"}}}));
   std::ofstream out(dir / "vocab.txt");
   for (const auto& token : vocab) out << token << "\n";
   out.close();
@@ -122,7 +138,8 @@ void write_model(const fs::path& dir, const std::vector<std::string>& vocab) {
   norm("embeddings.LayerNorm");
   for (int l = 0; l < kLayers; ++l) {
     const std::string p = fmt::format("encoder.layer.{}.", l);
-    for (const char* m : {"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"}) {
+    for (const char* m : {"attention.self.query", "attention.self.key", "attention.self.value",
+                          "attention.output.dense"}) {
       add(p + m + ".weight", {kHidden, kHidden});
       add(p + m + ".bias", {kHidden});
     }
@@ -148,12 +165,15 @@ int main(int argc, char** argv) {
   const fs::path dir = fs::temp_directory_path() / "setfit-bench-minilm";
   write_model(dir, build_vocab(all_texts));
   auto encoder = setfit::SentenceEncoder::load(dir);
-  std::vector<std::string> texts(all_texts.begin(), all_texts.begin() + std::min(limit, all_texts.size()));
+  std::vector<std::string> texts(all_texts.begin(),
+                                 all_texts.begin() + std::min(limit, all_texts.size()));
   std::size_t bytes = 0;
   for (const auto& t : texts) bytes += t.size();
-  fmt::print("texts: {} from {} ({:.2f} MB)\nmodel: random BERT {}x{} ({} heads, FFN {}), vocab {}, "
-             "max_seq_length {}, batch {}\n\n",
-             texts.size(), source, bytes / 1e6, kLayers, kHidden, kHeads, kIntermediate, kVocab, kMaxSeq, kBatch);
+  fmt::print(
+      "texts: {} from {} ({:.2f} MB)\nmodel: random BERT {}x{} ({} heads, FFN {}), vocab {}, "
+      "max_seq_length {}, batch {}\n\n",
+      texts.size(), source, bytes / 1e6, kLayers, kHidden, kHeads, kIntermediate, kVocab, kMaxSeq,
+      kBatch);
 
   // Tokeniser alone (single-threaded by design).
   const auto& tokenizer = encoder->tokenizer();
@@ -168,14 +188,17 @@ int main(int argc, char** argv) {
   for (const auto& t : all_texts) all_bytes += t.size();
   const double tok_seconds = seconds_since(start);
   fmt::print("tokeniser: {:.2f} MB/s, {:.0f} texts/s, {:.0f} tokens/s\n\n",
-             rounds * all_bytes / 1e6 / tok_seconds, rounds * all_texts.size() / tok_seconds, tokens / tok_seconds);
+             rounds * all_bytes / 1e6 / tok_seconds, rounds * all_texts.size() / tok_seconds,
+             tokens / tok_seconds);
 
   // Pre-tokenised batches of similar length, the way encode() forms them.
   std::vector<setfit::Encoding> encodings;
   for (const auto& t : texts) encodings.push_back(tokenizer.encode(t, kMaxSeq));
   std::vector<std::size_t> order(texts.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return encodings[a].ids.size() > encodings[b].ids.size(); });
+  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) {
+    return encodings[a].ids.size() > encodings[b].ids.size();
+  });
   std::vector<std::pair<torch::Tensor, torch::Tensor>> batches;
   for (std::size_t s = 0; s < order.size(); s += kBatch) {
     const std::size_t e = std::min(order.size(), s + kBatch);
@@ -192,16 +215,19 @@ int main(int argc, char** argv) {
     batches.emplace_back(ids, mask);
   }
 
-  fmt::print("{:>7} {:>14} {:>14} {:>12} {:>10}\n", "threads", "bare fwd s", "encode() s", "sentences/s", "overhead");
+  fmt::print("{:>7} {:>14} {:>14} {:>12} {:>10}\n", "threads", "bare fwd s", "encode() s",
+             "sentences/s", "overhead");
   for (int threads : {1, 2}) {
     at::set_num_threads(threads);
     torch::NoGradGuard no_grad;
     encoder->train(false);
-    encoder->encode(std::vector<std::string>(texts.begin(), texts.begin() + std::min<std::size_t>(64, texts.size())));  // warm-up
+    encoder->encode(std::vector<std::string>(
+        texts.begin(), texts.begin() + std::min<std::size_t>(64, texts.size())));  // warm-up
     double best_bare = 1e9, best_full = 1e9;
     for (int repeat = 0; repeat < 3; ++repeat) {
       start = Clock::now();
-      for (auto& [ids, mask] : batches) encoder->pool(encoder->token_embeddings(ids, mask, torch::zeros_like(ids)), mask);
+      for (auto& [ids, mask] : batches)
+        encoder->pool(encoder->token_embeddings(ids, mask, torch::zeros_like(ids)), mask);
       best_bare = std::min(best_bare, seconds_since(start));
       setfit::EncodeOptions options;
       options.batch_size = kBatch;

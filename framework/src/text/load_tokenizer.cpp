@@ -6,6 +6,7 @@
 #include "../core/json_file.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/tokenizer.hpp"
+#include "tokenizer_json.hpp"
 #include "unicode.hpp"
 #include "wordpiece_tokenizer.hpp"
 
@@ -76,8 +77,20 @@ std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& dir) {
                     origin, tokenizer_class));
   }
   if (!fs::exists(vocab_file)) {
-    throw Error(fmt::format("{}: no such file (a WordPiece tokeniser needs its vocabulary)",
-                            vocab_file.string()));
+    // The fast tokeniser's single file carries everything.
+    const fs::path json_file = dir / "tokenizer.json";
+    if (!fs::exists(json_file)) {
+      throw Error(
+          fmt::format("{}: no such file, and no tokenizer.json either (a WordPiece "
+                      "tokeniser needs its vocabulary)",
+                      vocab_file.string()));
+    }
+    auto parsed = text::parse_tokenizer_json(detail::read_text_file(json_file), json_file.string());
+    try {
+      return std::make_unique<text::WordPieceTokenizer>(std::move(parsed));
+    } catch (const Error& e) {
+      throw Error(fmt::format("{}: {}", json_file.string(), e.what()));
+    }
   }
 
   text::WordPieceConfig wp;
@@ -87,11 +100,10 @@ std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& dir) {
     wp.strip_accents = detail::json_bool_or(config, "strip_accents", false, origin);
   }
   wp.tokenize_chinese_chars = detail::json_bool_or(config, "tokenize_chinese_chars", true, origin);
-  wp.sequence_template = mpnet ? text::SequenceTemplate::MPNet : text::SequenceTemplate::Bert;
+  std::string cls_token = mpnet ? "<s>" : "[CLS]";
+  std::string sep_token = mpnet ? "</s>" : "[SEP]";
   if (mpnet) {
     wp.unk_token = "[UNK]";
-    wp.cls_token = "<s>";
-    wp.sep_token = "</s>";
     wp.pad_token = "<pad>";
   }
   // special_tokens_map.json wins over tokenizer_config.json, as in transformers.
@@ -102,13 +114,14 @@ std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& dir) {
     if (!value) value = special_token(config, key, origin);
     if (!value) continue;
     if (std::string_view(key) == "unk_token") wp.unk_token = *value;
-    if (std::string_view(key) == "cls_token") wp.cls_token = *value;
-    if (std::string_view(key) == "sep_token") wp.sep_token = *value;
+    if (std::string_view(key) == "cls_token") cls_token = *value;
+    if (std::string_view(key) == "sep_token") sep_token = *value;
     if (std::string_view(key) == "pad_token") wp.pad_token = *value;
     specials.push_back(*value);
   }
-  for (const auto& t : {wp.unk_token, wp.cls_token, wp.sep_token, wp.pad_token})
-    specials.push_back(t);
+  for (const auto& t : {wp.unk_token, cls_token, sep_token, wp.pad_token}) specials.push_back(t);
+  wp.sequence_template = mpnet ? text::SequenceTemplate::roberta(cls_token, sep_token)
+                               : text::SequenceTemplate::bert(cls_token, sep_token);
   std::sort(specials.begin(), specials.end());
   specials.erase(std::unique(specials.begin(), specials.end()), specials.end());
   wp.special_tokens = std::move(specials);

@@ -32,9 +32,12 @@ WordPieceTokenizer::WordPieceTokenizer(WordPieceConfig config) : config_(std::mo
     ids_.emplace(config_.vocab[i], static_cast<std::int64_t>(i));
   }
   unk_id_ = required_id(config_.unk_token, "unknown");
-  cls_id_ = required_id(config_.cls_token, "class");
-  sep_id_ = required_id(config_.sep_token, "separator");
   pad_id_ = required_id(config_.pad_token, "padding");
+  for (const auto* pieces : {&config_.sequence_template.single, &config_.sequence_template.pair}) {
+    for (const auto& piece : *pieces) {
+      if (piece.kind == TemplatePiece::Kind::Special) required_id(piece.token, "template");
+    }
+  }
   for (const auto& special : config_.special_tokens) {
     if (!special.empty()) specials_.push_back(decode_utf8(special, "a special token"));
   }
@@ -168,8 +171,7 @@ Encoding WordPieceTokenizer::assemble(std::vector<std::string> first,
                                       std::size_t max_length) const {
   std::vector<std::string> second = second_in ? *second_in : std::vector<std::string>{};
   const bool pair = second_in != nullptr;
-  const bool mpnet = config_.sequence_template == SequenceTemplate::MPNet;
-  const std::size_t specials = pair ? (mpnet ? 4 : 3) : 2;
+  const std::size_t specials = config_.sequence_template.specials(pair);
 
   const std::size_t total = first.size() + second.size() + specials;
   if (max_length > 0 && total > max_length) {
@@ -201,15 +203,53 @@ Encoding WordPieceTokenizer::assemble(std::vector<std::string> first,
     encoding.tokens.push_back(config_.vocab[static_cast<std::size_t>(encoding.ids.back())]);
     encoding.type_ids.push_back(uses_token_types() ? type : 0);
   };
-  push(config_.cls_token, 0);
-  for (const auto& t : first) push(t, 0);
-  push(config_.sep_token, 0);
-  if (pair) {
-    if (mpnet) push(config_.sep_token, 0);
-    for (const auto& t : second) push(t, 1);
-    push(config_.sep_token, 1);
+  const auto& pieces = pair ? config_.sequence_template.pair : config_.sequence_template.single;
+  for (const auto& piece : pieces) {
+    switch (piece.kind) {
+      case TemplatePiece::Kind::Special:
+        push(piece.token, piece.type_id);
+        break;
+      case TemplatePiece::Kind::SequenceA:
+        for (const auto& t : first) push(t, piece.type_id);
+        break;
+      case TemplatePiece::Kind::SequenceB:
+        for (const auto& t : second) push(t, piece.type_id);
+        break;
+    }
   }
   return encoding;
+}
+
+SequenceTemplate SequenceTemplate::bert(const std::string& cls, const std::string& sep) {
+  using K = TemplatePiece::Kind;
+  SequenceTemplate t;
+  t.single = {{K::Special, cls, 0}, {K::SequenceA, "", 0}, {K::Special, sep, 0}};
+  t.pair = {{K::Special, cls, 0},
+            {K::SequenceA, "", 0},
+            {K::Special, sep, 0},
+            {K::SequenceB, "", 1},
+            {K::Special, sep, 1}};
+  t.token_types = true;
+  t.name = "BERT";
+  return t;
+}
+
+SequenceTemplate SequenceTemplate::roberta(const std::string& cls, const std::string& sep) {
+  using K = TemplatePiece::Kind;
+  SequenceTemplate t;
+  t.single = {{K::Special, cls, 0}, {K::SequenceA, "", 0}, {K::Special, sep, 0}};
+  t.pair = {{K::Special, cls, 0}, {K::SequenceA, "", 0}, {K::Special, sep, 0},
+            {K::Special, sep, 0}, {K::SequenceB, "", 0}, {K::Special, sep, 0}};
+  t.token_types = false;
+  t.name = "MPNet";
+  return t;
+}
+
+std::size_t SequenceTemplate::specials(bool for_pair) const {
+  std::size_t n = 0;
+  for (const auto& piece : for_pair ? pair : single)
+    n += piece.kind == TemplatePiece::Kind::Special;
+  return n;
 }
 
 Encoding WordPieceTokenizer::encode(std::string_view text, std::size_t max_length) const {
@@ -224,8 +264,8 @@ Encoding WordPieceTokenizer::encode_pair(std::string_view first, std::string_vie
 
 std::string WordPieceTokenizer::describe() const {
   return fmt::format("WordPiece ({}), {} tokens, lower-case {}, strip accents {}",
-                     config_.sequence_template == SequenceTemplate::Bert ? "BERT" : "MPNet",
-                     config_.vocab.size(), config_.do_lower_case ? "yes" : "no",
+                     config_.sequence_template.name, config_.vocab.size(),
+                     config_.do_lower_case ? "yes" : "no",
                      config_.strip_accents.value_or(config_.do_lower_case) ? "yes" : "no");
 }
 

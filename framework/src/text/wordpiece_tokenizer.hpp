@@ -9,10 +9,27 @@
 
 namespace setfit::text {
 
-// How special tokens frame a sequence.
-enum class SequenceTemplate {
-  Bert,   // [CLS] A [SEP]        and [CLS] A [SEP] B [SEP], token types 0.. 1..
-  MPNet,  // <s> A </s>           and <s> A </s></s> B </s>, no token types
+// One item of a post-processing template: a special token, or sequence A or B, each with
+// the token type id its tokens get.
+struct TemplatePiece {
+  enum class Kind { Special, SequenceA, SequenceB };
+  Kind kind = Kind::Special;
+  std::string token;  // for Special
+  std::int64_t type_id = 0;
+};
+
+// How special tokens frame one sequence or a pair (tokenizers' TemplateProcessing).
+struct SequenceTemplate {
+  std::vector<TemplatePiece> single;
+  std::vector<TemplatePiece> pair;
+  bool token_types = true;  // whether the model takes token type ids
+  std::string name;         // for describe()
+
+  // [CLS] A [SEP] and [CLS] A [SEP] B [SEP], token types 0.. 1..
+  static SequenceTemplate bert(const std::string& cls, const std::string& sep);
+  // <s> A </s> and <s> A </s></s> B </s>, no token types (MPNet, RoBERTa).
+  static SequenceTemplate roberta(const std::string& cls, const std::string& sep);
+  std::size_t specials(bool for_pair) const;
 };
 
 struct WordPieceConfig {
@@ -23,12 +40,10 @@ struct WordPieceConfig {
   std::size_t max_input_chars_per_word = 100;
   std::string continuing_prefix = "##";
   std::string unk_token = "[UNK]";
-  std::string cls_token = "[CLS]";
-  std::string sep_token = "[SEP]";
   std::string pad_token = "[PAD]";
   // Every special token: written literally in a text, it stays one token.
   std::vector<std::string> special_tokens;
-  SequenceTemplate sequence_template = SequenceTemplate::Bert;
+  SequenceTemplate sequence_template = SequenceTemplate::bert("[CLS]", "[SEP]");
 };
 
 // BERT's WordPiece exactly as transformers' slow BertTokenizer / MPNetTokenizer: special
@@ -43,9 +58,7 @@ class WordPieceTokenizer final : public Tokenizer {
   Encoding encode_pair(std::string_view first, std::string_view second,
                        std::size_t max_length) const override;
   std::int64_t pad_id() const override { return pad_id_; }
-  bool uses_token_types() const override {
-    return config_.sequence_template == SequenceTemplate::Bert;
-  }
+  bool uses_token_types() const override { return config_.sequence_template.token_types; }
   std::size_t vocab_size() const override { return config_.vocab.size(); }
   std::string describe() const override;
 
@@ -62,7 +75,7 @@ class WordPieceTokenizer final : public Tokenizer {
   WordPieceConfig config_;
   std::unordered_map<std::string, std::int64_t> ids_;
   std::vector<std::u32string> specials_;  // longest first, for leftmost-longest matching
-  std::int64_t unk_id_ = 0, cls_id_ = 0, sep_id_ = 0, pad_id_ = 0;
+  std::int64_t unk_id_ = 0, pad_id_ = 0;
 };
 
 }  // namespace setfit::text

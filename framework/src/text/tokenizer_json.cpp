@@ -1,0 +1,229 @@
+#include "tokenizer_json.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "setfit/errors.hpp"
+#include "unicode.hpp"
+
+namespace setfit::text {
+namespace {
+
+[[noreturn]] void fail(const std::string& origin, const std::string& what) {
+  throw Error(fmt::format("{}: {}", origin, what));
+}
+
+const nlohmann::json& object_at(const nlohmann::json& parent, const char* key,
+                                const std::string& origin) {
+  if (!parent.contains(key) || !parent[key].is_object()) {
+    fail(origin, fmt::format("'{}' must be an object", key));
+  }
+  return parent[key];
+}
+
+std::string string_or(const nlohmann::json& object, const char* key, const std::string& fallback,
+                      const std::string& origin) {
+  if (!object.contains(key) || object[key].is_null()) return fallback;
+  if (!object[key].is_string()) fail(origin, fmt::format("'{}' must be a string", key));
+  return object[key].get<std::string>();
+}
+
+bool bool_or(const nlohmann::json& object, const char* key, bool fallback,
+             const std::string& origin) {
+  if (!object.contains(key) || object[key].is_null()) return fallback;
+  if (!object[key].is_boolean()) fail(origin, fmt::format("'{}' must be true or false", key));
+  return object[key].get<bool>();
+}
+
+// A template item: {"SpecialToken": {"id": "[CLS]", "type_id": 0}} or
+// {"Sequence": {"id": "A", "type_id": 0}}.
+TemplatePiece parse_piece(const nlohmann::json& item, const std::string& origin) {
+  TemplatePiece piece;
+  if (!item.is_object() || item.size() != 1)
+    fail(origin, "a template item must be a one-key object");
+  const auto& [kind, body] = *item.items().begin();
+  if (!body.is_object()) fail(origin, "a template item's value must be an object");
+  const std::string id = string_or(body, "id", "", origin);
+  if (body.contains("type_id") && !body["type_id"].is_number_unsigned()) {
+    fail(origin, "a template item's type_id must be a non-negative integer");
+  }
+  piece.type_id = body.value("type_id", std::int64_t{0});
+  if (kind == "SpecialToken") {
+    if (id.empty()) fail(origin, "a SpecialToken template item needs an id");
+    piece.kind = TemplatePiece::Kind::Special;
+    piece.token = id;
+  } else if (kind == "Sequence") {
+    if (id != "A" && id != "B")
+      fail(origin, fmt::format("a Sequence template item's id must be A or B, got '{}'", id));
+    piece.kind = id == "A" ? TemplatePiece::Kind::SequenceA : TemplatePiece::Kind::SequenceB;
+  } else {
+    fail(origin, fmt::format("unknown template item '{}'", kind));
+  }
+  return piece;
+}
+
+std::vector<TemplatePiece> parse_template(const nlohmann::json& processor, const char* key,
+                                          const std::string& origin) {
+  if (!processor.contains(key) || !processor[key].is_array()) {
+    fail(origin, fmt::format("post_processor '{}' must be a list", key));
+  }
+  std::vector<TemplatePiece> pieces;
+  for (const auto& item : processor[key]) pieces.push_back(parse_piece(item, origin));
+  return pieces;
+}
+
+// BertProcessing / RobertaProcessing: {"cls": ["[CLS]", 101], "sep": ["[SEP]", 102]}.
+std::string processing_token(const nlohmann::json& processor, const char* key,
+                             const std::string& origin) {
+  const auto& value = processor.contains(key) ? processor[key] : nlohmann::json();
+  if (!value.is_array() || value.size() != 2 || !value[0].is_string()) {
+    fail(origin, fmt::format("post_processor '{}' must be [token, id]", key));
+  }
+  return value[0].get<std::string>();
+}
+
+}  // namespace
+
+WordPieceConfig parse_tokenizer_json(std::string_view text, const std::string& origin) {
+  if (!is_valid_utf8(text)) decode_utf8(text, origin);  // throws with the byte offset
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(text.begin(), text.end());
+  } catch (const nlohmann::json::exception& e) {
+    fail(origin, fmt::format("malformed JSON: {}", e.what()));
+  }
+  if (!doc.is_object()) fail(origin, "expected a JSON object");
+
+  const auto& model = object_at(doc, "model", origin);
+  const std::string type = string_or(model, "type", "", origin);
+  if (type != "WordPiece") {
+    fail(origin, fmt::format("model type '{}' is not supported; supported: WordPiece", type));
+  }
+  WordPieceConfig config;
+  config.unk_token = string_or(model, "unk_token", "[UNK]", origin);
+  config.continuing_prefix = string_or(model, "continuing_subword_prefix", "##", origin);
+  if (model.contains("max_input_chars_per_word") && !model["max_input_chars_per_word"].is_null()) {
+    if (!model["max_input_chars_per_word"].is_number_unsigned()) {
+      fail(origin, "'max_input_chars_per_word' must be a non-negative integer");
+    }
+    config.max_input_chars_per_word = model["max_input_chars_per_word"].get<std::size_t>();
+  }
+
+  // The vocabulary: token -> id, ids dense from 0; added tokens may extend it.
+  std::map<std::int64_t, std::string> by_id;
+  auto add = [&](const std::string& token, const nlohmann::json& id) {
+    if (!id.is_number_unsigned())
+      fail(origin, fmt::format("token '{}' has no non-negative id", token));
+    const auto value = id.get<std::int64_t>();
+    auto [it, inserted] = by_id.emplace(value, token);
+    if (!inserted && it->second != token) {
+      fail(origin, fmt::format("id {} is given to both '{}' and '{}'", value, it->second, token));
+    }
+  };
+  for (const auto& [token, id] : object_at(model, "vocab", origin).items()) add(token, id);
+  std::vector<std::string> specials;
+  if (doc.contains("added_tokens") && !doc["added_tokens"].is_null()) {
+    if (!doc["added_tokens"].is_array()) fail(origin, "'added_tokens' must be a list");
+    for (const auto& added : doc["added_tokens"]) {
+      if (!added.is_object()) fail(origin, "an added token must be an object");
+      const std::string content = string_or(added, "content", "", origin);
+      if (content.empty()) fail(origin, "an added token has no content");
+      if (!added.contains("id")) fail(origin, fmt::format("added token '{}' has no id", content));
+      add(content, added["id"]);
+      if (bool_or(added, "special", false, origin)) specials.push_back(content);
+    }
+  }
+  if (by_id.empty()) fail(origin, "the vocabulary is empty");
+  std::int64_t expected = 0;
+  for (const auto& [id, token] : by_id) {
+    if (id != expected)
+      fail(origin, fmt::format("token ids must be 0..{} without gaps; {} is missing",
+                               by_id.size() - 1, expected));
+    if (!is_valid_utf8(token)) fail(origin, fmt::format("token id {} is not valid UTF-8", id));
+    config.vocab.push_back(token);
+    ++expected;
+  }
+
+  // Normaliser: BertNormalizer, or none.
+  if (doc.contains("normalizer") && !doc["normalizer"].is_null()) {
+    const auto& normalizer = doc["normalizer"];
+    if (!normalizer.is_object()) fail(origin, "'normalizer' must be an object");
+    const std::string kind = string_or(normalizer, "type", "", origin);
+    if (kind != "BertNormalizer") {
+      fail(origin,
+           fmt::format("normalizer type '{}' is not supported; supported: BertNormalizer", kind));
+    }
+    config.do_lower_case = bool_or(normalizer, "lowercase", true, origin);
+    config.tokenize_chinese_chars = bool_or(normalizer, "handle_chinese_chars", true, origin);
+    if (normalizer.contains("strip_accents") && !normalizer["strip_accents"].is_null()) {
+      config.strip_accents = bool_or(normalizer, "strip_accents", false, origin);
+    }
+  } else {
+    config.do_lower_case = false;
+    config.strip_accents = false;
+  }
+  if (doc.contains("pre_tokenizer") && !doc["pre_tokenizer"].is_null()) {
+    const std::string kind = string_or(doc["pre_tokenizer"], "type", "", origin);
+    if (kind != "BertPreTokenizer") {
+      fail(origin,
+           fmt::format("pre_tokenizer type '{}' is not supported; supported: BertPreTokenizer",
+                       kind));
+    }
+  }
+
+  // Post-processor: the template that frames sequences with special tokens.
+  SequenceTemplate frame;
+  frame.name = "tokenizer.json";
+  if (doc.contains("post_processor") && !doc["post_processor"].is_null()) {
+    const auto& processor = doc["post_processor"];
+    const std::string kind = string_or(processor, "type", "", origin);
+    if (kind == "TemplateProcessing") {
+      frame.single = parse_template(processor, "single", origin);
+      frame.pair = parse_template(processor, "pair", origin);
+      frame.token_types = std::any_of(frame.pair.begin(), frame.pair.end(),
+                                      [](const TemplatePiece& p) { return p.type_id != 0; });
+    } else if (kind == "BertProcessing") {
+      frame = SequenceTemplate::bert(processing_token(processor, "cls", origin),
+                                     processing_token(processor, "sep", origin));
+    } else if (kind == "RobertaProcessing") {
+      frame = SequenceTemplate::roberta(processing_token(processor, "cls", origin),
+                                        processing_token(processor, "sep", origin));
+    } else {
+      fail(origin, fmt::format("post_processor type '{}' is not supported; supported: "
+                               "TemplateProcessing, BertProcessing, RobertaProcessing",
+                               kind));
+    }
+    for (const auto* pieces : {&frame.single, &frame.pair}) {
+      for (const auto& piece : *pieces) {
+        if (piece.kind == TemplatePiece::Kind::Special) specials.push_back(piece.token);
+      }
+    }
+  } else {
+    using K = TemplatePiece::Kind;
+    frame.single = {{K::SequenceA, "", 0}};
+    frame.pair = {{K::SequenceA, "", 0}, {K::SequenceB, "", 1}};
+  }
+  config.sequence_template = frame;
+
+  // Padding token: the padding section, else the usual names.
+  std::string pad;
+  if (doc.contains("padding") && doc["padding"].is_object())
+    pad = string_or(doc["padding"], "pad_token", "", origin);
+  for (const char* candidate : {"[PAD]", "<pad>"}) {
+    if (pad.empty() &&
+        std::find(config.vocab.begin(), config.vocab.end(), candidate) != config.vocab.end()) {
+      pad = candidate;
+    }
+  }
+  config.pad_token = pad.empty() ? config.vocab.front() : pad;
+  specials.push_back(config.unk_token);
+  std::sort(specials.begin(), specials.end());
+  specials.erase(std::unique(specials.begin(), specials.end()), specials.end());
+  config.special_tokens = std::move(specials);
+  return config;
+}
+
+}  // namespace setfit::text

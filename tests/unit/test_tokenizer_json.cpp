@@ -1,0 +1,147 @@
+// tokenizer.json alone (no vocab.txt): built here from the golden vocabularies in the
+// tokenizers library's format, it must give the golden ids exactly.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "golden.hpp"
+#include "setfit/errors.hpp"
+#include "setfit/tokenizer.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+
+namespace setfit {
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+nlohmann::json tokenizer_json_for(const std::string& model) {
+  std::ifstream in(test::golden_dir(model) / "vocab.txt");
+  nlohmann::json vocab = nlohmann::json::object();
+  std::string line;
+  for (std::int64_t id = 0; std::getline(in, line); ++id) vocab[line] = id;
+  const bool mpnet = model == "mpnet-tiny";
+  nlohmann::json doc;
+  doc["version"] = "1.0";
+  doc["normalizer"] = {{"type", "BertNormalizer"},
+                       {"clean_text", true},
+                       {"handle_chinese_chars", true},
+                       {"strip_accents", nullptr},
+                       {"lowercase", true}};
+  doc["pre_tokenizer"] = {{"type", "BertPreTokenizer"}};
+  doc["model"] = {{"type", "WordPiece"},
+                  {"unk_token", "[UNK]"},
+                  {"continuing_subword_prefix", "##"},
+                  {"max_input_chars_per_word", 100},
+                  {"vocab", vocab}};
+  doc["added_tokens"] = nlohmann::json::array();
+  const std::vector<std::string> specials =
+      mpnet ? std::vector<std::string>{"<s>", "<pad>", "</s>", "[UNK]", "<mask>"}
+            : std::vector<std::string>{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+  for (const auto& s : specials) {
+    doc["added_tokens"].push_back({{"id", vocab[s]}, {"content", s}, {"special", true}});
+  }
+  if (mpnet) {
+    doc["post_processor"] = {
+        {"type", "RobertaProcessing"}, {"sep", {"</s>", 2}}, {"cls", {"<s>", 0}}};
+  } else {
+    auto special = [](const char* id, int type) {
+      return nlohmann::json{{"SpecialToken", {{"id", id}, {"type_id", type}}}};
+    };
+    auto sequence = [](const char* id, int type) {
+      return nlohmann::json{{"Sequence", {{"id", id}, {"type_id", type}}}};
+    };
+    doc["post_processor"] = {
+        {"type", "TemplateProcessing"},
+        {"single", {special("[CLS]", 0), sequence("A", 0), special("[SEP]", 0)}},
+        {"pair",
+         {special("[CLS]", 0), sequence("A", 0), special("[SEP]", 0), sequence("B", 1),
+          special("[SEP]", 1)}}};
+  }
+  return doc;
+}
+
+class TokenizerJson : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TokenizerJson, AloneGivesTheGoldenIds) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "tokenizer.json") << tokenizer_json_for(GetParam()).dump();
+  auto tokenizer = load_tokenizer(dir.path());
+  const auto& expected = test::golden_expected(GetParam());
+  for (const auto& case_ : expected["tokenization"]) {
+    const std::string text = case_["text"];
+    auto encoding = tokenizer->encode(text, expected["max_length"]);
+    EXPECT_EQ(encoding.ids, case_["input_ids"].get<std::vector<std::int64_t>>()) << text;
+  }
+  const auto& pair = expected["pair_example"];
+  auto encoding = tokenizer->encode_pair(pair["text_a"].get<std::string>(),
+                                         pair["text_b"].get<std::string>(), expected["max_length"]);
+  EXPECT_EQ(encoding.ids, pair["input_ids"].get<std::vector<std::int64_t>>());
+  if (pair.contains("token_type_ids") && !pair["token_type_ids"].is_null()) {
+    EXPECT_EQ(encoding.type_ids, pair["token_type_ids"].get<std::vector<std::int64_t>>());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, TokenizerJson, ::testing::Values("bert-tiny", "mpnet-tiny"));
+
+std::string load_error(const nlohmann::json& doc) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "tokenizer.json") << doc.dump();
+  try {
+    load_tokenizer(dir.path());
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(TokenizerJsonErrors, UnsupportedModelType) {
+  auto doc = tokenizer_json_for("bert-tiny");
+  doc["model"]["type"] = "BPE";
+  EXPECT_TRUE(contains(load_error(doc), "tokenizer.json: model type 'BPE' is not supported"));
+}
+
+TEST(TokenizerJsonErrors, GapsAndClashesInIds) {
+  auto doc = tokenizer_json_for("bert-tiny");
+  doc["model"]["vocab"]["hello"] = 999;
+  EXPECT_TRUE(contains(load_error(doc), "without gaps"));
+  doc = tokenizer_json_for("bert-tiny");
+  doc["model"]["vocab"]["extra"] = 0;
+  EXPECT_TRUE(contains(load_error(doc), "id 0 is given to both"));
+}
+
+TEST(TokenizerJsonErrors, UnknownTemplateTokenAndBadShapes) {
+  auto doc = tokenizer_json_for("bert-tiny");
+  doc["post_processor"]["single"][0]["SpecialToken"]["id"] = "[BOS]";
+  EXPECT_TRUE(contains(load_error(doc), "no template token '[BOS]'"));
+  doc = tokenizer_json_for("bert-tiny");
+  doc["model"] = "WordPiece";
+  EXPECT_TRUE(contains(load_error(doc), "'model' must be an object"));
+  doc = tokenizer_json_for("bert-tiny");
+  doc["normalizer"]["type"] = "NFKC";
+  EXPECT_TRUE(contains(load_error(doc), "normalizer type 'NFKC' is not supported"));
+}
+
+TEST(TokenizerJsonErrors, MalformedJsonAndInvalidUtf8) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "tokenizer.json") << "{\"model\": {";
+  try {
+    load_tokenizer(dir.path());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_TRUE(contains(e.what(), "tokenizer.json: malformed JSON")) << e.what();
+  }
+  std::ofstream(dir.path() / "tokenizer.json", std::ios::trunc) << "{\"a\": \"\xff\"}";
+  try {
+    load_tokenizer(dir.path());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_TRUE(contains(e.what(), "not valid UTF-8")) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace setfit
