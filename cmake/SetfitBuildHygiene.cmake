@@ -4,12 +4,13 @@
 # header it needs the sloppiness settings below or every TU misses the cache.
 find_program(SETFIT_CCACHE ccache)
 if(SETFIT_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+  # CCACHE_BASEDIR makes paths relative, so a fresh clone elsewhere still hits the cache.
+  set(SETFIT_CCACHE_ENV "CCACHE_BASEDIR=${PROJECT_SOURCE_DIR}")
   if(SETFIT_TORCH_PCH)
-    set(CMAKE_CXX_COMPILER_LAUNCHER
-        "${CMAKE_COMMAND};-E;env;CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime;${SETFIT_CCACHE}")
-  else()
-    set(CMAKE_CXX_COMPILER_LAUNCHER "${SETFIT_CCACHE}")
+    string(APPEND SETFIT_CCACHE_ENV
+           ";CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime")
   endif()
+  set(CMAKE_CXX_COMPILER_LAUNCHER "${CMAKE_COMMAND};-E;env;${SETFIT_CCACHE_ENV};${SETFIT_CCACHE}")
   message(STATUS "setfit: compiling through ccache (${SETFIT_CCACHE})")
 endif()
 

@@ -13,15 +13,13 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "safetensors_header.hpp"
 #include "setfit/errors.hpp"
 
 namespace fs = std::filesystem;
 
 namespace setfit {
 namespace {
-
-// The safetensors reference refuses headers above 100 MB; so do we, before allocating.
-constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;
 
 struct DtypeInfo {
   const char* name;
@@ -127,97 +125,10 @@ SafetensorsFile SafetensorsFile::open(const fs::path& file) {
   impl->mapping.data = static_cast<const std::uint8_t*>(data);
   impl->mapping.size = file_size;
 
-  std::uint64_t header_length = 0;
-  for (int i = 7; i >= 0; --i) header_length = (header_length << 8) | impl->mapping.data[i];
-  if (header_length > kMaxHeaderBytes) {
-    fail(file,
-         fmt::format("the header claims {} bytes (limit {})", header_length, kMaxHeaderBytes));
-  }
-  if (header_length > file_size - 8) {
-    fail(file, fmt::format("the header claims {} bytes but only {} follow the length field",
-                           header_length, file_size - 8));
-  }
-  impl->data_start = 8 + header_length;
-  const std::uint64_t data_size = file_size - impl->data_start;
-
-  nlohmann::json header;
-  try {
-    const char* begin = reinterpret_cast<const char*>(impl->mapping.data + 8);
-    header = nlohmann::json::parse(begin, begin + header_length);
-  } catch (const nlohmann::json::exception& e) {
-    fail(file, fmt::format("the header is not valid JSON: {}", e.what()));
-  }
-  if (!header.is_object()) fail(file, "the header is not a JSON object");
-
-  for (auto it = header.begin(); it != header.end(); ++it) {
-    const std::string& name = it.key();
-    const auto& value = it.value();
-    if (name == "__metadata__") {
-      if (!value.is_object()) fail(file, "__metadata__ is not an object");
-      for (auto m = value.begin(); m != value.end(); ++m) {
-        if (!m.value().is_string())
-          fail(file, fmt::format("metadata '{}' is not a string", m.key()));
-        impl->metadata.emplace(m.key(), m.value().get<std::string>());
-      }
-      continue;
-    }
-    auto where = [&](const std::string& what) {
-      fail(file, fmt::format("tensor '{}': {}", name, what));
-    };
-    if (!value.is_object()) where("its entry is not an object");
-    if (!value.contains("dtype") || !value["dtype"].is_string()) where("no dtype string");
-    if (!value.contains("shape") || !value["shape"].is_array()) where("no shape array");
-    if (!value.contains("data_offsets") || !value["data_offsets"].is_array() ||
-        value["data_offsets"].size() != 2) {
-      where("data_offsets must be a pair [begin, end]");
-    }
-    SafetensorsEntry entry;
-    entry.name = name;
-    entry.dtype = value["dtype"].get<std::string>();
-    const DtypeInfo* dtype = dtype_by_name(entry.dtype);
-    if (dtype == nullptr) where(fmt::format("unsupported dtype '{}'", entry.dtype));
-
-    std::uint64_t elements = 1;
-    for (const auto& dim : value["shape"]) {
-      if (!dim.is_number_unsigned()) where("a dimension is not a non-negative integer");
-      const auto d = dim.get<std::uint64_t>();
-      if (d > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
-          (d != 0 && elements > std::numeric_limits<std::uint64_t>::max() / d)) {
-        where("its shape overflows");
-      }
-      elements *= d;
-      entry.shape.push_back(static_cast<std::int64_t>(d));
-    }
-    for (const auto& offset : value["data_offsets"]) {
-      if (!offset.is_number_unsigned()) where("data_offsets must be non-negative integers");
-    }
-    entry.begin = value["data_offsets"][0].get<std::uint64_t>();
-    entry.end = value["data_offsets"][1].get<std::uint64_t>();
-    if (entry.begin > entry.end) where("data_offsets begin after they end");
-    if (entry.end > data_size) {
-      where(
-          fmt::format("data_offsets end at {} but the data section has {} bytes (truncated file?)",
-                      entry.end, data_size));
-    }
-    if (elements > std::numeric_limits<std::uint64_t>::max() / dtype->bytes ||
-        elements * dtype->bytes != entry.end - entry.begin) {
-      where(fmt::format("shape [{}] of {} needs {} bytes but data_offsets span {}",
-                        fmt::join(entry.shape, ", "), entry.dtype, elements * dtype->bytes,
-                        entry.end - entry.begin));
-    }
-    impl->entries.push_back(std::move(entry));
-  }
-
-  std::vector<const SafetensorsEntry*> by_offset;
-  for (const auto& e : impl->entries) by_offset.push_back(&e);
-  std::sort(by_offset.begin(), by_offset.end(),
-            [](const auto* a, const auto* b) { return a->begin < b->begin; });
-  for (std::size_t i = 1; i < by_offset.size(); ++i) {
-    if (by_offset[i]->begin < by_offset[i - 1]->end) {
-      fail(file, fmt::format("tensors '{}' and '{}' overlap", by_offset[i - 1]->name,
-                             by_offset[i]->name));
-    }
-  }
+  auto header = parse_safetensors_header(impl->mapping.data, file_size, file.string());
+  impl->data_start = header.data_start;
+  impl->entries = std::move(header.entries);
+  impl->metadata = std::move(header.metadata);
   return SafetensorsFile(std::move(impl));
 }
 

@@ -14,8 +14,6 @@ namespace fs = std::filesystem;
 
 namespace setfit {
 
-Tokenizer::~Tokenizer() = default;
-
 namespace {
 
 // A special token is a string or an AddedToken object {"content": ...}.

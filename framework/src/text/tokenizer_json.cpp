@@ -44,7 +44,10 @@ TemplatePiece parse_piece(const nlohmann::json& item, const std::string& origin)
   TemplatePiece piece;
   if (!item.is_object() || item.size() != 1)
     fail(origin, "a template item must be a one-key object");
-  const auto& [kind, body] = *item.items().begin();
+  // Not a structured binding over items(): its proxy is a temporary.
+  const auto first = item.begin();
+  const std::string kind = first.key();
+  const nlohmann::json& body = first.value();
   if (!body.is_object()) fail(origin, "a template item's value must be an object");
   const std::string id = string_or(body, "id", "", origin);
   if (body.contains("type_id") && !body["type_id"].is_number_unsigned()) {
