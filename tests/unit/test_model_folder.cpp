@@ -74,6 +74,25 @@ TEST_P(ModelFolder, InfoDescribesTheModel) {
   EXPECT_GT(info.parameter_count, 20000);
 }
 
+TEST_P(ModelFolder, TrainModeAppliesDropoutEvalModeDoesNot) {
+  auto encoder = SentenceEncoder::load(test::golden_dir(GetParam()));
+  torch::NoGradGuard no_grad;
+  encoder->train(true);
+  EXPECT_TRUE(encoder->is_training());
+  torch::manual_seed(1);
+  auto first = encoder->embed(kTexts);
+  auto second = encoder->embed(kTexts);
+  EXPECT_FALSE(torch::allclose(first, second));  // dropout 0.1 in config.json
+  encoder->train(false);
+  EXPECT_TRUE(torch::equal(encoder->embed(kTexts), encoder->embed(kTexts)));
+  // encode() always runs in eval mode and restores the mode it found.
+  encoder->train(true);
+  auto encoded = encoder->encode(kTexts);
+  EXPECT_TRUE(encoder->is_training());
+  encoder->train(false);
+  EXPECT_TRUE(torch::allclose(encoded, encoder->embed(kTexts), 1e-6, 1e-6));
+}
+
 INSTANTIATE_TEST_SUITE_P(Models, ModelFolder, ::testing::Values("bert-tiny", "mpnet-tiny"));
 
 TEST(ModelFolderErrors, MissingDirectory) {
