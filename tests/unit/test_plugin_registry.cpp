@@ -142,7 +142,10 @@ TEST(PluginRegistry, SameFileTwiceIsLoadedOnce) {
   PluginRegistry registry;
   registry.load_directories({kBuiltins, kBuiltins});
   EXPECT_TRUE(registry.failures().empty());
-  EXPECT_EQ(registry.plugins().size(), 3u);
+  std::size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(kBuiltins))
+    files += entry.path().extension() == ".so";
+  EXPECT_EQ(registry.plugins().size(), files);
 }
 
 TEST(PluginRegistry, UnknownNameListsWhatExistsAndTheFailures) {

@@ -1,0 +1,126 @@
+// `logistic_regression`: SetFit's default head, scikit-learn's LogisticRegression() with
+// its defaults: L2 penalty 0.5 * ||W||^2 / C against the summed log-loss, intercept not
+// penalised, binary logistic for 2 classes and multinomial softmax above, solved with
+// L-BFGS (strong Wolfe line search) in float64. The objective is strictly convex, so the
+// optimum is scikit-learn's; we iterate until the gradient is far below its tolerance.
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include "setfit/errors.hpp"
+#include "setfit/plugin.hpp"
+
+namespace {
+
+class LogisticRegressionHead final : public setfit::Head {
+ public:
+  explicit LogisticRegressionHead(const setfit::Params& params)
+      : c_(params.get_float("C")),
+        max_iter_(params.get_int("max_iter")),
+        tol_(params.get_float("tol")),
+        fit_intercept_(params.get_bool("fit_intercept")) {
+    if (c_ <= 0) throw setfit::Error("C must be positive");
+    if (max_iter_ < 1) throw setfit::Error("max_iter must be positive");
+    if (tol_ <= 0) throw setfit::Error("tol must be positive");
+  }
+
+  static setfit::PluginInfo info() {
+    using setfit::ParamType;
+    return {setfit::PluginKind::Head,
+            "logistic_regression",
+            "1.0.0",
+            "L2-regularised logistic regression fitted by L-BFGS (scikit-learn's defaults)",
+            {{"C", ParamType::Float, 1.0, "Inverse regularisation strength"},
+             {"max_iter", ParamType::Int, std::int64_t{1000}, "L-BFGS iterations at most"},
+             {"tol", ParamType::Float, 1e-6, "Stop when the largest gradient entry is below this"},
+             {"fit_intercept", ParamType::Bool, true, "Learn an unpenalised intercept"}}};
+  }
+
+  bool differentiable() const override { return false; }
+
+  void initialize(std::int64_t embedding_dim, std::int64_t num_classes) override {
+    if (num_classes < 2) {
+      throw setfit::Error(
+          fmt::format("logistic regression needs at least two classes, got {}", num_classes));
+    }
+    dim_ = embedding_dim;
+    classes_ = num_classes;
+    const std::int64_t rows = classes_ == 2 ? 1 : classes_;
+    weight_ = torch::zeros({rows, dim_}, torch::kFloat64);
+    bias_ = torch::zeros({rows}, torch::kFloat64);
+  }
+
+  void fit(const at::Tensor& embeddings, const at::Tensor& labels) override {
+    if (!weight_.defined()) throw setfit::Error("fit() before initialize()");
+    if (embeddings.dim() != 2 || embeddings.size(1) != dim_ || labels.dim() != 1 ||
+        labels.size(0) != embeddings.size(0)) {
+      throw setfit::Error(fmt::format("fit() expects [N, {}] embeddings and [N] labels", dim_));
+    }
+    torch::AutoGradMode enable_grad(true);
+    auto x = embeddings.detach().to(torch::kFloat64);
+    auto y = labels.detach().to(torch::kLong);
+    auto w = torch::zeros_like(weight_).requires_grad_(true);
+    auto b = torch::zeros_like(bias_).requires_grad_(fit_intercept_);
+    std::vector<torch::Tensor> params = {w};
+    if (fit_intercept_) params.push_back(b);
+
+    auto objective = [&] {
+      auto z = torch::matmul(x, w.t()) + b;
+      torch::Tensor data_loss;
+      if (classes_ == 2) {
+        data_loss = torch::nn::functional::binary_cross_entropy_with_logits(
+            z.squeeze(1), y.to(torch::kFloat64),
+            torch::nn::functional::BinaryCrossEntropyWithLogitsFuncOptions().reduction(
+                torch::kSum));
+      } else {
+        data_loss = torch::nn::functional::cross_entropy(
+            z, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+      }
+      return data_loss + 0.5 / c_ * w.pow(2).sum();
+    };
+    torch::optim::LBFGS optimizer(params, torch::optim::LBFGSOptions(1.0)
+                                              .max_iter(max_iter_)
+                                              .history_size(10)
+                                              .tolerance_grad(tol_)
+                                              .tolerance_change(1e-14)
+                                              .line_search_fn("strong_wolfe"));
+    optimizer.step([&] {
+      optimizer.zero_grad();
+      auto loss = objective();
+      loss.backward();
+      return loss;
+    });
+    weight_ = w.detach().clone();
+    bias_ = b.detach().clone();
+  }
+
+  at::Tensor forward(const at::Tensor& embeddings) override {
+    if (!weight_.defined()) throw setfit::Error("the head is used before initialize()");
+    auto z = torch::matmul(embeddings.to(torch::kFloat64), weight_.t()) + bias_;
+    // Binary: scores (0, z), so that a softmax gives the logistic probabilities.
+    return classes_ == 2 ? torch::cat({torch::zeros_like(z), z}, 1) : z;
+  }
+
+  at::Tensor predict_proba(const at::Tensor& embeddings) override {
+    return torch::softmax(forward(embeddings), 1);
+  }
+
+  at::Tensor loss(const at::Tensor&, const at::Tensor&) override {
+    throw setfit::Error("logistic_regression is fitted with fit(), it has no training loss");
+  }
+
+  std::vector<at::Tensor> parameters() override { return {weight_, bias_}; }
+
+ private:
+  double c_;
+  std::int64_t max_iter_;
+  double tol_;
+  bool fit_intercept_;
+  std::int64_t dim_ = 0;
+  std::int64_t classes_ = 0;
+  torch::Tensor weight_, bias_;
+};
+
+}  // namespace
+
+SETFIT_PLUGIN(LogisticRegressionHead)
