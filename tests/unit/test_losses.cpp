@@ -130,6 +130,32 @@ TEST(Losses, BatchHardTripletAndSoftMarginMatchLoops) {
               soft / pairs.size(), 1e-9);
 }
 
+TEST(Losses, BatchSemiHardTripletMatchesLoops) {
+  auto [x, labels] = labelled_batch();
+  const int n = static_cast<int>(x.size(0));
+  double total = 0;
+  int pairs = 0;
+  for (int a = 0; a < n; ++a) {
+    for (int p = 0; p < n; ++p) {
+      if (p == a || labels[a].item<int64_t>() != labels[p].item<int64_t>()) continue;
+      const double ap = cosine_distance(x[a], x[p]);
+      double semi_hard = 1e9, farthest = -1e9;
+      for (int q = 0; q < n; ++q) {
+        if (labels[a].item<int64_t>() == labels[q].item<int64_t>()) continue;
+        const double an = cosine_distance(x[a], x[q]);
+        farthest = std::max(farthest, an);
+        if (an > ap) semi_hard = std::min(semi_hard, an);
+      }
+      const double chosen = semi_hard < 1e9 ? semi_hard : farthest;
+      total += std::max(0.0, ap - chosen + 0.25);
+      ++pairs;
+    }
+  }
+  EXPECT_NEAR(
+      registry().create_loss("BatchSemiHardTripletLoss")->forward(x, {}, labels).item<double>(),
+      total / pairs, 1e-9);
+}
+
 TEST(Losses, SupConMatchesLoopsAndSkipsAnchorsWithoutPositives) {
   auto [x, labels] = labelled_batch();  // label 2 has a single example
   const int n = static_cast<int>(x.size(0));
@@ -230,11 +256,20 @@ TEST_P(LossConformance, SchemaDefaultsRoundTrip) {
                ComponentConfigError);
 }
 
-INSTANTIATE_TEST_SUITE_P(Builtins, LossConformance,
-                         ::testing::Values("CosineSimilarityLoss", "ContrastiveLoss",
-                                           "OnlineContrastiveLoss", "BatchAllTripletLoss",
-                                           "BatchHardTripletLoss", "BatchHardSoftMarginTripletLoss",
-                                           "SupConLoss", "MultipleNegativesRankingLoss"));
+// Every loss plugin in the built-in directory, so a new one is covered automatically.
+std::vector<std::string> builtin_losses() {
+  std::vector<std::string> names;
+  for (const auto& plugin : registry().plugins()) {
+    if (plugin.info.kind == PluginKind::Loss) names.push_back(plugin.info.name);
+  }
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(Builtins, LossConformance, ::testing::ValuesIn(builtin_losses()));
+
+TEST(Losses, ConformanceCoversEveryBuiltinLoss) {
+  EXPECT_EQ(builtin_losses().size(), 9u);
+}
 
 }  // namespace
 }  // namespace setfit
