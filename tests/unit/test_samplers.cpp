@@ -1,6 +1,7 @@
 // Pair samplers against the counts of setfit-semantics.md section 3.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "setfit/errors.hpp"
@@ -126,6 +127,41 @@ TEST(Samplers, OneLabelIsAClearErrorForEveryStrategy) {
       EXPECT_NE(std::string(e.what()).find("only one label"), std::string::npos) << e.what();
     }
   }
+}
+
+TEST(Samplers, GroupByLabelMakesBatchesOfKExamplesPerLabel) {
+  auto r = balanced(4, 6);
+  r.labels.push_back({9});  // a label with a single example cannot be grouped
+  r.batch_size = 8;
+  auto sampler = registry().create_sampler("group_by_label");
+  EXPECT_TRUE(sampler->yields_batches());
+  EXPECT_THROW(sampler->sample(r), PluginError);
+  auto batches = sampler->batches(r);
+  std::set<int64_t> seen;
+  for (const auto& batch : batches) {
+    EXPECT_LE(batch.size(), 8u);
+    std::map<int64_t, int> per_label;
+    for (auto i : batch) {
+      ++per_label[r.labels[i][0]];
+      EXPECT_TRUE(seen.insert(i).second) << "example " << i << " twice in one pass";
+    }
+    EXPECT_GE(per_label.size(), 2u);
+    for (auto [label, count] : per_label) {
+      EXPECT_EQ(count, 2) << "label " << label;
+      EXPECT_NE(label, 9);
+    }
+  }
+  EXPECT_EQ(seen.size(), 24u);              // every groupable example once
+  EXPECT_EQ(sampler->batches(r), batches);  // deterministic under the seed
+  r.num_iterations = 3;
+  EXPECT_EQ(sampler->batches(r).size(), 3 * batches.size());
+}
+
+TEST(Samplers, PairSamplersRefuseToMakeBatches) {
+  auto r = balanced(2, 4);
+  auto sampler = registry().create_sampler("oversampling");
+  EXPECT_FALSE(sampler->yields_batches());
+  EXPECT_THROW(sampler->batches(r), PluginError);
 }
 
 }  // namespace

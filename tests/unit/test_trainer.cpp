@@ -125,6 +125,18 @@ TEST(Trainer, SameSeedGivesBitIdenticalBodies) {
   EXPECT_TRUE(same(run(), run()));
 }
 
+TEST(Trainer, BatchLossesTrainOnLabelGroupedBatches) {
+  auto body = SentenceEncoder::load(test::golden_dir("bert-tiny"));
+  auto before = snapshot(*body);
+  auto args = quick_args();
+  args.loss =
+      "BatchHardTripletLoss";  // sampling_strategy stays oversampling: replaced automatically
+  Trainer trainer(body, registry().create_head("logistic_regression"), args, registry());
+  trainer.train(tiny_data());
+  EXPECT_FALSE(same(before, snapshot(*body)));
+  EXPECT_EQ(trainer.history().front().stage, "embedding");
+}
+
 TEST(Trainer, ClearErrorsForImpossibleSetups) {
   auto body = SentenceEncoder::load(test::golden_dir("bert-tiny"));
   auto args = quick_args();

@@ -28,7 +28,7 @@ class Tensor;
 // Bumped whenever an interface below, PluginInfo, Params or ParamSpec changes layout
 // or meaning. A plugin stamped with another value is refused before any other symbol
 // is touched.
-#define SETFIT_PLUGIN_ABI_VERSION 1u
+#define SETFIT_PLUGIN_ABI_VERSION 2u
 
 #if defined(__clang__)
 #define SETFIT_COMPILER_ID "Clang"
@@ -129,12 +129,18 @@ struct SamplingRequest {
   std::int64_t num_iterations = 0;  // > 0 overrides the strategy's pair counts
   std::int64_t max_pairs = -1;      // > 0 caps the number of pairs
   std::uint64_t seed = 42;
+  std::int64_t batch_size = 16;  // examples per batch, for samplers that yield batches
 };
 
 class SETFIT_API Sampler : public Component {
  public:
   ~Sampler() override;
+  // Whether this sampler yields label-grouped batches (for LabelledBatch losses) rather
+  // than pairs.
+  virtual bool yields_batches() const;
   virtual std::vector<SamplePair> sample(const SamplingRequest& request) = 0;
+  // Batches of example indices, for samplers that yield batches; the default throws.
+  virtual std::vector<std::vector<std::int64_t>> batches(const SamplingRequest& request);
 };
 
 // The stamp of the running framework, for comparison with a plugin's.

@@ -66,8 +66,14 @@ class GuardedSampler final : public Sampler {
   GuardedSampler(std::shared_ptr<Sampler> inner, std::string label)
       : inner_(std::move(inner)), label_(std::move(label)) {}
 
+  bool yields_batches() const override {
+    return call_plugin(label_, "yields_batches()", [&] { return inner_->yields_batches(); });
+  }
   std::vector<SamplePair> sample(const SamplingRequest& request) override {
     return call_plugin(label_, "sample()", [&] { return inner_->sample(request); });
+  }
+  std::vector<std::vector<std::int64_t>> batches(const SamplingRequest& request) override {
+    return call_plugin(label_, "batches()", [&] { return inner_->batches(request); });
   }
 
  private:

@@ -43,3 +43,15 @@ const setfit_abi_stamp& host_abi_stamp() {
 }
 
 }  // namespace setfit
+
+namespace setfit {
+
+bool Sampler::yields_batches() const {
+  return false;
+}
+
+std::vector<std::vector<std::int64_t>> Sampler::batches(const SamplingRequest&) {
+  throw Error("this sampler yields pairs, not label-grouped batches");
+}
+
+}  // namespace setfit

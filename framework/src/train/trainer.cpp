@@ -110,18 +110,24 @@ struct Trainer::Impl {
     }
     auto loss = registry.create_loss(args.loss,
                                      args.margin ? ParamMap{{"margin", *args.margin}} : ParamMap{});
-    if (loss->input() == LossInput::LabelledBatch) {
-      throw Error(
-          fmt::format("loss '{}' needs label-grouped batches; the group_by_label sampler is not "
-                      "implemented yet",
-                      args.loss));
-    }
     auto sampler = registry.create_sampler(args.sampling_strategy);
     SamplingRequest request;
     for (auto l : labels) request.labels.push_back({l});
     request.num_iterations = args.num_iterations.value_or(0);
     request.max_pairs = args.max_steps > 0 ? args.max_steps * args.batch_size.embedding : -1;
     request.seed = static_cast<std::uint64_t>(args.seed);
+    request.batch_size = args.batch_size.embedding;
+    if (loss->input() == LossInput::LabelledBatch) {
+      // Batch losses need label-grouped batches (SetFit means to, but never does).
+      if (!sampler->yields_batches()) {
+        log::info(
+            "loss {} needs label-grouped batches: using the group_by_label sampler instead of {}",
+            args.loss, args.sampling_strategy);
+        sampler = registry.create_sampler("group_by_label");
+      }
+      train_on_batches(data, labels, *loss, *sampler, request);
+      return;
+    }
     auto pairs = sampler->sample(request);
     if (loss->input() == LossInput::PositivePairs) {
       std::erase_if(pairs, [](const SamplePair& p) { return p.target < 0.5f; });
@@ -163,6 +169,56 @@ struct Trainer::Impl {
           static_cast<torch::optim::AdamWOptions&>(group.options()).lr(rate);
         optimizer.zero_grad();
         auto value = loss->forward(body->embed(first), body->embed(second), torch::tensor(targets));
+        check_finite(value, Stage::Embedding, step);
+        value.backward();
+        torch::nn::utils::clip_grad_norm_(trainable, 1.0);
+        optimizer.step();
+        log_loss(Stage::Embedding, step, value.item<double>());
+        ++step;
+      }
+    }
+    body->train(false);
+  }
+
+  // Stage 1 for LabelledBatch losses: each step embeds one label-grouped batch.
+  void train_on_batches(const Dataset& data, const std::vector<std::int64_t>& labels, Loss& loss,
+                        Sampler& sampler, SamplingRequest request) {
+    const std::int64_t epochs = args.num_epochs.embedding;
+    auto first = sampler.batches(request);
+    if (first.empty()) throw Error("stage 1 has no batches to train on");
+    std::int64_t total = static_cast<std::int64_t>(first.size()) * epochs;
+    if (args.max_steps > 0) total = std::min(total, args.max_steps);
+    auto groups = body_groups(args.body_learning_rate.embedding, args.l2_weight);
+    if (groups.empty()) {
+      log::warn("stage 1 (embedding) skipped: the body has no trainable parameters");
+      return;
+    }
+    std::vector<torch::Tensor> trainable;
+    for (auto& g : groups) trainable.insert(trainable.end(), g.params().begin(), g.params().end());
+    torch::optim::AdamW optimizer(std::move(groups));
+    body->train(true);
+    log::info("stage 1 (embedding): {} label-grouped batches per epoch, {} steps, loss {}",
+              first.size(), total, args.loss);
+    std::int64_t step = 0;
+    for (std::int64_t epoch = 0; epoch < epochs && step < total; ++epoch) {
+      request.seed = static_cast<std::uint64_t>(args.seed) + static_cast<std::uint64_t>(epoch);
+      auto batches = epoch == 0 ? first : sampler.batches(request);
+      for (const auto& batch : batches) {
+        if (step >= total) break;
+        std::vector<std::string> texts;
+        std::vector<std::int64_t> batch_labels;
+        for (auto i : batch) {
+          texts.push_back(data.texts[static_cast<std::size_t>(i)]);
+          batch_labels.push_back(labels[static_cast<std::size_t>(i)]);
+        }
+        const double rate =
+            args.body_learning_rate.embedding * warmup_linear(step, total, args.warmup_proportion);
+        for (auto& group : optimizer.param_groups()) {
+          static_cast<torch::optim::AdamWOptions&>(group.options()).lr(rate);
+        }
+        optimizer.zero_grad();
+        auto value = loss.forward(body->embed(texts), torch::Tensor(),
+                                  torch::tensor(batch_labels, torch::kLong));
         check_finite(value, Stage::Embedding, step);
         value.backward();
         torch::nn::utils::clip_grad_norm_(trainable, 1.0);
