@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "builtin_registry.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/plugin_registry.hpp"
 
@@ -12,12 +13,7 @@ namespace setfit {
 namespace {
 
 PluginRegistry& registry() {
-  static PluginRegistry* r = [] {
-    auto* loaded = new PluginRegistry();  // lives for the whole test binary
-    loaded->load_directories({PluginRegistry::builtin_dir()});
-    return loaded;
-  }();
-  return *r;
+  return test::builtin_registry();
 }
 
 double cosine(const torch::Tensor& a, const torch::Tensor& b) {

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "builtin_registry.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/plugin_registry.hpp"
 
@@ -11,12 +12,7 @@ namespace setfit {
 namespace {
 
 PluginRegistry& registry() {
-  static PluginRegistry* r = [] {
-    auto* loaded = new PluginRegistry();
-    loaded->load_directories({PluginRegistry::builtin_dir()});
-    return loaded;
-  }();
-  return *r;
+  return test::builtin_registry();
 }
 
 SamplingRequest balanced(int classes, int per_class) {

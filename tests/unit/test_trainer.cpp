@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "builtin_registry.hpp"
 #include "golden.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/plugin_registry.hpp"
@@ -12,12 +13,7 @@ namespace setfit {
 namespace {
 
 PluginRegistry& registry() {
-  static PluginRegistry* r = [] {
-    auto* loaded = new PluginRegistry();
-    loaded->load_directories({PluginRegistry::builtin_dir()});
-    return loaded;
-  }();
-  return *r;
+  return test::builtin_registry();
 }
 
 Dataset tiny_data() {

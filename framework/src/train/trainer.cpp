@@ -102,6 +102,47 @@ struct Trainer::Impl {
     return groups;
   }
 
+  // Stage 1's optimisation, shared by the pair and batch paths: AdamW over the trainable
+  // body parameters, linear warm-up and decay, gradient clipping at 1.0, loss logging.
+  class StageOneOptimizer {
+   public:
+    StageOneOptimizer(Impl& impl, std::int64_t total) : impl_(impl), total_(total) {
+      auto groups = impl.body_groups(impl.args.body_learning_rate.embedding, impl.args.l2_weight);
+      if (groups.empty()) {
+        log::warn("stage 1 (embedding) skipped: the body has no trainable parameters");
+        return;
+      }
+      for (auto& g : groups)
+        trainable_.insert(trainable_.end(), g.params().begin(), g.params().end());
+      optimizer_ = std::make_unique<torch::optim::AdamW>(std::move(groups));
+      impl.body->train(true);
+    }
+    bool ready() const { return optimizer_ != nullptr; }
+    bool done() const { return step_ >= total_; }
+    // One optimisation step on a batch's loss.
+    void apply(const torch::Tensor& loss) {
+      check_finite(loss, Stage::Embedding, step_);
+      const double rate = impl_.args.body_learning_rate.embedding *
+                          warmup_linear(step_, total_, impl_.args.warmup_proportion);
+      for (auto& group : optimizer_->param_groups()) {
+        static_cast<torch::optim::AdamWOptions&>(group.options()).lr(rate);
+      }
+      optimizer_->zero_grad();
+      loss.backward();
+      torch::nn::utils::clip_grad_norm_(trainable_, 1.0);
+      optimizer_->step();
+      impl_.log_loss(Stage::Embedding, step_, loss.item<double>());
+      ++step_;
+    }
+
+   private:
+    Impl& impl_;
+    std::int64_t total_;
+    std::int64_t step_ = 0;
+    std::vector<torch::Tensor> trainable_;
+    std::unique_ptr<torch::optim::AdamW> optimizer_;
+  };
+
   void train_embedding(const Dataset& data, const std::vector<std::int64_t>& labels) {
     const std::int64_t epochs = args.num_epochs.embedding;
     if (epochs == 0) {
@@ -139,22 +180,14 @@ struct Trainer::Impl {
     std::int64_t total = steps_per_epoch * epochs;
     if (args.max_steps > 0) total = std::min(total, args.max_steps);
 
-    auto groups = body_groups(args.body_learning_rate.embedding, args.l2_weight);
-    if (groups.empty()) {
-      log::warn("stage 1 (embedding) skipped: the body has no trainable parameters");
-      return;
-    }
-    std::vector<torch::Tensor> trainable;
-    for (auto& g : groups) trainable.insert(trainable.end(), g.params().begin(), g.params().end());
-    torch::optim::AdamW optimizer(std::move(groups));
-    body->train(true);
+    StageOneOptimizer optimizer(*this, total);
+    if (!optimizer.ready()) return;
     std::mt19937_64 rng(static_cast<std::uint64_t>(args.seed));
-    std::int64_t step = 0;
     log::info("stage 1 (embedding): {} pairs, {} steps, loss {}, sampler {}", pairs.size(), total,
               args.loss, args.sampling_strategy);
-    for (std::int64_t epoch = 0; epoch < epochs && step < total; ++epoch) {
+    for (std::int64_t epoch = 0; epoch < epochs && !optimizer.done(); ++epoch) {
       std::shuffle(pairs.begin(), pairs.end(), rng);
-      for (std::size_t start = 0; start < pairs.size() && step < total; start += batch) {
+      for (std::size_t start = 0; start < pairs.size() && !optimizer.done(); start += batch) {
         const std::size_t end = std::min(pairs.size(), start + batch);
         std::vector<std::string> first, second;
         std::vector<float> targets;
@@ -163,18 +196,8 @@ struct Trainer::Impl {
           second.push_back(data.texts[static_cast<std::size_t>(pairs[k].second)]);
           targets.push_back(pairs[k].target);
         }
-        const double rate =
-            args.body_learning_rate.embedding * warmup_linear(step, total, args.warmup_proportion);
-        for (auto& group : optimizer.param_groups())
-          static_cast<torch::optim::AdamWOptions&>(group.options()).lr(rate);
-        optimizer.zero_grad();
-        auto value = loss->forward(body->embed(first), body->embed(second), torch::tensor(targets));
-        check_finite(value, Stage::Embedding, step);
-        value.backward();
-        torch::nn::utils::clip_grad_norm_(trainable, 1.0);
-        optimizer.step();
-        log_loss(Stage::Embedding, step, value.item<double>());
-        ++step;
+        optimizer.apply(
+            loss->forward(body->embed(first), body->embed(second), torch::tensor(targets)));
       }
     }
     body->train(false);
@@ -188,43 +211,23 @@ struct Trainer::Impl {
     if (first.empty()) throw Error("stage 1 has no batches to train on");
     std::int64_t total = static_cast<std::int64_t>(first.size()) * epochs;
     if (args.max_steps > 0) total = std::min(total, args.max_steps);
-    auto groups = body_groups(args.body_learning_rate.embedding, args.l2_weight);
-    if (groups.empty()) {
-      log::warn("stage 1 (embedding) skipped: the body has no trainable parameters");
-      return;
-    }
-    std::vector<torch::Tensor> trainable;
-    for (auto& g : groups) trainable.insert(trainable.end(), g.params().begin(), g.params().end());
-    torch::optim::AdamW optimizer(std::move(groups));
-    body->train(true);
+    StageOneOptimizer optimizer(*this, total);
+    if (!optimizer.ready()) return;
     log::info("stage 1 (embedding): {} label-grouped batches per epoch, {} steps, loss {}",
               first.size(), total, args.loss);
-    std::int64_t step = 0;
-    for (std::int64_t epoch = 0; epoch < epochs && step < total; ++epoch) {
+    for (std::int64_t epoch = 0; epoch < epochs && !optimizer.done(); ++epoch) {
       request.seed = static_cast<std::uint64_t>(args.seed) + static_cast<std::uint64_t>(epoch);
       auto batches = epoch == 0 ? first : sampler.batches(request);
       for (const auto& batch : batches) {
-        if (step >= total) break;
+        if (optimizer.done()) break;
         std::vector<std::string> texts;
         std::vector<std::int64_t> batch_labels;
         for (auto i : batch) {
           texts.push_back(data.texts[static_cast<std::size_t>(i)]);
           batch_labels.push_back(labels[static_cast<std::size_t>(i)]);
         }
-        const double rate =
-            args.body_learning_rate.embedding * warmup_linear(step, total, args.warmup_proportion);
-        for (auto& group : optimizer.param_groups()) {
-          static_cast<torch::optim::AdamWOptions&>(group.options()).lr(rate);
-        }
-        optimizer.zero_grad();
-        auto value = loss.forward(body->embed(texts), torch::Tensor(),
-                                  torch::tensor(batch_labels, torch::kLong));
-        check_finite(value, Stage::Embedding, step);
-        value.backward();
-        torch::nn::utils::clip_grad_norm_(trainable, 1.0);
-        optimizer.step();
-        log_loss(Stage::Embedding, step, value.item<double>());
-        ++step;
+        optimizer.apply(loss.forward(body->embed(texts), torch::Tensor(),
+                                     torch::tensor(batch_labels, torch::kLong)));
       }
     }
     body->train(false);
