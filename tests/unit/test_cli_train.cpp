@@ -61,6 +61,12 @@ TEST(CliTrain, ConfigErrorsNamePositionAndKey) {
   r = test::run_command(kCli + " train " + (dir.path() / "nodata.toml").string());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "unknown key 'dta'")) << r.err;
+  std::ofstream(dir.path() / "metric.toml")
+      << "[data]\ntrain = \"train.jsonl\"\n[model]\nbody = \"x\"\n"
+      << "[eval]\nmetrics = [\"accuracy\", \"auc\"]\n";
+  r = test::run_command(kCli + " train " + (dir.path() / "metric.toml").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "metric.toml:6:24: [eval] unknown metric 'auc'")) << r.err;
   EXPECT_EQ(test::run_command(kCli + " train").exit_code, 2);
 }
 

@@ -4,7 +4,7 @@
 // CONFIG: [data] train, test (paths, relative to the config file) or dataset (a fetched
 // name such as "spamassassin"), num_samples, text_column, label_column, labels;
 // [model] body, head, head_params, normalize_embeddings; [args] TrainingArguments;
-// [eval] metrics (accuracy, f1 = macro F1).
+// [eval] metrics (accuracy, f1, precision, recall, matthews_correlation, mae) and average.
 
 #include <ATen/core/Tensor.h>
 #include <fmt/format.h>
@@ -23,6 +23,7 @@
 #include "setfit/dataset.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
+#include "setfit/metrics.hpp"
 #include "setfit/plugin_registry.hpp"
 #include "setfit/sentence_encoder.hpp"
 #include "setfit/trainer.hpp"
@@ -43,6 +44,7 @@ struct Config {
   bool normalize = false;
   TrainingArguments args;
   std::vector<std::string> metrics = {"accuracy"};
+  std::string average;  // empty: binary for two classes, macro otherwise
 };
 
 std::string at(const std::string& origin, const toml::node& node) {
@@ -175,51 +177,23 @@ Config read_config(const fs::path& file, const GlobalOptions& global) {
   if (const toml::table* args = table_of("args"))
     detail::apply_toml_args(config.args, *args, origin, "args");
   if (const toml::table* eval = table_of("eval")) {
-    check_keys(*eval, origin, "eval", {"metrics"});
+    check_keys(*eval, origin, "eval", {"metrics", "average"});
+    if (eval->contains("average")) config.average = string_key(*eval, origin, "eval", "average");
     if (const auto* metrics = eval->get_as<toml::array>("metrics")) {
       config.metrics.clear();
       for (const auto& m : *metrics) {
         const auto name = m.value<std::string>();
-        if (!name || (*name != "accuracy" && *name != "f1")) {
-          throw Error(fmt::format(
-              "{}: [eval] metrics: supported so far: \"accuracy\", \"f1\" (macro)", at(origin, m)));
+        if (!name) throw Error(fmt::format("{}: [eval] metrics must be strings", at(origin, m)));
+        try {
+          compute_metrics({}, {}, 2, {*name}, "macro");  // names are checked before any training
+        } catch (const Error& e) {
+          throw Error(fmt::format("{}: [eval] {}", at(origin, m), e.what()));
         }
         config.metrics.push_back(*name);
       }
     }
   }
   return config;
-}
-
-// accuracy and macro-F1 of class-index predictions.
-std::map<std::string, double> score(const std::vector<std::int64_t>& truth,
-                                    const std::vector<std::int64_t>& predicted, std::size_t classes,
-                                    const std::vector<std::string>& wanted) {
-  std::map<std::string, double> out;
-  std::size_t correct = 0;
-  std::vector<double> tp(classes), fp(classes), fn(classes);
-  for (std::size_t i = 0; i < truth.size(); ++i) {
-    const auto t = static_cast<std::size_t>(truth[i]);
-    const auto p = static_cast<std::size_t>(predicted[i]);
-    if (t == p) {
-      ++correct;
-      ++tp[t];
-    } else {
-      ++fp[p];
-      ++fn[t];
-    }
-  }
-  double f1_sum = 0;
-  for (std::size_t c = 0; c < classes; ++c) {
-    const double denominator = 2 * tp[c] + fp[c] + fn[c];
-    f1_sum += denominator > 0 ? 2 * tp[c] / denominator : 0.0;
-  }
-  for (const auto& name : wanted) {
-    if (name == "accuracy")
-      out[name] = truth.empty() ? 0.0 : static_cast<double>(correct) / truth.size();
-    if (name == "f1") out[name] = classes ? f1_sum / static_cast<double>(classes) : 0.0;
-  }
-  return out;
 }
 
 }  // namespace
@@ -286,7 +260,10 @@ int run_train(const GlobalOptions& global, const std::vector<std::string>& args)
       predicted_tensor.data_ptr<std::int64_t>() + predicted_tensor.numel());
   std::vector<std::int64_t> truth;
   for (const auto& l : test->labels) truth.push_back(l.front());
-  auto metrics = score(truth, predicted, train.label_names.size(), config.metrics);
+  const std::size_t classes = train.label_names.size();
+  auto metrics =
+      compute_metrics(truth, predicted, classes, config.metrics,
+                      config.average.empty() ? default_average(classes) : config.average);
   nlohmann::json json = nlohmann::json::object();
   for (const auto& [name, value] : metrics) {
     fmt::print("{}: {:.4f}\n", name, value);
