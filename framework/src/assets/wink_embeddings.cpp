@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "../core/json_file.hpp"
 #include "setfit/assets.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
@@ -127,12 +128,6 @@ class WinkHandler final : public nlohmann::json_sax<nlohmann::json> {
   std::int64_t total_words_ = 0;
 };
 
-void write_json(const fs::path& file, const nlohmann::json& json) {
-  std::ofstream out(file);
-  out << json.dump(2) << "\n";
-  if (!out) throw Error(fmt::format("{}: cannot be written", file.string()));
-}
-
 }  // namespace
 
 void build_wink_embeddings_model(const fs::path& json_file, const fs::path& out_dir,
@@ -172,29 +167,33 @@ void build_wink_embeddings_model(const fs::path& json_file, const fs::path& out_
   const fs::path module_dir = out_dir / "0_WordEmbeddings";
   fs::create_directories(module_dir);
   fs::create_directories(out_dir / "1_Pooling");
-  write_json(module_dir / "wordembedding_config.json",
-             {{"tokenizer_class",
-               "sentence_transformers.models.tokenizer.WhitespaceTokenizer.WhitespaceTokenizer"},
-              {"update_embeddings", false},
-              {"max_seq_length", 1000000}});
+  detail::write_json_file(
+      module_dir / "wordembedding_config.json",
+      {{"tokenizer_class",
+        "sentence_transformers.models.tokenizer.WhitespaceTokenizer.WhitespaceTokenizer"},
+       {"update_embeddings", false},
+       {"max_seq_length", 1000000}});
   // No stop words: "not" and "no" carry sentiment (sentence-transformers' default list drops them).
-  write_json(module_dir / "whitespacetokenizer_config.json",
-             {{"vocab", vocab}, {"stop_words", nlohmann::json::array()}, {"do_lower_case", false}});
+  detail::write_json_file(
+      module_dir / "whitespacetokenizer_config.json",
+      {{"vocab", vocab}, {"stop_words", nlohmann::json::array()}, {"do_lower_case", false}});
   write_safetensors(module_dir / "model.safetensors", {{"emb_layer.weight", table}});
-  write_json(out_dir / "1_Pooling" / "config.json", {{"word_embedding_dimension", dim},
-                                                     {"pooling_mode_cls_token", false},
-                                                     {"pooling_mode_mean_tokens", true},
-                                                     {"pooling_mode_max_tokens", false},
-                                                     {"pooling_mode_mean_sqrt_len_tokens", false}});
-  write_json(out_dir / "modules.json",
-             nlohmann::json::array({{{"idx", 0},
-                                     {"name", "0"},
-                                     {"path", "0_WordEmbeddings"},
-                                     {"type", "sentence_transformers.models.WordEmbeddings"}},
-                                    {{"idx", 1},
-                                     {"name", "1"},
-                                     {"path", "1_Pooling"},
-                                     {"type", "sentence_transformers.models.Pooling"}}}));
+  detail::write_json_file(out_dir / "1_Pooling" / "config.json",
+                          {{"word_embedding_dimension", dim},
+                           {"pooling_mode_cls_token", false},
+                           {"pooling_mode_mean_tokens", true},
+                           {"pooling_mode_max_tokens", false},
+                           {"pooling_mode_mean_sqrt_len_tokens", false}});
+  detail::write_json_file(
+      out_dir / "modules.json",
+      nlohmann::json::array({{{"idx", 0},
+                              {"name", "0"},
+                              {"path", "0_WordEmbeddings"},
+                              {"type", "sentence_transformers.models.WordEmbeddings"}},
+                             {{"idx", 1},
+                              {"name", "1"},
+                              {"path", "1_Pooling"},
+                              {"type", "sentence_transformers.models.Pooling"}}}));
   log::info("kept {} of {} words, {} dimensions", words.size(), handler.total_words(), dim);
 }
 

@@ -1,14 +1,6 @@
 #include "bert.hpp"
 
 namespace setfit::body {
-namespace {
-
-torch::nn::LayerNorm layer_norm(std::int64_t size, double eps) {
-  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({size}).eps(eps));
-}
-
-}  // namespace
-
 BertEncoder::BertEncoder(const TransformerConfig& config) : TransformerEncoder(config) {
   const auto h = config.hidden_size;
   auto embeddings = register_module("embeddings", std::make_shared<torch::nn::Module>());

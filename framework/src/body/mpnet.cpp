@@ -3,14 +3,6 @@
 #include <cmath>
 
 namespace setfit::body {
-namespace {
-
-torch::nn::LayerNorm layer_norm(std::int64_t size, double eps) {
-  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({size}).eps(eps));
-}
-
-}  // namespace
-
 MPNetEncoder::MPNetEncoder(const TransformerConfig& config) : TransformerEncoder(config) {
   const auto h = config.hidden_size;
   auto embeddings = register_module("embeddings", std::make_shared<torch::nn::Module>());

@@ -42,6 +42,29 @@ struct ModuleEntry {
   std::string type;
 };
 
+using Activation = torch::Tensor (*)(const torch::Tensor&);
+
+// The activations a Dense module may name (sentence-transformers writes the class path);
+// nullptr for any other.
+Activation find_dense_activation(const std::string& name) {
+  static const std::pair<const char*, Activation> kKnown[] = {
+      {"torch.nn.modules.activation.Tanh", [](const torch::Tensor& y) { return torch::tanh(y); }},
+      {"torch.nn.modules.linear.Identity", [](const torch::Tensor& y) { return y; }},
+      {"torch.nn.modules.activation.ReLU", [](const torch::Tensor& y) { return torch::relu(y); }},
+      {"torch.nn.modules.activation.Sigmoid",
+       [](const torch::Tensor& y) { return torch::sigmoid(y); }},
+      {"torch.nn.modules.activation.GELU", [](const torch::Tensor& y) { return torch::gelu(y); }}};
+  for (const auto& [known, function] : kKnown) {
+    if (name == known) return function;
+  }
+  return nullptr;
+}
+
+Activation dense_activation(const std::string& name) {
+  if (auto function = find_dense_activation(name)) return function;
+  throw Error(fmt::format("Dense activation '{}' is not supported", name));
+}
+
 // sentence-transformers' Dense: Linear + activation, weights "linear.weight"/"linear.bias".
 struct DenseModule {
   std::int64_t in_features = 0;
@@ -51,22 +74,10 @@ struct DenseModule {
   torch::nn::Linear linear{nullptr};
 
   torch::Tensor forward(const torch::Tensor& x) const {
-    auto y = torch::nn::functional::linear(x, linear->weight, linear->bias);
-    if (activation == "torch.nn.modules.activation.Tanh") return torch::tanh(y);
-    if (activation == "torch.nn.modules.linear.Identity") return y;
-    if (activation == "torch.nn.modules.activation.ReLU") return torch::relu(y);
-    if (activation == "torch.nn.modules.activation.Sigmoid") return torch::sigmoid(y);
-    if (activation == "torch.nn.modules.activation.GELU") return torch::gelu(y);
-    throw Error(fmt::format("Dense activation '{}' is not supported", activation));
+    return dense_activation(activation)(
+        torch::nn::functional::linear(x, linear->weight, linear->bias));
   }
 };
-
-bool is_supported_dense_activation(const std::string& name) {
-  return name == "torch.nn.modules.activation.Tanh" || name == "torch.nn.modules.linear.Identity" ||
-         name == "torch.nn.modules.activation.ReLU" ||
-         name == "torch.nn.modules.activation.Sigmoid" ||
-         name == "torch.nn.modules.activation.GELU";
-}
 
 std::vector<ModuleEntry> read_modules(const fs::path& dir) {
   const fs::path file = dir / "modules.json";
@@ -120,12 +131,6 @@ void load_parameters(torch::nn::Module& module, const SafetensorsFile& weights,
                             fmt::join(missing.begin(), missing.begin() + shown, ", "),
                             missing.size() > shown ? ", ..." : ""));
   }
-}
-
-void write_json(const fs::path& file, const nlohmann::json& json) {
-  std::ofstream out(file);
-  out << json.dump(2) << "\n";
-  if (!out) throw Error(fmt::format("{}: cannot be written", file.string()));
 }
 
 }  // namespace
@@ -380,7 +385,7 @@ std::shared_ptr<SentenceEncoder> SentenceEncoder::load(const fs::path& dir) {
       dense.bias = detail::json_bool_or(json, "bias", true, file.string());
       dense.activation =
           detail::json_string_or(json, "activation_function", dense.activation, file.string());
-      if (!is_supported_dense_activation(dense.activation)) {
+      if (find_dense_activation(dense.activation) == nullptr) {
         throw Error(fmt::format("{}: activation_function '{}' is not supported", file.string(),
                                 dense.activation));
       }
@@ -544,7 +549,7 @@ namespace {
 
 // The transformer's files at the top of the folder, as sentence-transformers writes them.
 void save_transformer_files(const SentenceEncoder::Impl& impl, const fs::path& dir) {
-  write_json(dir / "config.json", impl.config_json);
+  detail::write_json_file(dir / "config.json", impl.config_json);
   std::vector<std::pair<std::string, at::Tensor>> weights;
   for (const auto& item : impl.encoder->named_parameters(true))
     weights.emplace_back(item.key(), item.value());
@@ -555,8 +560,9 @@ void save_transformer_files(const SentenceEncoder::Impl& impl, const fs::path& d
       fs::copy_file(source / name, dir / name, fs::copy_options::overwrite_existing);
     }
   }
-  write_json(dir / "sentence_bert_config.json",
-             {{"max_seq_length", impl.max_seq_length}, {"do_lower_case", impl.do_lower_case}});
+  detail::write_json_file(
+      dir / "sentence_bert_config.json",
+      {{"max_seq_length", impl.max_seq_length}, {"do_lower_case", impl.do_lower_case}});
 }
 
 }  // namespace
@@ -567,15 +573,15 @@ void SentenceEncoder::save(const fs::path& dir) const {
   if (impl_->static_encoder) {
     const fs::path module_dir = dir / "0_WordEmbeddings";
     fs::create_directories(module_dir);
-    write_json(module_dir / "wordembedding_config.json",
-               {{"tokenizer_class", kWhitespaceTokenizerClass},
-                {"update_embeddings", impl_->static_encoder->trainable()},
-                {"max_seq_length", impl_->max_seq_length}});
+    detail::write_json_file(module_dir / "wordembedding_config.json",
+                            {{"tokenizer_class", kWhitespaceTokenizerClass},
+                             {"update_embeddings", impl_->static_encoder->trainable()},
+                             {"max_seq_length", impl_->max_seq_length}});
     const auto& words = static_cast<const text::WhitespaceTokenizer&>(*impl_->tokenizer);
-    write_json(module_dir / "whitespacetokenizer_config.json",
-               {{"vocab", words.vocab()},
-                {"stop_words", words.stop_words()},
-                {"do_lower_case", words.do_lower_case()}});
+    detail::write_json_file(module_dir / "whitespacetokenizer_config.json",
+                            {{"vocab", words.vocab()},
+                             {"stop_words", words.stop_words()},
+                             {"do_lower_case", words.do_lower_case()}});
     std::vector<std::pair<std::string, at::Tensor>> weights;
     for (const auto& item : impl_->encoder->named_parameters(true))
       weights.emplace_back(item.key(), item.value());
@@ -587,16 +593,17 @@ void SentenceEncoder::save(const fs::path& dir) const {
     modules.push_back({{"idx", 0}, {"name", "0"}, {"path", ""}, {"type", kTransformerType}});
   }
   fs::create_directories(dir / "1_Pooling");
-  write_json(dir / "1_Pooling" / "config.json", impl_->pooling.to_json());
+  detail::write_json_file(dir / "1_Pooling" / "config.json", impl_->pooling.to_json());
   modules.push_back({{"idx", 1}, {"name", "1"}, {"path", "1_Pooling"}, {"type", kPoolingType}});
   int next = 2;
   if (impl_->dense) {
     const std::string path = fmt::format("{}_Dense", next);
     fs::create_directories(dir / path);
-    write_json(dir / path / "config.json", {{"in_features", impl_->dense->in_features},
-                                            {"out_features", impl_->dense->out_features},
-                                            {"bias", impl_->dense->bias},
-                                            {"activation_function", impl_->dense->activation}});
+    detail::write_json_file(dir / path / "config.json",
+                            {{"in_features", impl_->dense->in_features},
+                             {"out_features", impl_->dense->out_features},
+                             {"bias", impl_->dense->bias},
+                             {"activation_function", impl_->dense->activation}});
     std::vector<std::pair<std::string, at::Tensor>> dense_weights;
     for (const auto& item : impl_->dense->linear->named_parameters(true)) {
       dense_weights.emplace_back("linear." + item.key(), item.value());
@@ -612,7 +619,7 @@ void SentenceEncoder::save(const fs::path& dir) const {
                        {"path", fmt::format("{}_Normalize", next)},
                        {"type", kNormalizeType}});
   }
-  write_json(dir / "modules.json", modules);
+  detail::write_json_file(dir / "modules.json", modules);
   const fs::path st_config = impl_->dir / "config_sentence_transformers.json";
   if (fs::exists(st_config) && !fs::equivalent(impl_->dir, dir)) {
     fs::copy_file(st_config, dir / "config_sentence_transformers.json",

@@ -104,6 +104,10 @@ torch::Tensor activation(const torch::Tensor& x, const std::string& name) {
                   name));
 }
 
+torch::nn::LayerNorm layer_norm(std::int64_t size, double eps) {
+  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({size}).eps(eps));
+}
+
 torch::Tensor additive_attention_mask(const torch::Tensor& attention_mask, torch::ScalarType type) {
   auto mask = attention_mask.to(type).unsqueeze(1).unsqueeze(2);
   const double lowest = type == torch::kFloat64 ? std::numeric_limits<double>::lowest()

@@ -45,6 +45,7 @@ std::shared_ptr<TransformerEncoder> make_encoder(const TransformerConfig& config
 
 // Pieces shared by the architectures.
 torch::Tensor activation(const torch::Tensor& x, const std::string& name);
+torch::nn::LayerNorm layer_norm(std::int64_t size, double eps);
 // Additive mask [B, 1, 1, L]: 0 for real tokens, the float32 minimum for padding.
 torch::Tensor additive_attention_mask(const torch::Tensor& attention_mask, torch::ScalarType type);
 // Scaled dot-product attention over [B, L, H] projections split into `heads`; `bias`

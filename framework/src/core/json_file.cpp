@@ -39,6 +39,12 @@ std::string read_text_file(const std::filesystem::path& file) {
   return buffer.str();
 }
 
+void write_json_file(const std::filesystem::path& file, const nlohmann::json& json) {
+  std::ofstream out(file);
+  out << json.dump(2) << "\n";
+  if (!out) throw Error(fmt::format("{}: cannot be written", file.string()));
+}
+
 nlohmann::json parse_json(std::string_view text, const std::string& origin) {
   try {
     return nlohmann::json::parse(text.begin(), text.end());

@@ -28,5 +28,7 @@ std::string json_string_or(const nlohmann::json& object, std::string_view key,
                            std::string_view fallback, const std::string& origin);
 
 std::string read_text_file(const std::filesystem::path& file);
+// Writes `json` indented; throws setfit::Error naming the file when it cannot.
+void write_json_file(const std::filesystem::path& file, const nlohmann::json& json);
 
 }  // namespace setfit::detail

@@ -269,13 +269,11 @@ bool PluginRegistry::load_file(const fs::path& given) {
     return false;
   }
 
-  auto key = std::pair{plugin.info.kind, plugin.info.name};
-  if (auto dup = impl_->duplicates.find(key); dup != impl_->duplicates.end()) {
-    dup->second.push_back(file);
-  }
   for (const auto& other : impl_->plugins) {
     if (other.info.kind == plugin.info.kind && other.info.name == plugin.info.name) {
-      impl_->duplicates.try_emplace(key, std::vector<fs::path>{other.file, file});
+      auto& claimants = impl_->duplicates[std::pair{plugin.info.kind, plugin.info.name}];
+      if (claimants.empty()) claimants.push_back(other.file);
+      claimants.push_back(file);
       impl_->fail(file,
                   fmt::format("duplicate {} plugin '{}': already provided by {}",
                               to_string(plugin.info.kind), plugin.info.name, other.file.string()));

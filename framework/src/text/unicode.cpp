@@ -51,16 +51,9 @@ std::u32string decode_utf8(std::string_view bytes, std::string_view what) {
 }
 
 bool is_valid_utf8(std::string_view bytes) {
-  const auto* data = reinterpret_cast<const utf8proc_uint8_t*>(bytes.data());
-  utf8proc_ssize_t pos = 0;
-  const auto size = static_cast<utf8proc_ssize_t>(bytes.size());
-  while (pos < size) {
-    utf8proc_int32_t cp = 0;
-    utf8proc_ssize_t n = utf8proc_iterate(data + pos, size - pos, &cp);
-    if (n < 0) return false;
-    pos += n;
-  }
-  return true;
+  return utf8proc_decompose(reinterpret_cast<const utf8proc_uint8_t*>(bytes.data()),
+                            static_cast<utf8proc_ssize_t>(bytes.size()), nullptr, 0,
+                            UTF8PROC_STABLE) >= 0;
 }
 
 void append_utf8(std::string& out, CodePoint cp) {

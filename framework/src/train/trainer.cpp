@@ -262,12 +262,15 @@ struct Trainer::Impl {
             torch::optim::AdamWOptions(args.head_learning_rate).weight_decay(args.l2_weight)));
     torch::Tensor cached;
     if (args.end_to_end) {
-      for (auto& g : body_groups(args.body_learning_rate.classifier, args.l2_weight)) {
-        groups.emplace_back(g.params(),
-                            std::make_unique<torch::optim::AdamWOptions>(
-                                torch::optim::AdamWOptions(args.body_learning_rate.classifier)
-                                    .weight_decay(args.l2_weight)));
+      // SetFit's stage 2 decays every body parameter alike: one group.
+      std::vector<torch::Tensor> trainable;
+      for (auto& p : body->parameters()) {
+        if (p.requires_grad()) trainable.push_back(p);
       }
+      groups.emplace_back(trainable,
+                          std::make_unique<torch::optim::AdamWOptions>(
+                              torch::optim::AdamWOptions(args.body_learning_rate.classifier)
+                                  .weight_decay(args.l2_weight)));
       body->train(true);
     } else {
       cached = embeddings_of(data.texts);  // the body is frozen: encode once
