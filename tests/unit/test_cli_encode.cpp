@@ -42,7 +42,7 @@ TEST(CliEncode, JsonlInputGivesOneEmbeddingPerTextInOrder) {
     ASSERT_EQ(rows[i].size(), 32u);
     for (std::size_t d = 0; d < 32; ++d) EXPECT_NEAR(rows[i][d], mean[i][d].get<double>(), 1e-5);
   }
-  EXPECT_TRUE(contains(r.err, "encoded 13/13 texts")) << r.err;
+  EXPECT_TRUE(contains(r.err, "encoding: 13/13 texts")) << r.err;
 }
 
 TEST(CliEncode, TxtInputAndNpyOutput) {

@@ -45,6 +45,12 @@ bool same(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>&
   return true;
 }
 
+std::shared_ptr<Model> model_of(std::shared_ptr<SentenceEncoder> body, const std::string& head) {
+  ModelOptions options;
+  options.head = head;
+  return std::make_shared<Model>(std::move(body), registry(), options);
+}
+
 TrainingArguments quick_args() {
   TrainingArguments args;
   args.num_epochs = PerStage<std::int64_t>(1, 3);
@@ -56,12 +62,12 @@ TrainingArguments quick_args() {
 
 TEST(Trainer, StageOneTrainsTheBodyAndStageTwoFitsTheHead) {
   auto body = SentenceEncoder::load(test::golden_dir("bert-tiny"));
-  auto head = registry().create_head("logistic_regression");
+  auto model = model_of(body, "logistic_regression");
   auto before = snapshot(*body);
   // The user froze one tensor: training must leave it alone and keep it frozen.
   auto params = body->named_parameters();
   params.front().second.set_requires_grad(false);
-  Trainer trainer(body, head, quick_args(), registry());
+  Trainer trainer(model, quick_args(), registry());
   trainer.train(tiny_data());
   auto after = snapshot(*body);
   EXPECT_TRUE(torch::equal(before.front(), after.front()));
@@ -74,7 +80,7 @@ TEST(Trainer, StageOneTrainsTheBodyAndStageTwoFitsTheHead) {
   // Stage-1 losses were logged every step.
   EXPECT_FALSE(trainer.history().empty());
   EXPECT_EQ(trainer.history().front().stage, "embedding");
-  auto proba = head->predict_proba(body->encode(tiny_data().texts));
+  auto proba = model->predict_proba(tiny_data().texts);
   EXPECT_EQ(proba.sizes(), (std::vector<int64_t>{8, 2}));
 }
 
@@ -83,17 +89,16 @@ TEST(Trainer, LinearProbeLeavesTheBodyUntouched) {
   auto before = snapshot(*body);
   auto args = quick_args();
   args.num_epochs = PerStage<std::int64_t>(0, 3);
-  Trainer(body, registry().create_head("logistic_regression"), args, registry()).train(tiny_data());
+  Trainer(model_of(body, "logistic_regression"), args, registry()).train(tiny_data());
   EXPECT_TRUE(same(before, snapshot(*body)));
 }
 
 TEST(Trainer, DifferentiableHeadOnAFrozenBodyOnlyMovesTheHead) {
   auto body = SentenceEncoder::load(test::golden_dir("bert-tiny"));
   auto before = snapshot(*body);
-  auto head = registry().create_head("linear");
   auto args = quick_args();
   args.num_epochs = PerStage<std::int64_t>(0, 4);
-  Trainer trainer(body, head, args, registry());
+  Trainer trainer(model_of(body, "linear"), args, registry());
   trainer.train(tiny_data());
   EXPECT_TRUE(same(before, snapshot(*body)));
   EXPECT_EQ(trainer.history().back().stage, "classifier");
@@ -107,14 +112,14 @@ TEST(Trainer, EndToEndMovesTheBodyInStageTwo) {
   auto args = quick_args();
   args.num_epochs = PerStage<std::int64_t>(0, 2);
   args.end_to_end = true;
-  Trainer(body, registry().create_head("linear"), args, registry()).train(tiny_data());
+  Trainer(model_of(body, "linear"), args, registry()).train(tiny_data());
   EXPECT_FALSE(same(before, snapshot(*body)));
 }
 
 TEST(Trainer, SameSeedGivesBitIdenticalBodies) {
   auto run = [] {
     auto body = SentenceEncoder::load(test::golden_dir("mpnet-tiny"));
-    Trainer(body, registry().create_head("logistic_regression"), quick_args(), registry())
+    Trainer(model_of(body, "logistic_regression"), quick_args(), registry())
         .train(tiny_data());
     return snapshot(*body);
   };
@@ -127,7 +132,7 @@ TEST(Trainer, BatchLossesTrainOnLabelGroupedBatches) {
   auto args = quick_args();
   args.loss =
       "BatchHardTripletLoss";  // sampling_strategy stays oversampling: replaced automatically
-  Trainer trainer(body, registry().create_head("logistic_regression"), args, registry());
+  Trainer trainer(model_of(body, "logistic_regression"), args, registry());
   trainer.train(tiny_data());
   EXPECT_FALSE(same(before, snapshot(*body)));
   EXPECT_EQ(trainer.history().front().stage, "embedding");
@@ -137,16 +142,16 @@ TEST(Trainer, ClearErrorsForImpossibleSetups) {
   auto body = SentenceEncoder::load(test::golden_dir("bert-tiny"));
   auto args = quick_args();
   args.end_to_end = true;
-  EXPECT_THROW(Trainer(body, registry().create_head("logistic_regression"), args, registry()),
+  EXPECT_THROW(Trainer(model_of(body, "logistic_regression"), args, registry()),
                Error);
   Dataset one_label = tiny_data();
   one_label.label_names = {"only"};
   for (auto& l : one_label.labels) l = {0};
-  Trainer trainer(body, registry().create_head("logistic_regression"), quick_args(), registry());
+  Trainer trainer(model_of(body, "logistic_regression"), quick_args(), registry());
   EXPECT_THROW(trainer.train(one_label), Error);
   args = quick_args();
   args.loss = "NoSuchLoss";
-  Trainer unknown(body, registry().create_head("logistic_regression"), args, registry());
+  Trainer unknown(model_of(body, "logistic_regression"), args, registry());
   EXPECT_THROW(unknown.train(tiny_data()), UnknownComponent);
 }
 

@@ -20,6 +20,15 @@ SETFIT_API std::map<std::string, double> compute_metrics(const std::vector<std::
                                                          const std::vector<std::string>& names,
                                                          const std::string& average);
 
+// Multi-label metrics on 0/1 indicator rows (one column per label), as scikit-learn:
+// accuracy is the exact-match ratio; f1, precision and recall are per label averaged
+// "micro", "macro", "weighted" (by support) or "samples" (per example). Other metric
+// names and averages throw setfit::Error.
+SETFIT_API std::map<std::string, double> compute_multi_label_metrics(
+    const std::vector<std::vector<std::uint8_t>>& truth,
+    const std::vector<std::vector<std::uint8_t>>& predicted, const std::vector<std::string>& names,
+    const std::string& average);
+
 // "binary" for two classes, "macro" otherwise.
 SETFIT_API std::string default_average(std::size_t num_classes);
 

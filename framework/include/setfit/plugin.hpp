@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "setfit/export.hpp"
@@ -28,7 +29,7 @@ class Tensor;
 // Bumped whenever an interface below, PluginInfo, Params or ParamSpec changes layout
 // or meaning. A plugin stamped with another value is refused before any other symbol
 // is touched.
-#define SETFIT_PLUGIN_ABI_VERSION 2u
+#define SETFIT_PLUGIN_ABI_VERSION 3u
 
 #if defined(__clang__)
 #define SETFIT_COMPILER_ID "Clang"
@@ -113,6 +114,11 @@ class SETFIT_API Head : public Component {
   // Training loss of a differentiable head for scores from forward().
   virtual at::Tensor loss(const at::Tensor& scores, const at::Tensor& labels) = 0;
   virtual std::vector<at::Tensor> parameters() = 0;
+  // The fitted state as named tensors, which save_pretrained writes to safetensors, and
+  // its inverse. load_state() is called after initialize() with the saved sizes and must
+  // reject tensors whose names or shapes do not match.
+  virtual std::vector<std::pair<std::string, at::Tensor>> state() = 0;
+  virtual void load_state(const std::vector<std::pair<std::string, at::Tensor>>& state) = 0;
 };
 
 // One sentence pair: indices into the training examples and the pair's target.
@@ -142,6 +148,12 @@ class SETFIT_API Sampler : public Component {
   // Batches of example indices, for samplers that yield batches; the default throws.
   virtual std::vector<std::vector<std::int64_t>> batches(const SamplingRequest& request);
 };
+
+// For Head::load_state(): copies every tensor of `state` into the target of the same
+// name, converting the dtype. Throws setfit::Error for a missing, unexpected or
+// differently shaped tensor.
+SETFIT_API void assign_state(const std::vector<std::pair<std::string, at::Tensor>>& state,
+                             const std::vector<std::pair<std::string, at::Tensor*>>& targets);
 
 // The stamp of the running framework, for comparison with a plugin's.
 SETFIT_API const setfit_abi_stamp& host_abi_stamp();

@@ -59,6 +59,8 @@ struct SETFIT_API TrainingArguments {
   std::string metric_for_best_model = "embedding_loss";
   bool greater_is_better = false;
   std::string output_dir = "checkpoints";
+  std::int64_t early_stopping_patience = 0;  // 0: no early stopping
+  double early_stopping_threshold = 0.0;
 
   // Keys the user set explicitly (the rest are defaults).
   std::set<std::string> user_set;

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "command.hpp"
+#include "progress.hpp"
 #include "model_reference.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
@@ -61,24 +62,8 @@ int run_encode(const GlobalOptions& global, const std::vector<std::string>& args
   encode.batch_size = vm["batch-size"].as<std::size_t>();
   encode.max_length = vm["max-length"].as<std::size_t>();
   encode.normalize = vm.count("normalize") > 0;
-  const bool terminal = isatty(STDERR_FILENO) != 0;
-  const auto start = std::chrono::steady_clock::now();
-  auto last_report = start;
-  encode.progress = [&](std::size_t done, std::size_t total) {
-    auto now = std::chrono::steady_clock::now();
-    if (done != total && now - last_report < std::chrono::seconds(1)) return;
-    last_report = now;
-    const double seconds = std::chrono::duration<double>(now - start).count();
-    const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
-    const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0.0;
-    if (!log::enabled(log::Level::Info)) return;
-    if (terminal) {
-      fmt::print(stderr, "\rencoded {}/{} texts, {:.0f}/s, ETA {:.0f}s   {}", done, total, rate,
-                 eta, done == total ? "\n" : "");
-    } else {
-      log::info("encoded {}/{} texts, {:.0f}/s, ETA {:.0f}s", done, total, rate, eta);
-    }
-  };
+  ProgressReporter progress("encoding", "texts");
+  encode.progress = [&](std::size_t done, std::size_t total) { progress.update(done, total); };
   auto embeddings = encoder->encode(texts, encode);
   const std::string output = vm.count("output") ? vm["output"].as<std::string>() : "";
   write_embeddings(output, embeddings);

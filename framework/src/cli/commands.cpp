@@ -15,6 +15,7 @@ const std::vector<Command>& commands() {
       {"fetch", "Download and build a default asset (glove-100d) into the cache", run_fetch},
       {"model", "Describe a model folder (architecture, dimensions, tokeniser)", run_model},
       {"plugins", "List, inspect and check loss, head and sampler plugins", run_plugins},
+      {"predict", "Labels or probabilities of texts from a trained SetFit model", run_predict},
       {"train", "Train and evaluate a SetFit model from a TOML config", run_train},
   };
   return all;

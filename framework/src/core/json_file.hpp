@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "setfit/export.hpp"
+
 // Reading JSON files with errors that name the file, the position and the key.
 namespace setfit::detail {
 
@@ -27,8 +29,8 @@ std::string json_string(const nlohmann::json& object, std::string_view key,
 std::string json_string_or(const nlohmann::json& object, std::string_view key,
                            std::string_view fallback, const std::string& origin);
 
-std::string read_text_file(const std::filesystem::path& file);
+SETFIT_API std::string read_text_file(const std::filesystem::path& file);
 // Writes `json` indented; throws setfit::Error naming the file when it cannot.
-void write_json_file(const std::filesystem::path& file, const nlohmann::json& json);
+SETFIT_API void write_json_file(const std::filesystem::path& file, const nlohmann::json& json);
 
 }  // namespace setfit::detail

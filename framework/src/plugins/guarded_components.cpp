@@ -55,6 +55,12 @@ class GuardedHead final : public Head {
   std::vector<at::Tensor> parameters() override {
     return call_plugin(label_, "parameters()", [&] { return inner_->parameters(); });
   }
+  std::vector<std::pair<std::string, at::Tensor>> state() override {
+    return call_plugin(label_, "state()", [&] { return inner_->state(); });
+  }
+  void load_state(const std::vector<std::pair<std::string, at::Tensor>>& state) override {
+    call_plugin(label_, "load_state()", [&] { inner_->load_state(state); });
+  }
 
  private:
   std::shared_ptr<Head> inner_;

@@ -2,6 +2,9 @@
 
 #include <ATen/core/Tensor.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include "setfit/errors.hpp"
 
@@ -34,6 +37,25 @@ Sampler::~Sampler() = default;
 
 std::vector<at::Tensor> Loss::parameters() {
   return {};
+}
+
+void assign_state(const std::vector<std::pair<std::string, at::Tensor>>& state,
+                  const std::vector<std::pair<std::string, at::Tensor*>>& targets) {
+  if (state.size() != targets.size()) {
+    throw Error(fmt::format("the saved head state has {} tensors, this head has {}", state.size(),
+                            targets.size()));
+  }
+  for (const auto& [name, target] : targets) {
+    const auto found = std::find_if(state.begin(), state.end(),
+                                    [&](const auto& entry) { return entry.first == name; });
+    if (found == state.end())
+      throw Error(fmt::format("the saved head state has no tensor '{}'", name));
+    if (found->second.sizes() != target->sizes()) {
+      throw Error(fmt::format("the saved head tensor '{}' has shape {}, this head expects {}", name,
+                              found->second.sizes(), target->sizes()));
+    }
+    *target = found->second.detach().to(target->scalar_type()).clone();
+  }
 }
 
 const setfit_abi_stamp& host_abi_stamp() {

@@ -1,6 +1,7 @@
 #include "setfit/trainer.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -10,7 +11,9 @@
 
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
+#include "setfit/metrics.hpp"
 #include "setfit/plugin_registry.hpp"
+#include "stage_monitor.hpp"
 
 namespace setfit {
 namespace {
@@ -52,37 +55,120 @@ void check_finite(const torch::Tensor& loss, Stage stage, std::int64_t step) {
   }
 }
 
-std::vector<std::int64_t> single_labels(const Dataset& data) {
-  std::vector<std::int64_t> out;
-  for (std::size_t i = 0; i < data.size(); ++i) {
-    if (data.labels[i].size() != 1) {
-      throw Error(fmt::format("example {} has {} labels; multi-label training is not supported yet",
-                              i, data.labels[i].size()));
-    }
-    out.push_back(data.labels[i][0]);
-  }
+// Clones of tensors, to restore the best state at the end of a stage.
+std::vector<torch::Tensor> snapshot(const std::vector<torch::Tensor>& tensors) {
+  std::vector<torch::Tensor> out;
+  for (const auto& t : tensors) out.push_back(t.detach().clone());
   return out;
+}
+
+void restore(const std::vector<torch::Tensor>& tensors, const std::vector<torch::Tensor>& saved) {
+  torch::NoGradGuard no_grad;
+  for (std::size_t i = 0; i < tensors.size(); ++i) tensors[i].copy_(saved[i]);
 }
 
 }  // namespace
 
 struct Trainer::Impl {
-  std::shared_ptr<SentenceEncoder> body;
-  std::shared_ptr<Head> head;
+  std::shared_ptr<Model> model;
   TrainingArguments args;
   const PluginRegistry& registry;
-  bool normalize = false;
+  EvalOptions eval_options;
+  std::function<void(const TrainProgress&)> progress;
   std::vector<MetricPoint> history;
+
+  // Set for the duration of train().
+  const Dataset* train_data = nullptr;
+  const Dataset* eval_data = nullptr;
+
+  SentenceEncoder& body() { return *model->body(); }
+
+  void report(Stage stage, std::int64_t step, std::int64_t total, double loss) {
+    if (progress) progress({stage, step, total, loss});
+  }
 
   void log_loss(Stage stage, std::int64_t step, double value) {
     if (step % args.logging_steps == 0)
       history.push_back({std::string(to_string(stage)), step, "loss", value});
   }
 
+  void log_eval(Stage stage, std::int64_t step, const std::map<std::string, double>& metrics) {
+    std::string line;
+    for (const auto& [key, value] : metrics) {
+      history.push_back({std::string(to_string(stage)), step, "eval_" + key, value});
+      line += fmt::format(" {} {:.4f}", key, value);
+    }
+    log::info("{} stage, step {}: eval{}", to_string(stage), step, line);
+  }
+
+  // The targets a head trains on: class indices [N], or 0/1 indicators [N, K] for
+  // multi-label models.
+  torch::Tensor head_targets(const Dataset& data) const {
+    if (!model->multi_label()) {
+      std::vector<std::int64_t> labels;
+      for (std::size_t i = 0; i < data.size(); ++i) {
+        if (data.labels[i].size() != 1) {
+          throw Error(fmt::format(
+              "example {} has {} labels: multi-label data needs [model] multi_target_strategy "
+              "(one-vs-rest, multi-output or classifier-chain)",
+              i, data.labels[i].size()));
+        }
+        labels.push_back(data.labels[i][0]);
+      }
+      return torch::tensor(labels, torch::kLong);
+    }
+    auto targets = torch::zeros(
+        {static_cast<std::int64_t>(data.size()), static_cast<std::int64_t>(data.label_names.size())});
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      for (auto l : data.labels[i]) targets[static_cast<std::int64_t>(i)][l] = 1.0f;
+    }
+    return targets;
+  }
+
+  // Task metrics from probabilities [N, C] against `data`'s labels.
+  std::map<std::string, double> metrics_from_proba(const torch::Tensor& proba,
+                                                   const Dataset& data) const {
+    const std::size_t classes = data.label_names.size();
+    if (model->multi_label()) {
+      auto chosen = (proba >= 0.5).to(torch::kUInt8).contiguous();
+      std::vector<std::vector<std::uint8_t>> truth(data.size()), predicted(data.size());
+      for (std::size_t i = 0; i < data.size(); ++i) {
+        truth[i].assign(classes, 0);
+        for (auto l : data.labels[i]) truth[i][static_cast<std::size_t>(l)] = 1;
+        const auto* row = chosen.data_ptr<std::uint8_t>() + i * classes;
+        predicted[i].assign(row, row + classes);
+      }
+      return compute_multi_label_metrics(
+          truth, predicted, eval_options.metrics,
+          eval_options.average.empty() ? "micro" : eval_options.average);
+    }
+    auto best = proba.argmax(1).contiguous();
+    std::vector<std::int64_t> predicted(best.data_ptr<std::int64_t>(),
+                                        best.data_ptr<std::int64_t>() + best.numel());
+    std::vector<std::int64_t> truth;
+    for (const auto& l : data.labels) truth.push_back(l.front());
+    return compute_metrics(
+        truth, predicted, classes, eval_options.metrics,
+        eval_options.average.empty() ? default_average(classes) : eval_options.average);
+  }
+
+  torch::Tensor embeddings_of(const std::vector<std::string>& texts) {
+    EncodeOptions options;
+    if (args.max_length) options.max_length = static_cast<std::size_t>(*args.max_length);
+    return model->encode(texts, options);
+  }
+
+  // Fits a fresh non-differentiable head on the current body: stage 1's evaluations and
+  // checkpoints use it.
+  void fit_head_on_current_body() {
+    model->initialize_head(train_data->label_names);
+    model->head()->fit(embeddings_of(train_data->texts), head_targets(*train_data));
+  }
+
   // Body parameters in two AdamW groups: decayed, and biases / LayerNorm weights.
-  std::vector<torch::optim::OptimizerParamGroup> body_groups(double lr, double decay) const {
+  std::vector<torch::optim::OptimizerParamGroup> body_groups(double lr, double decay) {
     std::vector<torch::Tensor> decayed, plain;
-    for (auto& [name, p] : body->named_parameters()) {
+    for (auto& [name, p] : body().named_parameters()) {
       if (!p.requires_grad()) continue;
       (name.find("bias") != std::string::npos || name.find("LayerNorm") != std::string::npos
            ? plain
@@ -102,11 +188,109 @@ struct Trainer::Impl {
     return groups;
   }
 
+  // What stage 1 needs to evaluate: the eval set's pairs (or batches) for the embedding
+  // loss, capped so that evaluation stays cheap.
+  struct StageOneEval {
+    std::vector<SamplePair> pairs;
+    std::vector<std::vector<std::int64_t>> batches;
+  };
+  static constexpr std::int64_t kEvalPairCap = 1024;
+
+  StageOneEval prepare_stage_one_eval(Loss& loss, Sampler& sampler, SamplingRequest request) {
+    StageOneEval out;
+    if (eval_data == nullptr || args.eval_strategy == "no") return out;
+    request.labels = eval_data->labels;
+    request.max_pairs = kEvalPairCap;
+    try {
+      if (loss.input() == LossInput::LabelledBatch) {
+        out.batches = sampler.batches(request);
+        if (out.batches.size() > 64) out.batches.resize(64);
+      } else {
+        out.pairs = sampler.sample(request);
+        if (loss.input() == LossInput::PositivePairs)
+          std::erase_if(out.pairs, [](const SamplePair& p) { return p.target < 0.5f; });
+      }
+    } catch (const Error& e) {
+      log::warn("no embedding loss on the eval set: {}", e.what());
+    }
+    return out;
+  }
+
+  // Stage 1's evaluation: the loss on eval pairs, and the task metrics of a head fitted on
+  // the current body (non-differentiable heads; a differentiable one trains only in stage 2).
+  std::map<std::string, double> evaluate_stage_one(Loss& loss, const StageOneEval& eval) {
+    std::map<std::string, double> metrics;
+    body().train(false);
+    {
+      torch::NoGradGuard no_grad;
+      double sum = 0;
+      std::size_t count = 0;
+      const auto batch = static_cast<std::size_t>(args.batch_size.embedding);
+      for (std::size_t start = 0; start < eval.pairs.size(); start += batch) {
+        std::vector<std::string> first, second;
+        std::vector<float> targets;
+        for (std::size_t k = start; k < std::min(eval.pairs.size(), start + batch); ++k) {
+          first.push_back(eval_data->texts[static_cast<std::size_t>(eval.pairs[k].first)]);
+          second.push_back(eval_data->texts[static_cast<std::size_t>(eval.pairs[k].second)]);
+          targets.push_back(eval.pairs[k].target);
+        }
+        sum += loss.forward(body().embed(first), body().embed(second), torch::tensor(targets))
+                   .item<double>();
+        ++count;
+      }
+      for (const auto& indices : eval.batches) {
+        std::vector<std::string> texts;
+        std::vector<std::int64_t> labels;
+        for (auto i : indices) {
+          texts.push_back(eval_data->texts[static_cast<std::size_t>(i)]);
+          labels.push_back(eval_data->labels[static_cast<std::size_t>(i)].front());
+        }
+        sum += loss.forward(body().embed(texts), torch::Tensor(), torch::tensor(labels, torch::kLong))
+                   .item<double>();
+        ++count;
+      }
+      if (count > 0) metrics["embedding_loss"] = sum / static_cast<double>(count);
+    }
+    if (!model->head_differentiable()) {
+      fit_head_on_current_body();
+      torch::NoGradGuard no_grad;
+      for (auto& [key, value] : metrics_from_proba(
+               model->head()->predict_proba(embeddings_of(eval_data->texts)), *eval_data))
+        metrics[key] = value;
+    }
+    body().train(true);
+    return metrics;
+  }
+
+  void save_checkpoint(Stage stage, std::int64_t step) {
+    const auto dir = std::filesystem::path(args.output_dir) /
+                     fmt::format("checkpoint-{}-{}", to_string(stage), step);
+    if (stage == Stage::Embedding) {
+      // A stage-1 checkpoint holds the body and a head: a fitted one for heads that are
+      // fitted, the initial weights of a differentiable one (it trains in stage 2).
+      const bool training = body().is_training();
+      body().train(false);
+      if (!model->head_differentiable())
+        fit_head_on_current_body();
+      else if (!model->head_ready())
+        model->initialize_head(train_data->label_names);
+      body().train(training);
+    }
+    model->save_pretrained(dir);
+    log::info("checkpoint saved to {}", dir.string());
+  }
+
   // Stage 1's optimisation, shared by the pair and batch paths: AdamW over the trainable
-  // body parameters, linear warm-up and decay, gradient clipping at 1.0, loss logging.
+  // body parameters, linear warm-up and decay, gradient clipping at 1.0, loss logging,
+  // evaluation, checkpoints, early stopping and the best state.
   class StageOneOptimizer {
    public:
-    StageOneOptimizer(Impl& impl, std::int64_t total) : impl_(impl), total_(total) {
+    StageOneOptimizer(Impl& impl, std::int64_t total, Loss& loss, StageOneEval eval)
+        : impl_(impl),
+          total_(total),
+          loss_(loss),
+          eval_(std::move(eval)),
+          monitor_(impl.args, impl.eval_data != nullptr) {
       auto groups = impl.body_groups(impl.args.body_learning_rate.embedding, impl.args.l2_weight);
       if (groups.empty()) {
         log::warn("stage 1 (embedding) skipped: the body has no trainable parameters");
@@ -115,10 +299,11 @@ struct Trainer::Impl {
       for (auto& g : groups)
         trainable_.insert(trainable_.end(), g.params().begin(), g.params().end());
       optimizer_ = std::make_unique<torch::optim::AdamW>(std::move(groups));
-      impl.body->train(true);
+      impl.body().train(true);
+      impl.report(Stage::Embedding, 0, total_, 0.0);
     }
     bool ready() const { return optimizer_ != nullptr; }
-    bool done() const { return step_ >= total_; }
+    bool done() const { return step_ >= total_ || stopped_; }
     // One optimisation step on a batch's loss.
     void apply(const torch::Tensor& loss) {
       check_finite(loss, Stage::Embedding, step_);
@@ -131,19 +316,52 @@ struct Trainer::Impl {
       loss.backward();
       torch::nn::utils::clip_grad_norm_(trainable_, 1.0);
       optimizer_->step();
-      impl_.log_loss(Stage::Embedding, step_, loss.item<double>());
+      const double value = loss.item<double>();
+      impl_.log_loss(Stage::Embedding, step_, value);
       ++step_;
+      impl_.report(Stage::Embedding, step_, total_, value);
+      after(false);
+    }
+    void end_epoch() { after(true); }
+    // Puts back the best state when load_best_model_at_end asks for it.
+    void finish() {
+      if (!best_.empty() && impl_.args.load_best_model_at_end) {
+        restore(trainable_, best_);
+        log::info("stage 1: restored the best body ({} {:.4f})", monitor_.metric(),
+                  monitor_.best());
+      }
+      impl_.body().train(false);
     }
 
    private:
+    void after(bool epoch_end) {
+      if (monitor_.evaluate_now(step_, epoch_end)) {
+        auto metrics = impl_.evaluate_stage_one(loss_, eval_);
+        impl_.log_eval(Stage::Embedding, step_, metrics);
+        if (monitor_.record(metrics) && impl_.args.load_best_model_at_end)
+          best_ = snapshot(trainable_);
+        if (monitor_.should_stop()) {
+          log::info("stage 1: early stop at step {}: no {} improvement in {} evaluations", step_,
+                    monitor_.metric(), impl_.args.early_stopping_patience);
+          stopped_ = true;
+        }
+      }
+      if (monitor_.save_now(step_, epoch_end)) impl_.save_checkpoint(Stage::Embedding, step_);
+    }
+
     Impl& impl_;
     std::int64_t total_;
+    Loss& loss_;
+    StageOneEval eval_;
+    detail::StageMonitor monitor_;
     std::int64_t step_ = 0;
+    bool stopped_ = false;
     std::vector<torch::Tensor> trainable_;
+    std::vector<torch::Tensor> best_;
     std::unique_ptr<torch::optim::AdamW> optimizer_;
   };
 
-  void train_embedding(const Dataset& data, const std::vector<std::int64_t>& labels) {
+  void train_embedding(const Dataset& data) {
     const std::int64_t epochs = args.num_epochs.embedding;
     if (epochs == 0) {
       log::info("stage 1 (embedding) skipped: num_epochs[0] = 0");
@@ -153,12 +371,14 @@ struct Trainer::Impl {
                                      args.margin ? ParamMap{{"margin", *args.margin}} : ParamMap{});
     auto sampler = registry.create_sampler(args.sampling_strategy);
     SamplingRequest request;
-    for (auto l : labels) request.labels.push_back({l});
+    request.labels = data.labels;
     request.num_iterations = args.num_iterations.value_or(0);
     request.max_pairs = args.max_steps > 0 ? args.max_steps * args.batch_size.embedding : -1;
     request.seed = static_cast<std::uint64_t>(args.seed);
     request.batch_size = args.batch_size.embedding;
     if (loss->input() == LossInput::LabelledBatch) {
+      if (data.multi_label)
+        throw Error(fmt::format("loss {} needs single-label data", args.loss));
       // Batch losses need label-grouped batches (SetFit means to, but never does).
       if (!sampler->yields_batches()) {
         log::info(
@@ -166,7 +386,7 @@ struct Trainer::Impl {
             args.loss, args.sampling_strategy);
         sampler = registry.create_sampler("group_by_label");
       }
-      train_on_batches(data, labels, *loss, *sampler, request);
+      train_on_batches(data, *loss, *sampler, request);
       return;
     }
     auto pairs = sampler->sample(request);
@@ -180,7 +400,8 @@ struct Trainer::Impl {
     std::int64_t total = steps_per_epoch * epochs;
     if (args.max_steps > 0) total = std::min(total, args.max_steps);
 
-    StageOneOptimizer optimizer(*this, total);
+    StageOneOptimizer optimizer(*this, total, *loss,
+                                prepare_stage_one_eval(*loss, *sampler, request));
     if (!optimizer.ready()) return;
     std::mt19937_64 rng(static_cast<std::uint64_t>(args.seed));
     log::info("stage 1 (embedding): {} pairs, {} steps, loss {}, sampler {}", pairs.size(), total,
@@ -197,21 +418,22 @@ struct Trainer::Impl {
           targets.push_back(pairs[k].target);
         }
         optimizer.apply(
-            loss->forward(body->embed(first), body->embed(second), torch::tensor(targets)));
+            loss->forward(body().embed(first), body().embed(second), torch::tensor(targets)));
       }
+      if (!optimizer.done() || epoch + 1 == epochs) optimizer.end_epoch();
     }
-    body->train(false);
+    optimizer.finish();
   }
 
   // Stage 1 for LabelledBatch losses: each step embeds one label-grouped batch.
-  void train_on_batches(const Dataset& data, const std::vector<std::int64_t>& labels, Loss& loss,
-                        Sampler& sampler, SamplingRequest request) {
+  void train_on_batches(const Dataset& data, Loss& loss, Sampler& sampler,
+                        SamplingRequest request) {
     const std::int64_t epochs = args.num_epochs.embedding;
     auto first = sampler.batches(request);
     if (first.empty()) throw Error("stage 1 has no batches to train on");
     std::int64_t total = static_cast<std::int64_t>(first.size()) * epochs;
     if (args.max_steps > 0) total = std::min(total, args.max_steps);
-    StageOneOptimizer optimizer(*this, total);
+    StageOneOptimizer optimizer(*this, total, loss, prepare_stage_one_eval(loss, sampler, request));
     if (!optimizer.ready()) return;
     log::info("stage 1 (embedding): {} label-grouped batches per epoch, {} steps, loss {}",
               first.size(), total, args.loss);
@@ -224,29 +446,26 @@ struct Trainer::Impl {
         std::vector<std::int64_t> batch_labels;
         for (auto i : batch) {
           texts.push_back(data.texts[static_cast<std::size_t>(i)]);
-          batch_labels.push_back(labels[static_cast<std::size_t>(i)]);
+          batch_labels.push_back(data.labels[static_cast<std::size_t>(i)].front());
         }
-        optimizer.apply(loss.forward(body->embed(texts), torch::Tensor(),
+        optimizer.apply(loss.forward(body().embed(texts), torch::Tensor(),
                                      torch::tensor(batch_labels, torch::kLong)));
       }
+      if (!optimizer.done() || epoch + 1 == epochs) optimizer.end_epoch();
     }
-    body->train(false);
+    optimizer.finish();
   }
 
-  torch::Tensor embeddings_of(const std::vector<std::string>& texts) {
-    EncodeOptions options;
-    options.normalize = normalize;
-    if (args.max_length) options.max_length = static_cast<std::size_t>(*args.max_length);
-    return body->encode(texts, options);
-  }
-
-  void train_classifier(const Dataset& data, const std::vector<std::int64_t>& labels) {
-    const auto classes = static_cast<std::int64_t>(data.label_names.size());
-    auto targets = torch::tensor(labels, torch::kLong);
-    head->initialize(body->dimension(), classes);
-    if (!head->differentiable()) {
+  void train_classifier(const Dataset& data) {
+    auto targets = head_targets(data);
+    model->initialize_head(data.label_names);
+    auto& head = *model->head();
+    if (!head.differentiable()) {
       log::info("stage 2 (classifier): fitting the head on {} embeddings", data.size());
-      head->fit(embeddings_of(data.texts), targets);
+      report(Stage::Classifier, 0, 0, 0.0);
+      head.fit(embeddings_of(data.texts), targets);
+      report(Stage::Classifier, 0, 0, 0.0);
+      if (args.save_strategy != "no") save_checkpoint(Stage::Classifier, 0);
       return;
     }
     const std::int64_t epochs = args.num_epochs.classifier;
@@ -257,23 +476,26 @@ struct Trainer::Impl {
 
     std::vector<torch::optim::OptimizerParamGroup> groups;
     groups.emplace_back(
-        head->parameters(),
+        head.parameters(),
         std::make_unique<torch::optim::AdamWOptions>(
             torch::optim::AdamWOptions(args.head_learning_rate).weight_decay(args.l2_weight)));
-    torch::Tensor cached;
+    std::vector<torch::Tensor> trained = head.parameters();
+    torch::Tensor cached, cached_eval;
     if (args.end_to_end) {
       // SetFit's stage 2 decays every body parameter alike: one group.
       std::vector<torch::Tensor> trainable;
-      for (auto& p : body->parameters()) {
+      for (auto& p : body().parameters()) {
         if (p.requires_grad()) trainable.push_back(p);
       }
+      trained.insert(trained.end(), trainable.begin(), trainable.end());
       groups.emplace_back(trainable,
                           std::make_unique<torch::optim::AdamWOptions>(
                               torch::optim::AdamWOptions(args.body_learning_rate.classifier)
                                   .weight_decay(args.l2_weight)));
-      body->train(true);
     } else {
       cached = embeddings_of(data.texts);  // the body is frozen: encode once
+      if (eval_data != nullptr && args.eval_strategy != "no")
+        cached_eval = embeddings_of(eval_data->texts);
     }
     std::vector<double> base_rates;
     for (auto& g : groups)
@@ -281,8 +503,36 @@ struct Trainer::Impl {
     torch::optim::AdamW optimizer(std::move(groups));
     log::info("stage 2 (classifier): {} epochs of the {} head{}", epochs, "differentiable",
               args.end_to_end ? ", end to end with the body" : " on cached embeddings");
+    detail::StageMonitor monitor(args, eval_data != nullptr);
+    std::vector<torch::Tensor> best;
+    bool stopped = false;
+    const std::int64_t total =
+        epochs * static_cast<std::int64_t>((order.size() + batch - 1) / batch);
+    auto after = [&](std::int64_t steps_done, bool epoch_end) {
+      if (monitor.evaluate_now(steps_done, epoch_end)) {
+        torch::Tensor proba;
+        {
+          torch::NoGradGuard no_grad;
+          body().train(false);
+          proba = head.predict_proba(cached_eval.defined() ? cached_eval
+                                                           : embeddings_of(eval_data->texts));
+          if (args.end_to_end) body().train(true);
+        }
+        auto metrics = metrics_from_proba(proba, *eval_data);
+        log_eval(Stage::Classifier, steps_done, metrics);
+        if (monitor.record(metrics) && args.load_best_model_at_end) best = snapshot(trained);
+        if (monitor.should_stop()) {
+          log::info("stage 2: early stop at step {}: no {} improvement in {} evaluations",
+                    steps_done, monitor.metric(), args.early_stopping_patience);
+          stopped = true;
+        }
+      }
+      if (monitor.save_now(steps_done, epoch_end)) save_checkpoint(Stage::Classifier, steps_done);
+    };
+    if (args.end_to_end) body().train(true);
+    report(Stage::Classifier, 0, total, 0.0);
     std::int64_t step = 0;
-    for (std::int64_t epoch = 0; epoch < epochs; ++epoch) {
+    for (std::int64_t epoch = 0; epoch < epochs && !stopped; ++epoch) {
       // SetFit's StepLR(5, 0.5) for end-to-end training.
       const double factor = args.end_to_end ? std::pow(0.5, static_cast<double>(epoch / 5)) : 1.0;
       for (std::size_t g = 0; g < optimizer.param_groups().size(); ++g) {
@@ -290,7 +540,7 @@ struct Trainer::Impl {
             .lr(base_rates[g] * factor);
       }
       std::shuffle(order.begin(), order.end(), rng);
-      for (std::size_t start = 0; start < order.size(); start += batch) {
+      for (std::size_t start = 0; start < order.size() && !stopped; start += batch) {
         const std::size_t end = std::min(order.size(), start + batch);
         std::vector<std::int64_t> rows(order.begin() + static_cast<std::ptrdiff_t>(start),
                                        order.begin() + static_cast<std::ptrdiff_t>(end));
@@ -299,53 +549,93 @@ struct Trainer::Impl {
         if (args.end_to_end) {
           std::vector<std::string> texts;
           for (auto r : rows) texts.push_back(data.texts[static_cast<std::size_t>(r)]);
-          x = body->embed(texts, args.max_length ? static_cast<std::size_t>(*args.max_length) : 0);
-          if (normalize)
+          x = body().embed(texts, args.max_length ? static_cast<std::size_t>(*args.max_length) : 0);
+          if (model->normalize_embeddings())
             x = torch::nn::functional::normalize(
                 x, torch::nn::functional::NormalizeFuncOptions().dim(1));
         } else {
           x = cached.index_select(0, index);
         }
         optimizer.zero_grad();
-        auto value = head->loss(head->forward(x), targets.index_select(0, index));
+        auto value = head.loss(head.forward(x), targets.index_select(0, index));
         check_finite(value, Stage::Classifier, step);
         value.backward();
         optimizer.step();
-        log_loss(Stage::Classifier, step, value.item<double>());
+        const double loss_value = value.item<double>();
+        log_loss(Stage::Classifier, step, loss_value);
         ++step;
+        report(Stage::Classifier, step, total, loss_value);
+        after(step, false);
       }
+      if (!stopped) after(step, true);
     }
-    body->train(false);
+    if (!best.empty()) {
+      restore(trained, best);
+      log::info("stage 2: restored the best state ({} {:.4f})", monitor.metric(), monitor.best());
+    }
+    body().train(false);
   }
 };
 
-Trainer::Trainer(std::shared_ptr<SentenceEncoder> body, std::shared_ptr<Head> head,
-                 TrainingArguments args, const PluginRegistry& registry, bool normalize_embeddings)
-    : impl_(std::make_unique<Impl>(Impl{
-          std::move(body), std::move(head), std::move(args), registry, normalize_embeddings, {}})) {
+Trainer::Trainer(std::shared_ptr<Model> model, TrainingArguments args,
+                 const PluginRegistry& registry, EvalOptions eval)
+    : impl_(std::make_unique<Impl>(
+          Impl{std::move(model), std::move(args), registry, std::move(eval), {}, {}})) {
   impl_->args.validate();
-  if (!impl_->body || !impl_->head) throw Error("the trainer needs a body and a head");
-  if (impl_->args.end_to_end && !impl_->head->differentiable()) {
+  if (!impl_->model) throw Error("the trainer needs a model");
+  if (impl_->args.end_to_end && !impl_->model->head_differentiable())
     throw Error("end_to_end needs a differentiable head (such as 'linear')");
+  for (const auto& name : impl_->eval_options.metrics) {
+    if (impl_->model->multi_label())
+      compute_multi_label_metrics({}, {}, {name}, "micro");  // throws for an unknown name
+    else
+      compute_metrics({}, {}, 2, {name}, "macro");
   }
 }
 
 Trainer::~Trainer() = default;
 
-void Trainer::train(const Dataset& data) {
+void Trainer::on_progress(std::function<void(const TrainProgress&)> callback) {
+  impl_->progress = std::move(callback);
+}
+
+void Trainer::train(const Dataset& data, const Dataset* eval) {
   if (data.size() == 0) throw Error("the training set is empty");
-  if (data.label_names.size() < 2) {
+  if (data.label_names.size() < 2 && !impl_->model->multi_label()) {
     throw Error(fmt::format("training needs at least two labels, the data has {}",
                             data.label_names.size()));
   }
-  const auto labels = single_labels(data);
+  const auto& wanted = impl_->model->options().labels;
+  if (!wanted.empty() && wanted != data.label_names) {
+    throw Error(fmt::format("the model's labels [{}] differ from the training data's [{}]",
+                            fmt::join(wanted, ", "), fmt::join(data.label_names, ", ")));
+  }
+  if (eval != nullptr && eval->label_names != data.label_names) {
+    throw Error(fmt::format("the eval set's labels [{}] differ from the training data's [{}]",
+                            fmt::join(eval->label_names, ", "), fmt::join(data.label_names, ", ")));
+  }
+  if (eval == nullptr && impl_->args.eval_strategy != "no")
+    log::warn("eval_strategy is \"{}\" but there is no eval set: no evaluation during training",
+              impl_->args.eval_strategy);
+  impl_->head_targets(data);  // rejects multi-label data on a single-label model up front
+  impl_->train_data = &data;
+  impl_->eval_data = eval;
+  struct Reset {
+    Impl& impl;
+    ~Reset() { impl.train_data = impl.eval_data = nullptr; }
+  } reset{*impl_};
   torch::manual_seed(static_cast<std::uint64_t>(impl_->args.seed));
   impl_->history.clear();
   // Every freeze below is undone when this guard goes, whatever happens.
-  RequiresGradGuard body_state(impl_->body->parameters());
-  impl_->train_embedding(data, labels);
+  RequiresGradGuard body_state(impl_->body().parameters());
+  impl_->train_embedding(data);
   if (!impl_->args.end_to_end) body_state.freeze();
-  impl_->train_classifier(data, labels);
+  impl_->train_classifier(data);
+}
+
+std::map<std::string, double> Trainer::evaluate(const Dataset& data) {
+  if (data.size() == 0) throw Error("the evaluation set is empty");
+  return impl_->metrics_from_proba(impl_->model->predict_proba(data.texts), data);
 }
 
 const std::vector<MetricPoint>& Trainer::history() const {
@@ -353,6 +643,9 @@ const std::vector<MetricPoint>& Trainer::history() const {
 }
 const TrainingArguments& Trainer::args() const {
   return impl_->args;
+}
+std::shared_ptr<Model> Trainer::model() const {
+  return impl_->model;
 }
 
 }  // namespace setfit

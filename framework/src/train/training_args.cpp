@@ -234,6 +234,11 @@ const std::vector<Field>& fields() {
       SETFIT_BOOL_FIELD(greater_is_better, "false",
                         "Whether a larger metric_for_best_model is better"),
       SETFIT_STRING_FIELD(output_dir, "\"checkpoints\"", "Where checkpoints go"),
+      SETFIT_INT_FIELD(early_stopping_patience, "0",
+                       "> 0: stop a stage after this many evaluations without improvement of "
+                       "metric_for_best_model"),
+      SETFIT_FLOAT_FIELD(early_stopping_threshold, "0.0",
+                         "The least change of metric_for_best_model that counts as improvement"),
   };
   return all;
 }
@@ -281,7 +286,9 @@ void apply_toml_args(TrainingArguments& args, const toml::table& table, const st
   bool legacy = false;
   for (const auto& [key_view, node] : table) {
     const std::string key(key_view.str());
-    Where where{origin, std::string(table_name), key, node.source().begin};
+    // Values from `--set` carry their own origin.
+    const std::string from = node.source().path ? *node.source().path : origin;
+    Where where{from, std::string(table_name), key, node.source().begin};
     if (key == "learning_rate") {
       const double rate = read_float(node, where);
       args.body_learning_rate = PerStage<double>(rate);
@@ -387,9 +394,24 @@ void TrainingArguments::validate() const {
   }
   if (sampling_strategy.empty()) fail("sampling_strategy", "must name a sampler plugin");
   if (loss.empty()) fail("loss", "must name a loss plugin");
-  if (load_best_model_at_end && (eval_strategy == "no" || eval_strategy != save_strategy)) {
-    fail("load_best_model_at_end",
-         "needs eval_strategy and save_strategy set to the same \"steps\" or \"epoch\"");
+  if (load_best_model_at_end && eval_strategy == "no")
+    fail("load_best_model_at_end", "needs eval_strategy \"steps\" or \"epoch\"");
+  if (early_stopping_patience < 0) fail("early_stopping_patience", "must not be negative");
+  if (early_stopping_patience > 0 && eval_strategy == "no")
+    fail("early_stopping_patience", "needs eval_strategy \"steps\" or \"epoch\"");
+  if (early_stopping_threshold < 0) fail("early_stopping_threshold", "must not be negative");
+  {
+    const std::string metric = metric_for_best_model.rfind("eval_", 0) == 0
+                                   ? metric_for_best_model.substr(5)
+                                   : metric_for_best_model;
+    static const std::set<std::string> known = {
+        "embedding_loss", "accuracy", "f1", "precision", "recall", "matthews_correlation", "mae"};
+    if (!known.count(metric)) {
+      fail("metric_for_best_model",
+           fmt::format("must be embedding_loss or a metric name (accuracy, f1, precision, recall, "
+                       "matthews_correlation, mae), got \"{}\"",
+                       metric_for_best_model));
+    }
   }
 }
 

@@ -74,6 +74,25 @@ class LinearHead final : public setfit::Head {
 
   std::vector<at::Tensor> parameters() override { return linear_or_throw()->parameters(); }
 
+  std::vector<std::pair<std::string, at::Tensor>> state() override {
+    std::vector<std::pair<std::string, at::Tensor>> out;
+    for (const auto& item : linear_or_throw()->named_parameters()) out.emplace_back(item.key(), item.value());
+    return out;
+  }
+  void load_state(const std::vector<std::pair<std::string, at::Tensor>>& state) override {
+    torch::NoGradGuard no_grad;
+    auto named = linear_or_throw()->named_parameters();
+    std::vector<at::Tensor> loaded(named.size());
+    std::vector<std::pair<std::string, at::Tensor*>> targets;
+    for (std::size_t i = 0; i < named.size(); ++i) {
+      loaded[i] = named[i].value().detach();  // gives assign_state the expected shape
+      targets.emplace_back(named[i].key(), &loaded[i]);
+    }
+    setfit::assign_state(state, targets);
+    // In place, so parameters an optimiser already holds stay the same tensors.
+    for (std::size_t i = 0; i < named.size(); ++i) named[i].value().copy_(loaded[i]);
+  }
+
  private:
   torch::nn::Linear& linear_or_throw() {
     if (!linear_) throw setfit::Error("the linear head is used before initialize()");

@@ -111,6 +111,14 @@ class LogisticRegressionHead final : public setfit::Head {
 
   std::vector<at::Tensor> parameters() override { return {weight_, bias_}; }
 
+  std::vector<std::pair<std::string, at::Tensor>> state() override {
+    return {{"weight", weight_}, {"bias", bias_}};
+  }
+  void load_state(const std::vector<std::pair<std::string, at::Tensor>>& state) override {
+    if (!weight_.defined()) throw setfit::Error("load_state() before initialize()");
+    setfit::assign_state(state, {{"weight", &weight_}, {"bias", &bias_}});
+  }
+
  private:
   double c_;
   std::int64_t max_iter_;

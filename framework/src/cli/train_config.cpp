@@ -1,0 +1,240 @@
+// The `setfit train` config (also the fixed tables of a sweep): [data] train, test, eval
+// (paths relative to the config file) or dataset (a fetched name), num_samples,
+// text_column, label_column, labels; [model] body, head, head_params,
+// normalize_embeddings, multi_target_strategy; [args] TrainingArguments; [eval] metrics
+// and average.
+
+#include "train_config.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
+#include "../train/training_args_toml.hpp"
+#include "setfit/assets.hpp"
+#include "setfit/errors.hpp"
+#include "setfit/metrics.hpp"
+
+namespace fs = std::filesystem;
+
+namespace setfit::cli {
+namespace {
+
+// file:line:column of a node (values from --set name the flag instead of a file).
+std::string at(const std::string& origin, const toml::node& node) {
+  const auto& source = node.source();
+  const std::string file = source.path ? *source.path : origin;
+  return fmt::format("{}:{}:{}", file, source.begin.line, source.begin.column);
+}
+
+void check_keys(const toml::table& table, const std::string& origin, const std::string& name,
+                std::initializer_list<std::string_view> known) {
+  for (const auto& [key, node] : table) {
+    if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
+      throw Error(fmt::format("{}: [{}] unknown key '{}'; known: {}", at(origin, node), name,
+                              key.str(), fmt::join(known, ", ")));
+    }
+  }
+}
+
+std::string string_key(const toml::table& table, const std::string& origin, const char* section,
+                       const char* key) {
+  const toml::node* node = table.get(key);
+  if (!node->is_string())
+    throw Error(fmt::format("{}: [{}] key '{}' must be a string", at(origin, *node), section, key));
+  return *node->value<std::string>();
+}
+
+ParamMap read_param_table(const toml::node& node, const std::string& origin, const char* name) {
+  if (!node.is_table())
+    throw Error(fmt::format("{}: [model] {} must be a table", at(origin, node), name));
+  ParamMap out;
+  for (const auto& [key, value] : *node.as_table()) {
+    if (value.is_boolean())
+      out.emplace(std::string(key.str()), *value.value<bool>());
+    else if (value.is_integer())
+      out.emplace(std::string(key.str()), *value.value<std::int64_t>());
+    else if (value.is_floating_point())
+      out.emplace(std::string(key.str()), *value.value<double>());
+    else if (value.is_string())
+      out.emplace(std::string(key.str()), *value.value<std::string>());
+    else
+      throw Error(fmt::format("{}: [model.{}] '{}' must be a bool, number or string",
+                              at(origin, value), name, key.str()));
+  }
+  return out;
+}
+
+}  // namespace
+
+toml::table parse_toml(const std::string& text, const std::string& origin) {
+  try {
+    return toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    throw Error(fmt::format("{}:{}:{}: {}", origin, e.source().begin.line, e.source().begin.column,
+                            e.description()));
+  }
+}
+
+void apply_overrides(toml::table& doc, const std::vector<std::string>& assignments) {
+  for (const auto& assignment : assignments) {
+    const auto equals = assignment.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      throw UsageError(fmt::format(
+          "--set '{}': expected section.key=value, e.g. args.batch_size=[16,2]", assignment));
+    }
+    const std::string path = assignment.substr(0, equals);
+    const std::string value = assignment.substr(equals + 1);
+    std::vector<std::string> keys;
+    for (std::size_t start = 0;;) {
+      const auto dot = path.find('.', start);
+      keys.push_back(path.substr(start, dot - start));
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    if (keys.size() < 2 || std::any_of(keys.begin(), keys.end(), [](auto& k) { return k.empty(); }))
+      throw UsageError(fmt::format("--set '{}': the key needs a section, e.g. args.seed=1", path));
+    // The value as TOML; bare text such as a plugin name is taken as a string.
+    toml::table parsed;
+    try {
+      parsed = toml::parse("value = " + value, "--set " + assignment);
+    } catch (const toml::parse_error&) {
+      parsed = toml::table{{"value", value}};
+    }
+    toml::table* table = &doc;
+    for (std::size_t i = 0; i + 1 < keys.size(); ++i) {
+      toml::node* child = table->get(keys[i]);
+      if (child == nullptr) {
+        table->insert(keys[i], toml::table{});
+        child = table->get(keys[i]);
+      }
+      if (!child->is_table()) {
+        throw UsageError(
+            fmt::format("--set '{}': '{}' is not a table in the config", assignment, keys[i]));
+      }
+      table = child->as_table();
+    }
+    table->insert_or_assign(keys.back(), *parsed.get("value"));
+  }
+}
+
+TrainConfig read_train_config(const toml::table& doc, const std::string& origin,
+                              const fs::path& base, const GlobalOptions& global) {
+  check_keys(doc, origin, "top level", {"data", "model", "args", "eval"});
+  TrainConfig config;
+  auto table_of = [&](const char* name) -> const toml::table* {
+    const toml::node* node = doc.get(name);
+    if (node == nullptr) return nullptr;
+    if (!node->is_table())
+      throw Error(fmt::format("{}: [{}] must be a table", at(origin, *node), name));
+    return node->as_table();
+  };
+
+  const toml::table* data = table_of("data");
+  if (data == nullptr)
+    throw Error(fmt::format("{}: no [data] table (train and test files, or dataset)", origin));
+  check_keys(*data, origin, "data",
+             {"train", "test", "eval", "dataset", "num_samples", "text_column", "label_column",
+              "labels"});
+  if (data->contains("dataset")) {
+    const std::string name = string_key(*data, origin, "data", "dataset");
+    const auto* asset = assets::find_asset(name);
+    if (asset == nullptr || asset->kind != "dataset") {
+      throw Error(
+          fmt::format("{}: [data] dataset '{}' is not a known data set (see setfit fetch --list)",
+                      at(origin, *data->get("dataset")), name));
+    }
+    assets::FetchOptions options;
+    options.cache_dir = global.cache_dir;
+    const fs::path dir = assets::fetch(name, options);
+    config.train = dir / "train.jsonl";
+    config.test = dir / "test.jsonl";
+  }
+  auto path_key = [&](const char* key) {
+    fs::path p = string_key(*data, origin, "data", key);
+    return p.is_absolute() ? p : base / p;
+  };
+  if (data->contains("train")) config.train = path_key("train");
+  if (data->contains("test")) config.test = path_key("test");
+  if (data->contains("eval")) config.eval = path_key("eval");
+  if (config.train.empty()) throw Error(fmt::format("{}: [data] needs train (or dataset)", origin));
+  if (data->contains("num_samples")) {
+    const toml::node* node = data->get("num_samples");
+    if (!node->is_integer() || *node->value<std::int64_t>() < 1) {
+      throw Error(fmt::format("{}: [data] key 'num_samples' must be a positive integer",
+                              at(origin, *node)));
+    }
+    config.num_samples = *node->value<std::int64_t>();
+  }
+  if (data->contains("text_column"))
+    config.data.text_column = string_key(*data, origin, "data", "text_column");
+  if (data->contains("label_column"))
+    config.data.label_column = string_key(*data, origin, "data", "label_column");
+  if (const toml::node* labels = data->get("labels")) {
+    if (!labels->is_array())
+      throw Error(fmt::format("{}: [data] labels must be a list of strings", at(origin, *labels)));
+    for (const auto& label : *labels->as_array()) {
+      if (!label.is_string())
+        throw Error(fmt::format("{}: [data] labels must be strings", at(origin, label)));
+      config.data.labels.push_back(*label.value<std::string>());
+    }
+  }
+
+  const toml::table* model = table_of("model");
+  if (model == nullptr || !model->contains("body")) {
+    throw Error(fmt::format(
+        "{}: [model] needs body (a model folder or a fetched name such as glove-100d)", origin));
+  }
+  check_keys(*model, origin, "model",
+             {"body", "head", "head_params", "normalize_embeddings", "multi_target_strategy"});
+  config.body = string_key(*model, origin, "model", "body");
+  if (!fs::is_directory(config.body) && !assets::find_asset(config.body) &&
+      fs::is_directory(base / config.body)) {
+    config.body = (base / config.body).string();
+  }
+  if (model->contains("head")) config.model.head = string_key(*model, origin, "model", "head");
+  if (const toml::node* node = model->get("normalize_embeddings")) {
+    if (!node->is_boolean())
+      throw Error(
+          fmt::format("{}: [model] normalize_embeddings must be true or false", at(origin, *node)));
+    config.model.normalize_embeddings = *node->value<bool>();
+  }
+  if (model->contains("multi_target_strategy")) {
+    config.model.multi_target_strategy =
+        string_key(*model, origin, "model", "multi_target_strategy");
+    const auto& known = multi_target_strategies();
+    if (std::find(known.begin(), known.end(), config.model.multi_target_strategy) == known.end()) {
+      throw Error(fmt::format("{}: [model] multi_target_strategy must be one of {}, got '{}'",
+                              at(origin, *model->get("multi_target_strategy")),
+                              fmt::join(known, ", "), config.model.multi_target_strategy));
+    }
+  }
+  if (const toml::node* node = model->get("head_params"))
+    config.model.head_params = read_param_table(*node, origin, "head_params");
+  if (const toml::table* args = table_of("args"))
+    detail::apply_toml_args(config.args, *args, origin, "args");
+  if (const toml::table* eval = table_of("eval")) {
+    check_keys(*eval, origin, "eval", {"metrics", "average"});
+    if (eval->contains("average"))
+      config.eval_options.average = string_key(*eval, origin, "eval", "average");
+    if (const toml::node* metrics = eval->get("metrics")) {
+      if (!metrics->is_array())
+        throw Error(fmt::format("{}: [eval] metrics must be a list", at(origin, *metrics)));
+      config.eval_options.metrics.clear();
+      for (const auto& m : *metrics->as_array()) {
+        const auto name = m.value<std::string>();
+        if (!name) throw Error(fmt::format("{}: [eval] metrics must be strings", at(origin, m)));
+        try {
+          compute_metrics({}, {}, 2, {*name}, "macro");  // names are checked before any training
+        } catch (const Error& e) {
+          throw Error(fmt::format("{}: [eval] {}", at(origin, m), e.what()));
+        }
+        config.eval_options.metrics.push_back(*name);
+      }
+    }
+  }
+  return config;
+}
+
+}  // namespace setfit::cli
