@@ -17,9 +17,7 @@ test::CommandResult setfit(const std::string& args) {
   return test::run_command("env -u SETFIT_PLUGIN_PATH " + kCli + " " + args);
 }
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using test::contains;
 
 TEST(Cli, HelpListsCommandsAndGlobalOptions) {
   auto r = setfit("--help");

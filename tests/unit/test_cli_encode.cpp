@@ -11,9 +11,7 @@ namespace {
 
 const std::string kCli = SETFIT_TEST_CLI;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using test::contains;
 
 std::vector<std::vector<double>> parse_embeddings(const std::string& jsonl) {
   std::vector<std::vector<double>> rows;

@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "golden.hpp"
 #include "test_support.hpp"
@@ -11,9 +12,7 @@ namespace {
 
 const std::string kCli = SETFIT_TEST_CLI;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using test::contains;
 
 void write_data(const std::filesystem::path& file) {
   std::ofstream out(file);
@@ -68,6 +67,71 @@ TEST(CliTrain, ConfigErrorsNamePositionAndKey) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "metric.toml:6:24: [eval] unknown metric 'auc'")) << r.err;
   EXPECT_EQ(test::run_command(kCli + " train").exit_code, 2);
+}
+
+TEST(CliTrain, SetOverridesOutputSavesAndPredictReadsItBack) {
+  test::TempDir dir;
+  write_data(dir.path() / "train.jsonl");
+  write_data(dir.path() / "test.jsonl");
+  std::ofstream(dir.path() / "run.toml")
+      << "[data]\ntrain = \"train.jsonl\"\ntest = \"test.jsonl\"\n\n"
+      << "[model]\nbody = \"" << test::golden_dir("bert-tiny").string() << "\"\n\n"
+      << "[args]\nnum_epochs = [1, 4]\nbatch_size = 4\n";
+  const auto model_dir = dir.path() / "model";
+  // --set replaces a value, adds a key to an existing table, and creates a nested table.
+  auto r =
+      test::run_command(kCli + " train " + (dir.path() / "run.toml").string() +
+                        " --set args.num_epochs=[0,4] --set model.head=linear" +
+                        " --set model.head_params.temperature=0.5 --output " + model_dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "stage 1 (embedding) skipped")) << r.err;
+  EXPECT_TRUE(contains(r.err, "stage 2 (classifier): 4 epochs")) << r.err;
+  const auto config = nlohmann::json::parse(test::read_file(model_dir / "config_setfit.json"));
+  EXPECT_EQ(config["head"]["plugin"], "linear");
+  EXPECT_DOUBLE_EQ(config["head"]["params"]["temperature"].get<double>(), 0.5);
+  EXPECT_EQ(config["labels"], (nlohmann::json{"neg", "pos"}));
+
+  std::ofstream(dir.path() / "texts.txt") << "i loved this film\nwhat a waste\n";
+  r = test::run_command(kCli + " predict " + model_dir.string() + " --input " +
+                        (dir.path() / "texts.txt").string() + " --proba");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string line;
+  int count = 0;
+  while (std::getline(lines, line)) {
+    auto row = nlohmann::json::parse(line);
+    const std::string label = row["label"];
+    EXPECT_TRUE(label == "neg" || label == "pos") << line;
+    const double neg = row["proba"]["neg"], pos = row["proba"]["pos"];
+    EXPECT_NEAR(neg + pos, 1.0, 1e-5);
+    EXPECT_EQ(label, pos > neg ? "pos" : "neg");
+    ++count;
+  }
+  EXPECT_EQ(count, 2);
+}
+
+TEST(CliTrain, BadOverridesAndUntrainedModelsAreClearErrors) {
+  test::TempDir dir;
+  write_data(dir.path() / "train.jsonl");
+  std::ofstream(dir.path() / "run.toml") << "[data]\ntrain = \"train.jsonl\"\n[model]\nbody = \""
+                                         << test::golden_dir("bert-tiny").string() << "\"\n";
+  const std::string train = kCli + " train " + (dir.path() / "run.toml").string();
+  auto r = test::run_command(train + " --set seed=3");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "needs a section")) << r.err;
+  r = test::run_command(train + " --set args.batch_size=[1,2,3]");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "--set args.batch_size: expected an integer or a list of two"))
+      << r.err;
+  r = test::run_command(train + " --set model.multi_target_strategy=all-at-once");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "--set: [model] multi_target_strategy must be one of one-vs-rest"))
+      << r.err;
+  std::ofstream(dir.path() / "t.txt") << "hello\n";
+  r = test::run_command(kCli + " predict " + test::golden_dir("bert-tiny").string() + " --input " +
+                        (dir.path() / "t.txt").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "not a trained SetFit model")) << r.err;
 }
 
 }  // namespace

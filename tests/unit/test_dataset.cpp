@@ -26,9 +26,7 @@ std::string load_error(const fs::path& file, const DataOptions& options = {}) {
   return "";
 }
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using test::contains;
 
 TEST(Dataset, JsonlIntegerLabelsSortNumerically) {
   test::TempDir dir;

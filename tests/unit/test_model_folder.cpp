@@ -15,9 +15,7 @@ namespace fs = std::filesystem;
 namespace setfit {
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using test::contains;
 
 std::string load_error(const fs::path& dir) {
   try {

@@ -17,9 +17,7 @@ namespace {
 const fs::path kFixtures = SETFIT_TEST_FIXTURE_PLUGIN_DIR;
 const fs::path kBuiltins = SETFIT_TEST_BUILTIN_PLUGIN_DIR;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using test::contains;
 
 // The single failure recorded after loading `dir`.
 PluginLoadFailure only_failure_of(const fs::path& dir) {

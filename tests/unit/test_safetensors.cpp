@@ -37,9 +37,7 @@ std::string header_error(const std::string& header, std::size_t data_bytes) {
   return open_error(write_raw(dir.path(), header.size(), header, data_bytes));
 }
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using test::contains;
 
 TEST(Safetensors, RoundTripKeepsValuesDtypesAndMetadata) {
   test::TempDir dir;

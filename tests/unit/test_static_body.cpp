@@ -16,9 +16,7 @@ namespace fs = std::filesystem;
 namespace setfit {
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using test::contains;
 
 // A miniature wink-embeddings file: 3-d vectors plus the l2 norm and index the real one
 // carries; "words" and "vectors" are also words, to test that keys at depth 2 are words.

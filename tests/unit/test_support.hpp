@@ -29,6 +29,10 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 inline std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path);
   std::stringstream buffer;

@@ -14,9 +14,7 @@ namespace fs = std::filesystem;
 namespace setfit {
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using test::contains;
 
 nlohmann::json tokenizer_json_for(const std::string& model) {
   std::ifstream in(test::golden_dir(model) / "vocab.txt");

@@ -2,6 +2,7 @@
 
 #include "setfit/errors.hpp"
 #include "setfit/training_args.hpp"
+#include "test_support.hpp"
 
 namespace setfit {
 namespace {
@@ -19,9 +20,7 @@ std::string error_of(const std::string& body) {
   return "";
 }
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using test::contains;
 
 TEST(TrainingArguments, DefaultsAreSetFits) {
   TrainingArguments args;

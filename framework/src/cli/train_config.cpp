@@ -21,11 +21,11 @@ namespace fs = std::filesystem;
 namespace setfit::cli {
 namespace {
 
-// file:line:column of a node (values from --set name the flag instead of a file).
+// file:line:column of a node; values given with --set have no position in the file.
 std::string at(const std::string& origin, const toml::node& node) {
   const auto& source = node.source();
-  const std::string file = source.path ? *source.path : origin;
-  return fmt::format("{}:{}:{}", file, source.begin.line, source.begin.column);
+  if (source.begin.line == 0) return "--set";
+  return fmt::format("{}:{}:{}", origin, source.begin.line, source.begin.column);
 }
 
 void check_keys(const toml::table& table, const std::string& origin, const std::string& name,
@@ -134,9 +134,9 @@ TrainConfig read_train_config(const toml::table& doc, const std::string& origin,
   const toml::table* data = table_of("data");
   if (data == nullptr)
     throw Error(fmt::format("{}: no [data] table (train and test files, or dataset)", origin));
-  check_keys(*data, origin, "data",
-             {"train", "test", "eval", "dataset", "num_samples", "text_column", "label_column",
-              "labels"});
+  check_keys(
+      *data, origin, "data",
+      {"train", "test", "eval", "dataset", "num_samples", "text_column", "label_column", "labels"});
   if (data->contains("dataset")) {
     const std::string name = string_key(*data, origin, "data", "dataset");
     const auto* asset = assets::find_asset(name);

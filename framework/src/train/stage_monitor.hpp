@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "setfit/export.hpp"
 #include "setfit/training_args.hpp"
 
 namespace setfit::detail {
@@ -12,7 +13,7 @@ namespace setfit::detail {
 // The bookkeeping around one stage's optimisation steps: when to evaluate and when to
 // checkpoint (eval_strategy/eval_steps, save_strategy/save_steps), the best value of
 // metric_for_best_model so far, and early stopping (early_stopping_patience/threshold).
-class StageMonitor {
+class SETFIT_API StageMonitor {
  public:
   StageMonitor(const TrainingArguments& args, bool can_evaluate);
 

@@ -22,6 +22,8 @@ struct Where {
   toml::source_position position;
 
   std::string str() const {
+    // Values given with `--set` have no position in any file.
+    if (position.line == 0) return fmt::format("--set {}.{}", table, key);
     return fmt::format("{}:{}:{}: [{}] key '{}'", origin, position.line, position.column, table,
                        key);
   }
@@ -286,9 +288,7 @@ void apply_toml_args(TrainingArguments& args, const toml::table& table, const st
   bool legacy = false;
   for (const auto& [key_view, node] : table) {
     const std::string key(key_view.str());
-    // Values from `--set` carry their own origin.
-    const std::string from = node.source().path ? *node.source().path : origin;
-    Where where{from, std::string(table_name), key, node.source().begin};
+    Where where{origin, std::string(table_name), key, node.source().begin};
     if (key == "learning_rate") {
       const double rate = read_float(node, where);
       args.body_learning_rate = PerStage<double>(rate);

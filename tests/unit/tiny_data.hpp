@@ -1,0 +1,52 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "setfit/dataset.hpp"
+
+namespace setfit::test {
+
+// Eight short reviews, four per label: enough for the tiny golden models to train on.
+inline Dataset tiny_sentiment() {
+  Dataset data;
+  data.label_names = {"negative", "positive"};
+  const std::vector<std::string> negative = {"terrible acting", "a boring plot",
+                                             "i hated this film", "what a waste"};
+  const std::vector<std::string> positive = {"the movie was great", "i loved this film",
+                                             "wonderful story", "really amazing"};
+  for (std::size_t i = 0; i < negative.size(); ++i) {
+    data.texts.push_back(negative[i]);
+    data.labels.push_back({0});
+    data.texts.push_back(positive[i]);
+    data.labels.push_back({1});
+  }
+  return data;
+}
+
+// Multi-label: topics "film", "music", "food"; some texts have two.
+inline Dataset tiny_topics() {
+  Dataset data;
+  data.multi_label = true;
+  data.label_names = {"film", "food", "music"};
+  const std::vector<std::pair<std::string, std::vector<std::int64_t>>> rows = {
+      {"the movie was great", {0}},
+      {"a boring plot", {0}},
+      {"the soup was cold", {1}},
+      {"fresh bread and cheese", {1}},
+      {"a loud concert", {2}},
+      {"the band played well", {2}},
+      {"a film about a chef", {0, 1}},
+      {"the soundtrack of the movie", {0, 2}},
+      {"dinner with live music", {1, 2}},
+      {"songs about pizza", {1, 2}},
+      {"an actor who sings", {0, 2}},
+      {"the cinema sells popcorn", {0, 1}}};
+  for (const auto& [text, labels] : rows) {
+    data.texts.push_back(text);
+    data.labels.push_back(labels);
+  }
+  return data;
+}
+
+}  // namespace setfit::test
