@@ -252,13 +252,8 @@ TEST_P(LossConformance, SchemaDefaultsRoundTrip) {
                ComponentConfigError);
 }
 
-// Every loss plugin in the built-in directory, so a new one is covered automatically.
 std::vector<std::string> builtin_losses() {
-  std::vector<std::string> names;
-  for (const auto& plugin : registry().plugins()) {
-    if (plugin.info.kind == PluginKind::Loss) names.push_back(plugin.info.name);
-  }
-  return names;
+  return test::builtin_names(PluginKind::Loss);
 }
 
 INSTANTIATE_TEST_SUITE_P(Builtins, LossConformance, ::testing::ValuesIn(builtin_losses()));
