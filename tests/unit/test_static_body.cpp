@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "setfit/assets.hpp"
@@ -52,7 +53,7 @@ TEST_F(StaticBody, KeepsTheMostFrequentWordsAndAPaddingRow) {
   auto info = encoder_->info();
   EXPECT_EQ(info.architecture, "WordEmbeddings");
   EXPECT_EQ(info.embedding_dimension, 3);
-  EXPECT_EQ(info.parameter_count, 6 * 3);  // padding + 5 words
+  EXPECT_EQ(info.parameter_count, 6 * 3 + 3 * 3 + 3);  // padding + 5 words, Dense(3, 3)
   auto words = encoder_->tokenizer().tokenize("the rare vectors words");
   EXPECT_EQ(words, (std::vector<std::string>{"the", "vectors", "words"}));  // "rare" is 6th
   auto table = encoder_->named_parameters().at(0).second;
@@ -60,12 +61,26 @@ TEST_F(StaticBody, KeepsTheMostFrequentWordsAndAPaddingRow) {
   EXPECT_FALSE(table.requires_grad());  // update_embeddings = false
 }
 
+TEST_F(StaticBody, StageOneTrainsAnIdentityInitialisedDenseLayer) {
+  EXPECT_EQ(encoder_->info().modules.back(), "Dense(3->3)");
+  std::map<std::string, torch::Tensor> named;
+  for (auto& [name, p] : encoder_->named_parameters()) named[name] = p;
+  ASSERT_EQ(named.size(), 3u);
+  for (const auto& [name, p] : named) {
+    if (name.find("linear") == std::string::npos) continue;
+    EXPECT_TRUE(p.requires_grad()) << name;
+    EXPECT_TRUE(torch::equal(p, p.dim() == 2 ? torch::eye(3) : torch::zeros({3}))) << name;
+  }
+}
+
 TEST_F(StaticBody, MeanPoolsKnownWordsAndDropsUnknownOnes) {
-  EXPECT_TRUE(torch::allclose(encode("the cat"), torch::tensor({0.5f, 1.0f, 0.0f})));
+  // The mean of the word vectors, through the identity Dense layer's tanh.
+  EXPECT_TRUE(torch::allclose(encode("the cat"), torch::tanh(torch::tensor({0.5f, 1.0f, 0.0f}))));
   // Unknown words are dropped; "cat." is retried without punctuation, "The" lower-cased.
-  EXPECT_TRUE(torch::allclose(encode("The zebra cat."), torch::tensor({0.5f, 1.0f, 0.0f})));
+  EXPECT_TRUE(
+      torch::allclose(encode("The zebra cat."), torch::tanh(torch::tensor({0.5f, 1.0f, 0.0f}))));
   // "," is a word of its own in GloVe.
-  EXPECT_TRUE(torch::allclose(encode("cat ,"), torch::tensor({0.0f, 1.0f, 1.5f})));
+  EXPECT_TRUE(torch::allclose(encode("cat ,"), torch::tanh(torch::tensor({0.0f, 1.0f, 1.5f}))));
   // Nothing known: a zero vector, not NaN.
   EXPECT_TRUE(torch::equal(encode("zebra"), torch::zeros({3})));
 }

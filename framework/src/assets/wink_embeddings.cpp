@@ -184,6 +184,20 @@ void build_wink_embeddings_model(const fs::path& json_file, const fs::path& out_
                            {"pooling_mode_mean_tokens", true},
                            {"pooling_mode_max_tokens", false},
                            {"pooling_mode_mean_sqrt_len_tokens", false}});
+  // The table stays frozen (10M parameters, and contrastive updates of the few words in a
+  // few-shot set do not carry over to the rest); what stage 1 trains is a Dense(dim, tanh)
+  // layer on top, initialised to the identity so that an untrained body is plain mean GloVe
+  // (up to the tanh). docs/results.md compares the choices.
+  const fs::path dense_dir = out_dir / "2_Dense";
+  fs::create_directories(dense_dir);
+  detail::write_json_file(dense_dir / "config.json",
+                          {{"in_features", dim},
+                           {"out_features", dim},
+                           {"bias", true},
+                           {"activation_function", "torch.nn.modules.activation.Tanh"}});
+  write_safetensors(dense_dir / "model.safetensors",
+                    {{"linear.weight", torch::eye(dim, torch::kFloat32)},
+                     {"linear.bias", torch::zeros({dim}, torch::kFloat32)}});
   detail::write_json_file(
       out_dir / "modules.json",
       nlohmann::json::array({{{"idx", 0},
@@ -193,7 +207,11 @@ void build_wink_embeddings_model(const fs::path& json_file, const fs::path& out_
                              {{"idx", 1},
                               {"name", "1"},
                               {"path", "1_Pooling"},
-                              {"type", "sentence_transformers.models.Pooling"}}}));
+                              {"type", "sentence_transformers.models.Pooling"}},
+                             {{"idx", 2},
+                              {"name", "2"},
+                              {"path", "2_Dense"},
+                              {"type", "sentence_transformers.models.Dense"}}}));
   log::info("kept {} of {} words, {} dimensions", words.size(), handler.total_words(), dim);
 }
 
