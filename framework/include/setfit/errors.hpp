@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -20,6 +21,19 @@ class SETFIT_API UsageError : public Error {
  public:
   using Error::Error;
   ~UsageError() override;
+};
+
+// A non-finite training loss: the run diverged (a run store records it as DIVERGED).
+class SETFIT_API TrainingDiverged : public Error {
+ public:
+  TrainingDiverged(const std::string& message, std::string stage, std::int64_t step);
+  ~TrainingDiverged() override;
+  const std::string& stage() const { return stage_; }
+  std::int64_t step() const { return step_; }
+
+ private:
+  std::string stage_;
+  std::int64_t step_;
 };
 
 // Anything that went wrong in or around a plugin.

@@ -32,6 +32,7 @@ ProgressReporter::~ProgressReporter() {
 
 void ProgressReporter::update(std::size_t done, std::size_t total, const std::string& extra) {
   if (!log::enabled(log::Level::Info)) return;
+  if (!terminal_ && done == 0) return;  // a plain line saying nothing happened yet is noise
   const auto now = std::chrono::steady_clock::now();
   const bool complete = total > 0 && done >= total;
   const auto interval = terminal_ ? std::chrono::milliseconds(100) : std::chrono::seconds(5);

@@ -7,6 +7,9 @@ namespace setfit {
 Error::Error(const std::string& message) : std::runtime_error(message) {}
 Error::~Error() = default;
 UsageError::~UsageError() = default;
+TrainingDiverged::TrainingDiverged(const std::string& message, std::string stage, std::int64_t step)
+    : Error(message), stage_(std::move(stage)), step_(step) {}
+TrainingDiverged::~TrainingDiverged() = default;
 PluginError::~PluginError() = default;
 PluginLoadError::~PluginLoadError() = default;
 PluginAbiMismatch::~PluginAbiMismatch() = default;

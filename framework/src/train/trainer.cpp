@@ -49,9 +49,10 @@ double warmup_linear(std::int64_t step, std::int64_t total, double proportion) {
 void check_finite(const torch::Tensor& loss, Stage stage, std::int64_t step) {
   const double value = loss.item<double>();
   if (!std::isfinite(value)) {
-    throw Error(
+    throw TrainingDiverged(
         fmt::format("the {} stage diverged at step {}: the loss is {} (lower the learning rate?)",
-                    to_string(stage), step, value));
+                    to_string(stage), step, value),
+        std::string(to_string(stage)), step);
   }
 }
 
@@ -117,8 +118,8 @@ struct Trainer::Impl {
       }
       return torch::tensor(labels, torch::kLong);
     }
-    auto targets = torch::zeros(
-        {static_cast<std::int64_t>(data.size()), static_cast<std::int64_t>(data.label_names.size())});
+    auto targets = torch::zeros({static_cast<std::int64_t>(data.size()),
+                                 static_cast<std::int64_t>(data.label_names.size())});
     for (std::size_t i = 0; i < data.size(); ++i) {
       for (auto l : data.labels[i]) targets[static_cast<std::int64_t>(i)][l] = 1.0f;
     }
@@ -245,8 +246,9 @@ struct Trainer::Impl {
           texts.push_back(eval_data->texts[static_cast<std::size_t>(i)]);
           labels.push_back(eval_data->labels[static_cast<std::size_t>(i)].front());
         }
-        sum += loss.forward(body().embed(texts), torch::Tensor(), torch::tensor(labels, torch::kLong))
-                   .item<double>();
+        sum +=
+            loss.forward(body().embed(texts), torch::Tensor(), torch::tensor(labels, torch::kLong))
+                .item<double>();
         ++count;
       }
       if (count > 0) metrics["embedding_loss"] = sum / static_cast<double>(count);
@@ -367,6 +369,13 @@ struct Trainer::Impl {
       log::info("stage 1 (embedding) skipped: num_epochs[0] = 0");
       return;
     }
+    if (body().info().architecture == "WordEmbeddings" &&
+        args.body_learning_rate.embedding < 1e-4) {
+      log::warn(
+          "body_learning_rate[0] = {} is a transformer's rate; a static word-embedding body barely "
+          "moves at it in a few-shot run (1e-3 to 1e-2 work, see docs/results.md)",
+          args.body_learning_rate.embedding);
+    }
     auto loss = registry.create_loss(args.loss,
                                      args.margin ? ParamMap{{"margin", *args.margin}} : ParamMap{});
     auto sampler = registry.create_sampler(args.sampling_strategy);
@@ -377,8 +386,7 @@ struct Trainer::Impl {
     request.seed = static_cast<std::uint64_t>(args.seed);
     request.batch_size = args.batch_size.embedding;
     if (loss->input() == LossInput::LabelledBatch) {
-      if (data.multi_label)
-        throw Error(fmt::format("loss {} needs single-label data", args.loss));
+      if (data.multi_label) throw Error(fmt::format("loss {} needs single-label data", args.loss));
       // Batch losses need label-grouped batches (SetFit means to, but never does).
       if (!sampler->yields_batches()) {
         log::info(

@@ -1,0 +1,389 @@
+#include "setfit/run_store.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "schema.hpp"
+#include "setfit/errors.hpp"
+
+namespace fs = std::filesystem;
+
+namespace setfit {
+namespace {
+
+constexpr int kBusyTimeoutMs = 60'000;
+constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+// Binds a double faithfully: NaN becomes NULL plus the is_nan flag.
+void bind_value(SQLite::Statement& statement, int value_index, int nan_index, double value) {
+  if (std::isnan(value))
+    statement.bind(value_index);  // NULL
+  else
+    statement.bind(value_index, value);
+  statement.bind(nan_index, std::isnan(value) ? 1 : 0);
+}
+
+double read_value(const SQLite::Column& value, const SQLite::Column& is_nan) {
+  return is_nan.getInt() != 0 ? std::nan("") : value.getDouble();
+}
+
+}  // namespace
+
+std::string_view to_string(RunStatus status) {
+  switch (status) {
+    case RunStatus::Scheduled:
+      return "SCHEDULED";
+    case RunStatus::Running:
+      return "RUNNING";
+    case RunStatus::Finished:
+      return "FINISHED";
+    case RunStatus::Failed:
+      return "FAILED";
+    case RunStatus::Diverged:
+      return "DIVERGED";
+    case RunStatus::Killed:
+      return "KILLED";
+  }
+  return "?";
+}
+
+RunStatus run_status_from_string(std::string_view text) {
+  for (auto s : {RunStatus::Scheduled, RunStatus::Running, RunStatus::Finished, RunStatus::Failed,
+                 RunStatus::Diverged, RunStatus::Killed}) {
+    if (to_string(s) == text) return s;
+  }
+  throw Error(fmt::format("unknown run status '{}'", text));
+}
+
+struct RunStore::Impl {
+  fs::path file;
+  SQLite::Database db;
+
+  Impl(fs::path path)
+      : file(std::move(path)),
+        db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kBusyTimeoutMs) {}
+
+  // Wraps SQLite's exceptions so that every error names the store.
+  template <typename Body>
+  auto guarded(const char* what, Body&& body) const -> decltype(body()) {
+    try {
+      return body();
+    } catch (const SQLite::Exception& e) {
+      throw Error(fmt::format("{}: {} failed: {}", file.string(), what, e.what()));
+    }
+  }
+
+  // Runs `body` in a short BEGIN IMMEDIATE transaction: writers queue on the busy timeout.
+  template <typename Body>
+  void write(const char* what, Body&& body) {
+    guarded(what, [&] {
+      SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+      body();
+      transaction.commit();
+    });
+  }
+};
+
+RunStore::RunStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RunStore::~RunStore() = default;
+
+std::unique_ptr<RunStore> RunStore::open(const fs::path& file, bool migrate) {
+  std::unique_ptr<Impl> impl;
+  try {
+    if (!file.parent_path().empty() && !fs::exists(file.parent_path()))
+      throw Error(fmt::format("{}: the folder does not exist", file.string()));
+    impl = std::make_unique<Impl>(file);
+    impl->db.exec("PRAGMA journal_mode = WAL");
+    impl->db.exec("PRAGMA synchronous = NORMAL");  // WAL: consistent after any crash
+    impl->db.exec("PRAGMA foreign_keys = ON");
+    if (migrate) {
+      detail::migrate(impl->db, file.string());
+    } else if (const int version = detail::schema_version(impl->db);
+               version != detail::kStoreSchemaVersion) {
+      throw Error(fmt::format("{}: the run store is at schema version {}, this setfit needs {}",
+                              file.string(), version, detail::kStoreSchemaVersion));
+    }
+  } catch (const SQLite::Exception& e) {
+    throw Error(fmt::format("{}: cannot open the run store: {}", file.string(), e.what()));
+  }
+  return std::unique_ptr<RunStore>(new RunStore(std::move(impl)));
+}
+
+int RunStore::schema_version() const {
+  return impl_->guarded("reading the schema version",
+                        [&] { return detail::schema_version(impl_->db); });
+}
+
+const fs::path& RunStore::path() const {
+  return impl_->file;
+}
+
+std::int64_t RunStore::ensure_sweep(const std::string& name, const std::string& spec_toml,
+                                    const std::string& fingerprint, bool allow_changed) {
+  std::int64_t id = 0;
+  impl_->write("recording the sweep", [&] {
+    SQLite::Statement find(impl_->db, "SELECT id, spec_fingerprint FROM sweeps WHERE name = ?");
+    find.bind(1, name);
+    if (find.executeStep()) {
+      id = find.getColumn(0).getInt64();
+      const std::string stored = find.getColumn(1).getString();
+      if (stored != fingerprint) {
+        if (!allow_changed) {
+          throw Error(fmt::format(
+              "{}: sweep '{}' was recorded with another spec (fingerprint {} here, {} now); "
+              "rerun with --allow-changed to continue it with the new spec, or give it a new name",
+              impl_->file.string(), name, stored.substr(0, 12), fingerprint.substr(0, 12)));
+        }
+        SQLite::Statement update(
+            impl_->db, "UPDATE sweeps SET spec_toml = ?, spec_fingerprint = ? WHERE id = ?");
+        update.bind(1, spec_toml);
+        update.bind(2, fingerprint);
+        update.bind(3, id);
+        update.exec();
+      }
+      return;
+    }
+    SQLite::Statement insert(
+        impl_->db, "INSERT INTO sweeps (name, spec_toml, spec_fingerprint) VALUES (?, ?, ?)");
+    insert.bind(1, name);
+    insert.bind(2, spec_toml);
+    insert.bind(3, fingerprint);
+    insert.exec();
+    id = impl_->db.getLastInsertRowid();
+  });
+  return id;
+}
+
+std::int64_t RunStore::ensure_run(std::optional<std::int64_t> sweep_id,
+                                  const std::string& run_key) {
+  std::int64_t id = 0;
+  impl_->write("recording the run", [&] {
+    if (sweep_id) {
+      SQLite::Statement find(impl_->db, "SELECT id FROM runs WHERE sweep_id = ? AND run_key = ?");
+      find.bind(1, *sweep_id);
+      find.bind(2, run_key);
+      if (find.executeStep()) {
+        id = find.getColumn(0).getInt64();
+        return;
+      }
+    }
+    SQLite::Statement insert(impl_->db, "INSERT INTO runs (sweep_id, run_key) VALUES (?, ?)");
+    if (sweep_id)
+      insert.bind(1, *sweep_id);
+    else
+      insert.bind(1);
+    insert.bind(2, run_key);
+    insert.exec();
+    id = impl_->db.getLastInsertRowid();
+  });
+  return id;
+}
+
+namespace {
+
+RunRow row_of(SQLite::Statement& s) {
+  RunRow row;
+  row.id = s.getColumn(0).getInt64();
+  if (!s.getColumn(1).isNull()) row.sweep_id = s.getColumn(1).getInt64();
+  row.run_key = s.getColumn(2).getString();
+  row.status = run_status_from_string(s.getColumn(3).getString());
+  row.attempt = s.getColumn(4).getInt64();
+  row.error_stage = s.getColumn(5).getString();
+  row.error = s.getColumn(6).getString();
+  return row;
+}
+
+constexpr const char* kRunColumns =
+    "SELECT id, sweep_id, run_key, status, attempt, error_stage, error FROM runs";
+
+}  // namespace
+
+RunRow RunStore::run(std::int64_t run_id) const {
+  return impl_->guarded("reading a run", [&] {
+    SQLite::Statement s(impl_->db, fmt::format("{} WHERE id = ?", kRunColumns));
+    s.bind(1, run_id);
+    if (!s.executeStep()) throw Error(fmt::format("{}: no run {}", impl_->file.string(), run_id));
+    return row_of(s);
+  });
+}
+
+std::vector<RunRow> RunStore::runs(std::optional<std::int64_t> sweep_id) const {
+  return impl_->guarded("reading runs", [&] {
+    SQLite::Statement s(impl_->db,
+                        sweep_id ? fmt::format("{} WHERE sweep_id = ? ORDER BY id", kRunColumns)
+                                 : fmt::format("{} ORDER BY id", kRunColumns));
+    if (sweep_id) s.bind(1, *sweep_id);
+    std::vector<RunRow> out;
+    while (s.executeStep()) out.push_back(row_of(s));
+    return out;
+  });
+}
+
+void RunStore::start_run(std::int64_t run_id, std::int64_t pid, const std::string& host) {
+  impl_->write("starting the run", [&] {
+    SQLite::Statement s(impl_->db,
+                        fmt::format("UPDATE runs SET status = 'RUNNING', attempt = attempt + 1, "
+                                    "pid = ?, host = ?, started_at = {0}, heartbeat_at = {0}, "
+                                    "finished_at = NULL, error_stage = NULL, error = NULL "
+                                    "WHERE id = ?",
+                                    kNow));
+    s.bind(1, pid);
+    s.bind(2, host);
+    s.bind(3, run_id);
+    s.exec();
+  });
+}
+
+void RunStore::heartbeat(std::int64_t run_id) {
+  impl_->write("recording a heartbeat", [&] {
+    SQLite::Statement s(impl_->db,
+                        fmt::format("UPDATE runs SET heartbeat_at = {} WHERE id = ?", kNow));
+    s.bind(1, run_id);
+    s.exec();
+  });
+}
+
+void RunStore::finish_run(std::int64_t run_id, RunStatus status, const std::string& error_stage,
+                          const std::string& error) {
+  impl_->write("finishing the run", [&] {
+    SQLite::Statement s(impl_->db, fmt::format("UPDATE runs SET status = ?, finished_at = {}, "
+                                               "error_stage = ?, error = ? WHERE id = ?",
+                                               kNow));
+    s.bind(1, std::string(to_string(status)));
+    if (error_stage.empty())
+      s.bind(2);
+    else
+      s.bind(2, error_stage);
+    if (error.empty())
+      s.bind(3);
+    else
+      s.bind(3, error);
+    s.bind(4, run_id);
+    s.exec();
+  });
+}
+
+void RunStore::record_params(std::int64_t run_id, const std::vector<ArgRecord>& params) {
+  impl_->write("recording params", [&] {
+    SQLite::Statement clear(impl_->db, "DELETE FROM params WHERE run_id = ?");
+    clear.bind(1, run_id);
+    clear.exec();
+    SQLite::Statement insert(impl_->db,
+                             "INSERT INTO params (run_id, key, stage, value_text, value_num, "
+                             "is_default) VALUES (?, ?, ?, ?, ?, ?)");
+    for (const auto& p : params) {
+      insert.bind(1, run_id);
+      insert.bind(2, p.key);
+      insert.bind(3, p.stage);
+      insert.bind(4, p.value_text);
+      if (p.value_num)
+        insert.bind(5, *p.value_num);
+      else
+        insert.bind(5);
+      insert.bind(6, p.is_default ? 1 : 0);
+      insert.exec();
+      insert.reset();
+    }
+  });
+}
+
+void RunStore::record_metrics(std::int64_t run_id, const std::vector<MetricPoint>& points) {
+  if (points.empty()) return;
+  impl_->write("recording metrics", [&] {
+    SQLite::Statement insert(
+        impl_->db,
+        "INSERT INTO metrics (run_id, key, stage, step, value, is_nan) VALUES (?, ?, ?, ?, ?, ?)");
+    for (const auto& p : points) {
+      insert.bind(1, run_id);
+      insert.bind(2, p.key);
+      insert.bind(3, p.stage);
+      insert.bind(4, p.step);
+      bind_value(insert, 5, 6, p.value);
+      insert.exec();
+      insert.reset();
+    }
+  });
+}
+
+void RunStore::record_summary(std::int64_t run_id, const std::map<std::string, double>& values) {
+  impl_->write("recording the run summary", [&] {
+    SQLite::Statement insert(impl_->db,
+                             "INSERT OR REPLACE INTO run_summary (run_id, key, value, is_nan) "
+                             "VALUES (?, ?, ?, ?)");
+    for (const auto& [key, value] : values) {
+      insert.bind(1, run_id);
+      insert.bind(2, key);
+      bind_value(insert, 3, 4, value);
+      insert.exec();
+      insert.reset();
+    }
+  });
+}
+
+std::vector<SummaryValue> RunStore::summary(std::int64_t run_id) const {
+  return impl_->guarded("reading the run summary", [&] {
+    SQLite::Statement s(impl_->db,
+                        "SELECT key, value, is_nan FROM run_summary WHERE run_id = ? ORDER BY key");
+    s.bind(1, run_id);
+    std::vector<SummaryValue> out;
+    while (s.executeStep())
+      out.push_back({s.getColumn(0).getString(), read_value(s.getColumn(1), s.getColumn(2))});
+    return out;
+  });
+}
+
+std::vector<MetricPoint> RunStore::metrics(std::int64_t run_id) const {
+  return impl_->guarded("reading metrics", [&] {
+    SQLite::Statement s(impl_->db,
+                        "SELECT stage, step, key, value, is_nan FROM metrics WHERE run_id = ? "
+                        "ORDER BY rowid");
+    s.bind(1, run_id);
+    std::vector<MetricPoint> out;
+    while (s.executeStep()) {
+      out.push_back({s.getColumn(0).getString(), s.getColumn(1).getInt64(),
+                     s.getColumn(2).getString(), read_value(s.getColumn(3), s.getColumn(4))});
+    }
+    return out;
+  });
+}
+
+void RunStore::record_artifact(std::int64_t run_id, const std::string& kind,
+                               const std::string& path, const std::string& sha256) {
+  impl_->write("recording an artifact", [&] {
+    SQLite::Statement s(impl_->db,
+                        "INSERT INTO artifacts (run_id, kind, path, sha256) VALUES (?, ?, ?, ?)");
+    s.bind(1, run_id);
+    s.bind(2, kind);
+    s.bind(3, path);
+    s.bind(4, sha256);
+    s.exec();
+  });
+}
+
+void RunStore::record_plugin(std::int64_t run_id, const std::string& kind, const std::string& name,
+                             const std::string& version, const std::string& abi,
+                             const std::string& sha256) {
+  impl_->write("recording a plugin", [&] {
+    SQLite::Statement s(impl_->db,
+                        "INSERT INTO plugins (run_id, kind, name, version, abi, sha256) VALUES "
+                        "(?, ?, ?, ?, ?, ?)");
+    s.bind(1, run_id);
+    s.bind(2, kind);
+    s.bind(3, name);
+    s.bind(4, version);
+    s.bind(5, abi);
+    s.bind(6, sha256);
+    s.exec();
+  });
+}
+
+std::string RunStore::integrity_check() const {
+  return impl_->guarded("the integrity check",
+                        [&] { return impl_->db.execAndGet("PRAGMA integrity_check").getString(); });
+}
+
+}  // namespace setfit

@@ -1,0 +1,109 @@
+#include "schema.hpp"
+
+#include <SQLiteCpp/Transaction.h>
+#include <fmt/format.h>
+
+#include <vector>
+
+#include "setfit/errors.hpp"
+
+namespace setfit::detail {
+namespace {
+
+// Migration i brings the schema from version i to i + 1. Append; never edit a shipped one.
+const std::vector<const char*>& migrations() {
+  static const std::vector<const char*> all = {
+      R"sql(
+CREATE TABLE sweeps (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  spec_toml TEXT NOT NULL,
+  spec_fingerprint TEXT NOT NULL,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  status TEXT NOT NULL DEFAULT 'ACTIVE'
+);
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  sweep_id INTEGER REFERENCES sweeps(id) ON DELETE CASCADE,
+  run_key TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'SCHEDULED'
+    CHECK (status IN ('SCHEDULED', 'RUNNING', 'FINISHED', 'FAILED', 'DIVERGED', 'KILLED')),
+  attempt INTEGER NOT NULL DEFAULT 0,
+  heartbeat_at TEXT,
+  started_at TEXT,
+  finished_at TEXT,
+  host TEXT,
+  pid INTEGER,
+  error_stage TEXT,
+  error TEXT
+);
+-- One run per key in a sweep; standalone runs (no sweep) may repeat a key.
+CREATE UNIQUE INDEX runs_sweep_key ON runs(sweep_id, run_key) WHERE sweep_id IS NOT NULL;
+CREATE TABLE params (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  stage TEXT NOT NULL CHECK (stage IN ('embedding', 'classifier', 'global')),
+  value_text TEXT NOT NULL,
+  value_num REAL,
+  is_default INTEGER NOT NULL CHECK (is_default IN (0, 1)),
+  PRIMARY KEY (run_id, key, stage)
+);
+CREATE TABLE metrics (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  value REAL,            -- NULL exactly when is_nan (SQLite has no NaN); infinities as such
+  is_nan INTEGER NOT NULL DEFAULT 0 CHECK (is_nan IN (0, 1)),
+  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE INDEX metrics_run_key ON metrics(run_id, key, step);
+CREATE TABLE run_summary (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value REAL,
+  is_nan INTEGER NOT NULL DEFAULT 0 CHECK (is_nan IN (0, 1)),
+  PRIMARY KEY (run_id, key)
+);
+CREATE TABLE artifacts (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  path TEXT NOT NULL,
+  sha256 TEXT
+);
+CREATE TABLE plugins (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  abi TEXT NOT NULL,
+  sha256 TEXT
+);
+)sql",
+  };
+  return all;
+}
+
+}  // namespace
+
+int schema_version(SQLite::Database& db) {
+  return db.execAndGet("PRAGMA user_version").getInt();
+}
+
+void migrate(SQLite::Database& db, const std::string& origin) {
+  const int version = schema_version(db);
+  if (version > kStoreSchemaVersion) {
+    throw Error(fmt::format(
+        "{}: the run store is at schema version {}, newer than this setfit ({}); upgrade setfit",
+        origin, version, kStoreSchemaVersion));
+  }
+  if (version == kStoreSchemaVersion) return;
+  SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+  // Another orchestrator may have migrated between the check and the lock.
+  for (int v = schema_version(db); v < kStoreSchemaVersion; ++v)
+    db.exec(migrations()[static_cast<std::size_t>(v)]);
+  db.exec(fmt::format("PRAGMA user_version = {}", kStoreSchemaVersion));
+  transaction.commit();
+}
+
+}  // namespace setfit::detail
