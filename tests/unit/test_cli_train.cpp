@@ -1,3 +1,4 @@
+#include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -5,6 +6,7 @@
 #include <sstream>
 
 #include "golden.hpp"
+#include "setfit/run_store.hpp"
 #include "test_support.hpp"
 
 namespace setfit {
@@ -132,6 +134,63 @@ TEST(CliTrain, BadOverridesAndUntrainedModelsAreClearErrors) {
                         (dir.path() / "t.txt").string());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "not a trained SetFit model")) << r.err;
+}
+
+TEST(CliTrain, DbRecordsTheRunItsConfigMetricsAndPlugins) {
+  test::TempDir dir;
+  write_data(dir.path() / "train.jsonl");
+  write_data(dir.path() / "test.jsonl");
+  std::ofstream(dir.path() / "run.toml")
+      << "[data]\ntrain = \"train.jsonl\"\ntest = \"test.jsonl\"\n\n"
+      << "[model]\nbody = \"" << test::golden_dir("bert-tiny").string() << "\"\n\n"
+      << "[args]\nnum_epochs = [1, 4]\nbatch_size = 4\nseed = 3\nlogging_steps = 1\n";
+  const auto db = dir.path() / "runs.db";
+  const std::string train =
+      kCli + " train " + (dir.path() / "run.toml").string() + " --db " + db.string();
+  auto r = test::run_command(train);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto store = RunStore::open(db);
+  auto runs = store->runs(std::nullopt);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, RunStatus::Finished);
+  EXPECT_EQ(runs[0].run_key.size(), 64u);
+  const auto summary = store->summary(runs[0].id);
+  ASSERT_EQ(summary.size(), 1u);
+  EXPECT_EQ(summary[0].key, "accuracy");
+  const auto metrics = store->metrics(runs[0].id);
+  ASSERT_FALSE(metrics.empty());
+  EXPECT_EQ(metrics.front().stage, "embedding");
+  SQLite::Database raw(db.string());
+  EXPECT_EQ(raw.execAndGet("SELECT value_text || ',' || is_default FROM params WHERE key = 'seed'")
+                .getString(),
+            "3,0");
+  EXPECT_EQ(raw.execAndGet("SELECT is_default FROM params WHERE key = 'loss'").getInt(), 1);
+  EXPECT_EQ(
+      raw.execAndGet("SELECT value_text FROM params WHERE key = 'model.head_params.C'").getString(),
+      "1.0");
+  EXPECT_EQ(raw.execAndGet("SELECT group_concat(name, ',') FROM (SELECT name FROM plugins ORDER BY "
+                           "kind)")
+                .getString(),
+            "logistic_regression,CosineSimilarityLoss,oversampling");
+
+  // The same config again: a second run with the same key (standalone runs may repeat).
+  r = test::run_command(train);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  runs = store->runs(std::nullopt);
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].run_key, runs[1].run_key);
+
+  // A diverging loss is recorded as DIVERGED with the stage, its losses kept.
+  r = test::run_command(train + " --plugin-dir " + SETFIT_TEST_FIXTURE_PLUGIN_DIR +
+                        "/hazard --set args.loss=NanLoss");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "the embedding stage diverged at step 2")) << r.err;
+  runs = store->runs(std::nullopt);
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[2].status, RunStatus::Diverged);
+  EXPECT_EQ(runs[2].error_stage, "embedding");
+  EXPECT_EQ(store->metrics(runs[2].id).size(), 2u);  // steps 0 and 1 were finite
+  EXPECT_EQ(store->integrity_check(), "ok");
 }
 
 }  // namespace

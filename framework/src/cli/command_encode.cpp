@@ -9,8 +9,8 @@
 #include <iostream>
 
 #include "command.hpp"
-#include "progress.hpp"
 #include "model_reference.hpp"
+#include "progress.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
 #include "setfit/runtime.hpp"

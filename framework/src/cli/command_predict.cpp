@@ -23,10 +23,10 @@ namespace setfit::cli {
 
 int run_predict(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::options_description options("Options for 'setfit predict MODEL'");
-  options.add_options()("help,h", "Show this help")                                  //
-      ("input,i", po::value<std::string>(), "Texts: .txt (one per line) or .jsonl")  //
+  options.add_options()("help,h", "Show this help")                                             //
+      ("input,i", po::value<std::string>(), "Texts: .txt (one per line) or .jsonl")             //
       ("field", po::value<std::string>()->default_value("text"), "Text field of .jsonl input")  //
-      ("proba", "Also give every label's probability")                                         //
+      ("proba", "Also give every label's probability")                                          //
       ("output,o", po::value<std::string>(), "Write JSONL here instead of stdout");
   po::options_description hidden;
   hidden.add_options()("model", po::value<std::string>());
@@ -54,10 +54,10 @@ int run_predict(const GlobalOptions& global, const std::vector<std::string>& arg
   registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
   auto model = Model::from_pretrained(dir, registry);
   if (!model->head_ready()) {
-    throw Error(fmt::format(
-        "{}: not a trained SetFit model (no model_head.safetensors); train one with "
-        "'setfit train CONFIG --output DIR'",
-        dir.string()));
+    throw Error(
+        fmt::format("{}: not a trained SetFit model (no model_head.safetensors); train one with "
+                    "'setfit train CONFIG --output DIR'",
+                    dir.string()));
   }
   const auto texts = read_texts(vm["input"].as<std::string>(), vm["field"].as<std::string>());
   log::info("predicting {} texts with {}", texts.size(), dir.string());

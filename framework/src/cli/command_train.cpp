@@ -14,6 +14,7 @@
 #include "command.hpp"
 #include "model_reference.hpp"
 #include "progress.hpp"
+#include "run_recorder.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
 #include "setfit/plugin_registry.hpp"
@@ -30,9 +31,11 @@ int run_train(const GlobalOptions& global, const std::vector<std::string>& args)
   options.add_options()("help,h", "Show this help")  //
       ("set", po::value<std::vector<std::string>>()->composing(),
        "Override a config value: section.key=value (TOML value), e.g. --set args.seed=1 "
-       "--set model.head_params.C=0.5 (repeatable)")                             //
-      ("output,o", po::value<std::string>(), "Save the trained model to DIR")  //
-      ("metrics-json", po::value<std::string>(), "Also write the final metrics as JSON to FILE");
+       "--set model.head_params.C=0.5 (repeatable)")                                              //
+      ("output,o", po::value<std::string>(), "Save the trained model to DIR")                     //
+      ("metrics-json", po::value<std::string>(), "Also write the final metrics as JSON to FILE")  //
+      ("db", po::value<std::string>(),
+       "Record the run, its whole config and every metric in this SQLite run store");
   po::options_description hidden;
   hidden.add_options()("config", po::value<std::string>());
   po::options_description all;
@@ -42,16 +45,15 @@ int run_train(const GlobalOptions& global, const std::vector<std::string>& args)
   po::variables_map vm;
   parse_verb_options("train", args, all, positional, vm);
   if (vm.count("help")) {
-    std::cout
-        << "Usage: setfit train CONFIG.toml [--set section.key=value ...] [--output DIR]\n"
-           "                    [--metrics-json FILE]\n\n"
-           "CONFIG tables: [data] train, test, eval or dataset, num_samples, text_column,\n"
-           "label_column, labels; [model] body, head, head_params, normalize_embeddings,\n"
-           "multi_target_strategy; [args]; [eval] metrics, average.\n\n"
-           "[args] keys (TrainingArguments):\n"
-        << TrainingArguments::help() << "\n"
-        << options << "\n"
-        << global_options_description();
+    std::cout << "Usage: setfit train CONFIG.toml [--set section.key=value ...] [--output DIR]\n"
+                 "                    [--metrics-json FILE] [--db runs.db]\n\n"
+                 "CONFIG tables: [data] train, test, eval or dataset, num_samples, text_column,\n"
+                 "label_column, labels; [model] body, head, head_params, normalize_embeddings,\n"
+                 "multi_target_strategy; [args]; [eval] metrics, average.\n\n"
+                 "[args] keys (TrainingArguments):\n"
+              << TrainingArguments::help() << "\n"
+              << options << "\n"
+              << global_options_description();
     return kExitOk;
   }
   if (!vm.count("config"))
@@ -77,34 +79,53 @@ int run_train(const GlobalOptions& global, const std::vector<std::string>& args)
   auto model = Model::from_pretrained(resolve_model(config.body, global), registry, config.model);
   log::info("training on {} examples, {} labels; body {}, head {}", train.size(),
             train.label_names.size(), config.body, config.model.head);
+  std::unique_ptr<RunRecorder> recorder;
+  if (vm.count("db")) {
+    recorder = std::make_unique<RunRecorder>(vm["db"].as<std::string>(), config, *model, registry);
+  }
   const auto start = std::chrono::steady_clock::now();
   Trainer trainer(model, config.args, registry, config.eval_options);
   std::unique_ptr<ProgressReporter> bar;
-  Stage bar_stage = Stage::Embedding;
+  Stage current = Stage::Embedding;
   trainer.on_progress([&](const TrainProgress& p) {
+    if (recorder) recorder->alive();
     if (p.total == 0) return;  // a fitted head has no steps to show
-    if (!bar || p.stage != bar_stage) {
+    if (!bar || p.stage != current) {
       bar = std::make_unique<ProgressReporter>(
           p.stage == Stage::Embedding ? "stage 1 (embedding)" : "stage 2 (classifier)", "steps");
-      bar_stage = p.stage;
     }
+    current = p.stage;
     bar->update(static_cast<std::size_t>(p.step), static_cast<std::size_t>(p.total),
                 p.step > 0 ? fmt::format("loss {:.4f}", p.loss) : "");
   });
-  trainer.train(train, eval ? &*eval : nullptr);
-  bar.reset();
-  log::info("trained in {:.1f} s",
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  if (vm.count("output")) {
-    model->save_pretrained(vm["output"].as<std::string>());
-    log::info("model saved to {}", vm["output"].as<std::string>());
+  std::map<std::string, double> metrics;
+  try {
+    trainer.train(train, eval ? &*eval : nullptr);
+    bar.reset();
+    log::info("trained in {:.1f} s",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (vm.count("output")) {
+      model->save_pretrained(vm["output"].as<std::string>());
+      log::info("model saved to {}", vm["output"].as<std::string>());
+    }
+    if (test) metrics = trainer.evaluate(*test);
+  } catch (const TrainingDiverged& e) {
+    if (recorder) recorder->failed(trainer.history(), RunStatus::Diverged, e.stage(), e.what());
+    throw;
+  } catch (const std::exception& e) {
+    if (recorder)
+      recorder->failed(trainer.history(), RunStatus::Failed, std::string(to_string(current)),
+                       e.what());
+    throw;
   }
-
+  if (recorder) {
+    recorder->finished(trainer.history(), metrics,
+                       vm.count("output") ? vm["output"].as<std::string>() : std::string());
+  }
   if (!test) {
     log::info("no test set: nothing to evaluate");
     return kExitOk;
   }
-  const auto metrics = trainer.evaluate(*test);
   nlohmann::json json = nlohmann::json::object();
   for (const auto& [name, value] : metrics) {
     fmt::print("{}: {:.4f}\n", name, value);

@@ -47,8 +47,8 @@ void ProgressReporter::update(std::size_t done, std::size_t total, const std::st
     constexpr std::size_t width = 30;
     const std::size_t filled = total > 0 ? std::min(width, done * width / total) : 0;
     fmt::print(stderr, "\r{} [{}{}] {}/{} {}  {:.1f}/s  ETA {}{}\x1b[K", what_,
-               std::string(filled, '#'), std::string(width - filled, '.'), done, total, unit_,
-               rate, eta, suffix);
+               std::string(filled, '#'), std::string(width - filled, '.'), done, total, unit_, rate,
+               eta, suffix);
     std::fflush(stderr);
   } else {
     log::info("{}: {}/{} {}, {:.1f}/s, ETA {}{}", what_, done, total, unit_, rate, eta, suffix);

@@ -237,4 +237,35 @@ TrainConfig read_train_config(const toml::table& doc, const std::string& origin,
   return config;
 }
 
+std::vector<ArgRecord> config_records(const TrainConfig& config, const ParamMap& head_params) {
+  std::vector<ArgRecord> out = config.args.records();
+  auto add = [&](std::string key, std::string text, std::optional<double> number, bool is_default) {
+    out.push_back({std::move(key), "global", std::move(text), number, is_default});
+  };
+  add("data.train", config.train.string(), std::nullopt, false);
+  add("data.test", config.test.string(), std::nullopt, config.test.empty());
+  add("data.eval", config.eval.string(), std::nullopt, config.eval.empty());
+  add("data.num_samples", config.num_samples ? std::to_string(*config.num_samples) : "all",
+      config.num_samples ? std::optional<double>(static_cast<double>(*config.num_samples))
+                         : std::nullopt,
+      !config.num_samples);
+  add("model.body", config.body, std::nullopt, false);
+  add("model.head", config.model.head, std::nullopt, config.model.head == ModelOptions{}.head);
+  for (const auto& [key, value] : head_params) {
+    std::optional<double> number;
+    if (const auto* i = std::get_if<std::int64_t>(&value)) number = static_cast<double>(*i);
+    if (const auto* d = std::get_if<double>(&value)) number = *d;
+    if (const auto* b = std::get_if<bool>(&value)) number = *b ? 1.0 : 0.0;
+    add("model.head_params." + key, format_value(value), number,
+        !config.model.head_params.count(key));
+  }
+  add("model.normalize_embeddings", config.model.normalize_embeddings ? "true" : "false",
+      config.model.normalize_embeddings ? 1.0 : 0.0, !config.model.normalize_embeddings);
+  add("model.multi_target_strategy", config.model.multi_target_strategy, std::nullopt,
+      config.model.multi_target_strategy.empty());
+  add("eval.metrics", fmt::format("{}", fmt::join(config.eval_options.metrics, ",")), std::nullopt,
+      false);
+  return out;
+}
+
 }  // namespace setfit::cli

@@ -39,4 +39,9 @@ void apply_overrides(toml::table& doc, const std::vector<std::string>& assignmen
 TrainConfig read_train_config(const toml::table& doc, const std::string& origin,
                               const std::filesystem::path& base, const GlobalOptions& global);
 
+// What a run store records as the run's params: every TrainingArguments field per stage,
+// plus the [data], [model] and [eval] values (stage "global"). `head_params` are the head
+// plugin's resolved parameters (defaults filled in).
+std::vector<ArgRecord> config_records(const TrainConfig& config, const ParamMap& head_params);
+
 }  // namespace setfit::cli

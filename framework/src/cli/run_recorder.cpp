@@ -1,0 +1,79 @@
+#include "run_recorder.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "../core/sha256.hpp"
+#include "setfit/log.hpp"
+
+namespace setfit::cli {
+namespace {
+
+std::string host_name() {
+  char name[256] = {};
+  return gethostname(name, sizeof(name) - 1) == 0 ? std::string(name) : std::string("unknown");
+}
+
+// The run key: a hash of the resolved config and the data files' contents.
+std::string run_key(const std::vector<ArgRecord>& records, const TrainConfig& config) {
+  std::string text;
+  for (const auto& r : records) text += fmt::format("{}|{}|{}\n", r.key, r.stage, r.value_text);
+  for (const auto& file : {config.train, config.test, config.eval}) {
+    if (!file.empty()) text += file.string() + "=" + detail::sha256_file(file) + "\n";
+  }
+  return detail::sha256_hex(text);
+}
+
+}  // namespace
+
+RunRecorder::RunRecorder(const std::filesystem::path& db, const TrainConfig& config,
+                         const Model& model, const PluginRegistry& registry)
+    : store_(RunStore::open(db)), last_heartbeat_(std::chrono::steady_clock::now()) {
+  const auto records = config_records(config, model.head_params());
+  run_id_ = store_->ensure_run(std::nullopt, run_key(records, config));
+  store_->start_run(run_id_, getpid(), host_name());
+  store_->record_params(run_id_, records);
+  const auto record_plugin = [&](PluginKind kind, const std::string& name) {
+    const auto& plugin = registry.find(kind, name);
+    store_->record_plugin(run_id_, std::string(to_string(kind)), plugin.info.name,
+                          plugin.info.version, std::to_string(SETFIT_PLUGIN_ABI_VERSION),
+                          detail::sha256_file(plugin.file));
+  };
+  record_plugin(PluginKind::Head, config.model.head);
+  if (config.args.num_epochs.embedding > 0) {
+    record_plugin(PluginKind::Loss, config.args.loss);
+    record_plugin(PluginKind::Sampler, config.args.sampling_strategy);
+  }
+  log::info("recording the run as run {} in {}", run_id_, db.string());
+}
+
+void RunRecorder::alive() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_heartbeat_ < std::chrono::seconds(10)) return;
+  last_heartbeat_ = now;
+  store_->heartbeat(run_id_);
+}
+
+void RunRecorder::finished(const std::vector<MetricPoint>& history,
+                           const std::map<std::string, double>& metrics,
+                           const std::string& model_dir) {
+  store_->record_metrics(run_id_, history);
+  store_->record_summary(run_id_, metrics);
+  if (!model_dir.empty()) store_->record_artifact(run_id_, "model", model_dir, "");
+  store_->finish_run(run_id_, RunStatus::Finished);
+}
+
+void RunRecorder::failed(const std::vector<MetricPoint>& history, RunStatus status,
+                         const std::string& stage, const std::string& error) {
+  try {
+    store_->record_metrics(run_id_, history);
+    store_->finish_run(run_id_, status, stage, error);
+  } catch (const std::exception& e) {
+    // The original error matters more; say that the store could not take this one.
+    log::error("could not record the failure in {}: {}", store_->path().string(), e.what());
+  }
+}
+
+}  // namespace setfit::cli

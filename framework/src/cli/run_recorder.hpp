@@ -1,0 +1,37 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "setfit/model.hpp"
+#include "setfit/plugin_registry.hpp"
+#include "setfit/run_store.hpp"
+#include "train_config.hpp"
+
+namespace setfit::cli {
+
+// Records one `setfit train` run in a run store: created RUNNING with its params and
+// plugins when constructed, heartbeats while it trains, and its metric series, summary
+// and final state at the end (FINISHED, or FAILED/DIVERGED with the stage and message).
+class RunRecorder {
+ public:
+  RunRecorder(const std::filesystem::path& db, const TrainConfig& config, const Model& model,
+              const PluginRegistry& registry);
+  // A heartbeat, at most every 10 seconds.
+  void alive();
+  void finished(const std::vector<MetricPoint>& history,
+                const std::map<std::string, double>& metrics, const std::string& model_dir);
+  void failed(const std::vector<MetricPoint>& history, RunStatus status, const std::string& stage,
+              const std::string& error);
+
+ private:
+  std::unique_ptr<RunStore> store_;
+  std::int64_t run_id_ = 0;
+  std::chrono::steady_clock::time_point last_heartbeat_;
+};
+
+}  // namespace setfit::cli
