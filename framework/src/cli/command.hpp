@@ -42,6 +42,7 @@ void parse_verb_options(const std::string& verb, const std::vector<std::string>&
 
 int run_encode(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_predict(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_sweep(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_train(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_fetch(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_model(const GlobalOptions& global, const std::vector<std::string>& args);

@@ -24,7 +24,7 @@ namespace {
 // file:line:column of a node; values given with --set have no position in the file.
 std::string at(const std::string& origin, const toml::node& node) {
   const auto& source = node.source();
-  if (source.begin.line == 0) return "--set";
+  if (source.begin.line == 0) return detail::placed_value_label();
   return fmt::format("{}:{}:{}", origin, source.begin.line, source.begin.column);
 }
 
@@ -120,7 +120,8 @@ void apply_overrides(toml::table& doc, const std::vector<std::string>& assignmen
 }
 
 TrainConfig read_train_config(const toml::table& doc, const std::string& origin,
-                              const fs::path& base, const GlobalOptions& global) {
+                              const fs::path& base, const GlobalOptions& global,
+                              bool fetch_datasets) {
   check_keys(doc, origin, "top level", {"data", "model", "args", "eval"});
   TrainConfig config;
   auto table_of = [&](const char* name) -> const toml::table* {
@@ -147,7 +148,8 @@ TrainConfig read_train_config(const toml::table& doc, const std::string& origin,
     }
     assets::FetchOptions options;
     options.cache_dir = global.cache_dir;
-    const fs::path dir = assets::fetch(name, options);
+    const fs::path dir = fetch_datasets ? assets::fetch(name, options)
+                                        : assets::cache_dir(global.cache_dir) / "datasets" / name;
     config.train = dir / "train.jsonl";
     config.test = dir / "test.jsonl";
   }

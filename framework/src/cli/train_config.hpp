@@ -35,9 +35,12 @@ toml::table parse_toml(const std::string& text, const std::string& origin);
 void apply_overrides(toml::table& doc, const std::vector<std::string>& assignments);
 
 // Reads and validates the tables; relative paths are taken from `base` (the config's
-// folder). Errors name origin:line:column, the table and the key.
+// folder). Errors name origin:line:column, the table and the key. A fetched data set
+// (`dataset = "spamassassin"`) is fetched unless `fetch_datasets` is false (then its paths
+// point into the cache, which may not hold it yet).
 TrainConfig read_train_config(const toml::table& doc, const std::string& origin,
-                              const std::filesystem::path& base, const GlobalOptions& global);
+                              const std::filesystem::path& base, const GlobalOptions& global,
+                              bool fetch_datasets = true);
 
 // What a run store records as the run's params: every TrainingArguments field per stage,
 // plus the [data], [model] and [eval] values (stage "global"). `head_params` are the head

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <functional>
 #include <type_traits>
+#include <utility>
 
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
@@ -23,7 +24,8 @@ struct Where {
 
   std::string str() const {
     // Values given with `--set` have no position in any file.
-    if (position.line == 0) return fmt::format("--set {}.{}", table, key);
+    if (position.line == 0)
+      return fmt::format("{} {}.{}", detail::placed_value_label(), table, key);
     return fmt::format("{}:{}:{}: [{}] key '{}'", origin, position.line, position.column, table,
                        key);
   }
@@ -282,6 +284,21 @@ std::string suggestion(std::string_view key) {
 }  // namespace
 
 namespace detail {
+
+namespace {
+thread_local std::string current_placed_value_label = "--set";
+}
+
+const std::string& placed_value_label() {
+  return current_placed_value_label;
+}
+
+PlacedValueLabel::PlacedValueLabel(std::string label)
+    : previous_(std::exchange(current_placed_value_label, std::move(label))) {}
+
+PlacedValueLabel::~PlacedValueLabel() {
+  current_placed_value_label = std::move(previous_);
+}
 
 void apply_toml_args(TrainingArguments& args, const toml::table& table, const std::string& origin,
                      std::string_view table_name) {
