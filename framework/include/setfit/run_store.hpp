@@ -27,6 +27,9 @@ struct RunRow {
   RunStatus status = RunStatus::Scheduled;
   std::int64_t attempt = 0;
   std::string error_stage, error;
+  std::int64_t pid = 0;
+  std::string host;
+  double heartbeat_age_s = 0.0;  // seconds since the last heartbeat (0 if none)
 };
 
 // A value of the run_summary table: NaN and infinities are kept as such.
@@ -67,10 +70,18 @@ class SETFIT_API RunStore {
   std::int64_t ensure_run(std::optional<std::int64_t> sweep_id, const std::string& run_key);
   RunRow run(std::int64_t run_id) const;
   std::vector<RunRow> runs(std::optional<std::int64_t> sweep_id) const;
+  // The sweep's id by name, if recorded.
+  std::optional<std::int64_t> find_sweep(const std::string& name) const;
+  // (name, id) of every sweep, in creation order.
+  std::vector<std::pair<std::string, std::int64_t>> sweeps() const;
 
-  // RUNNING, attempt + 1, pid and host, start and heartbeat times.
+  // RUNNING, attempt + 1, pid and host, start and heartbeat times. What an earlier attempt
+  // recorded (metrics, summary, artifacts, plugins) is removed in the same transaction, so
+  // a retried run holds exactly one attempt's results.
   void start_run(std::int64_t run_id, std::int64_t pid, const std::string& host);
   void heartbeat(std::int64_t run_id);
+  // The process that now works on a started run (a sweep's worker).
+  void set_pid(std::int64_t run_id, std::int64_t pid);
   // The final state; `error_stage` and `error` for FAILED, DIVERGED and KILLED runs.
   void finish_run(std::int64_t run_id, RunStatus status, const std::string& error_stage = {},
                   const std::string& error = {});

@@ -1,6 +1,5 @@
-// `setfit sweep expand FILE [--format table|json]`: the resolved runs of a sweep and their
-// count, validated (config tables, plugin names, head parameters), with no side effect.
-// (`sweep run` and `sweep status` come with the executor; see docs/sweep-format.md.)
+// `setfit sweep expand|run|status`: the resolved runs of a sweep (validated, no side
+// effect), running them into a run store (resumable), and the store's counts by state.
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -16,6 +15,7 @@
 #include "command.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/plugin_registry.hpp"
+#include "sweep_executor.hpp"
 #include "train_config.hpp"
 
 namespace po = boost::program_options;
@@ -23,32 +23,6 @@ namespace fs = std::filesystem;
 
 namespace setfit::cli {
 namespace {
-
-// Everything a run would refuse before training: its config tables and the plugins and
-// parameters it names. Errors say which run and what the grid set in it.
-void validate_run(const detail::ExpandedRun& run, std::size_t count, const fs::path& file,
-                  const GlobalOptions& global, const PluginRegistry& registry) {
-  std::vector<std::string> settings;
-  for (const auto& a : run.assignments) settings.push_back(a.key + " = " + a.value);
-  try {
-    detail::PlacedValueLabel label("grid value");
-    const TrainConfig config = read_train_config(run.config, file.string(), file.parent_path(),
-                                                 global, /*fetch_datasets=*/false);
-    config.args.validate();
-    const auto& head = registry.find(PluginKind::Head, config.model.head);
-    Params::resolve(head.info.params, config.model.head_params,
-                    fmt::format("head '{}'", config.model.head));
-    if (config.args.num_epochs.embedding > 0) {
-      registry.find(PluginKind::Loss, config.args.loss);
-      registry.find(PluginKind::Sampler, config.args.sampling_strategy);
-    }
-  } catch (const Error& e) {
-    throw Error(fmt::format(
-        "{}: run {} of {} ({}): {}", file.string(), run.index + 1, count,
-        settings.empty() ? "no grid values" : fmt::format("{}", fmt::join(settings, ", ")),
-        e.what()));
-  }
-}
 
 nlohmann::json json_of(const toml::table& table) {
   std::ostringstream out;
@@ -86,7 +60,8 @@ int expand(const GlobalOptions& global, const std::vector<std::string>& args) {
   const auto sweep = detail::expand_sweep(doc, file.string());
   PluginRegistry registry;
   registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
-  for (const auto& run : sweep.runs) validate_run(run, sweep.runs.size(), file, global, registry);
+  for (const auto& run : sweep.runs)
+    validate_sweep_run(run, sweep.runs.size(), file, global, registry, /*fetch_datasets=*/false);
 
   const auto& h = sweep.header;
   if (format == "json") {
@@ -118,17 +93,85 @@ int expand(const GlobalOptions& global, const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+int run(const GlobalOptions& global, const std::vector<std::string>& args) {
+  po::options_description options("Options for 'setfit sweep run FILE --db runs.db'");
+  options.add_options()("help,h", "Show this help")                                         //
+      ("db", po::value<std::string>(), "The SQLite run store (created when absent)")        //
+      ("jobs,j", po::value<int>()->default_value(0), "Worker processes (0: one per core)")  //
+      ("fail-fast", "Stop at the first failed run (default: keep going)")                   //
+      ("timeout-per-run", po::value<double>()->default_value(0),
+       "Kill a run after S seconds (0: no limit)")                                    //
+      ("allow-changed", "Continue a sweep whose spec changed since it was recorded")  //
+      ("max-attempts", po::value<std::int64_t>()->default_value(3),
+       "Retry a FAILED run until it has been started this many times")  //
+      ("stale-after", po::value<double>()->default_value(300),
+       "Retry a RUNNING run whose heartbeat is older than S seconds");
+  po::options_description hidden;
+  hidden.add_options()("file", po::value<std::string>());
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("file", 1);
+  po::variables_map vm;
+  parse_verb_options("sweep run", args, all, positional, vm);
+  if (vm.count("help")) {
+    std::cout << "Usage: setfit sweep run FILE --db runs.db [--jobs N] [--fail-fast]\n"
+                 "                        [--timeout-per-run S] [--allow-changed]\n\n"
+                 "Runs every run of the sweep that has not finished, in worker processes, and\n"
+                 "records each in the store. Running it again resumes. Ctrl-C stops cleanly.\n\n"
+              << options << "\n"
+              << global_options_description();
+    return kExitOk;
+  }
+  if (!vm.count("file")) throw UsageError("setfit sweep run needs a sweep FILE");
+  if (!vm.count("db")) throw UsageError("setfit sweep run needs --db runs.db");
+  SweepRunOptions run_options;
+  run_options.db = vm["db"].as<std::string>();
+  run_options.jobs = vm["jobs"].as<int>();
+  if (run_options.jobs < 0) throw UsageError("--jobs must not be negative");
+  run_options.fail_fast = vm.count("fail-fast") > 0;
+  run_options.timeout_per_run = vm["timeout-per-run"].as<double>();
+  run_options.allow_changed = vm.count("allow-changed") > 0;
+  run_options.max_attempts = vm["max-attempts"].as<std::int64_t>();
+  run_options.stale_after_s = vm["stale-after"].as<double>();
+  return run_sweep_file(vm["file"].as<std::string>(), run_options, global);
+}
+
+int status(const std::vector<std::string>& args) {
+  po::options_description options("Options for 'setfit sweep status runs.db'");
+  options.add_options()("help,h", "Show this help")  //
+      ("sweep", po::value<std::string>()->default_value(""), "Only this sweep");
+  po::options_description hidden;
+  hidden.add_options()("db", po::value<std::string>());
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("db", 1);
+  po::variables_map vm;
+  parse_verb_options("sweep status", args, all, positional, vm);
+  if (vm.count("help")) {
+    std::cout << "Usage: setfit sweep status runs.db [--sweep NAME]\n\n" << options;
+    return kExitOk;
+  }
+  if (!vm.count("db")) throw UsageError("setfit sweep status needs the run store file");
+  return print_sweep_status(vm["db"].as<std::string>(), vm["sweep"].as<std::string>());
+}
+
 }  // namespace
 
 int run_sweep(const GlobalOptions& global, const std::vector<std::string>& args) {
   const std::string usage =
       "Usage: setfit sweep expand FILE [--format table|json]\n"
-      "(sweep run and sweep status are not built yet; see docs/sweep-format.md)";
+      "       setfit sweep run FILE --db runs.db [--jobs N] [--fail-fast] [--timeout-per-run S]\n"
+      "       setfit sweep status runs.db [--sweep NAME]";
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << usage << "\n";
     return args.empty() ? kExitUsage : kExitOk;
   }
-  if (args[0] == "expand") return expand(global, {args.begin() + 1, args.end()});
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (args[0] == "expand") return expand(global, rest);
+  if (args[0] == "run") return run(global, rest);
+  if (args[0] == "status") return status(rest);
   throw UsageError(fmt::format("setfit sweep: unknown subcommand '{}'\n{}", args[0], usage));
 }
 

@@ -29,11 +29,14 @@ std::string run_key(const std::vector<ArgRecord>& records, const TrainConfig& co
 }  // namespace
 
 RunRecorder::RunRecorder(const std::filesystem::path& db, const TrainConfig& config,
-                         const Model& model, const PluginRegistry& registry)
-    : store_(RunStore::open(db)), last_heartbeat_(std::chrono::steady_clock::now()) {
+                         const Model& model, const PluginRegistry& registry,
+                         std::optional<std::int64_t> run_id)
+    : store_(RunStore::open(db, /*migrate=*/!run_id)),
+      last_heartbeat_(std::chrono::steady_clock::now()) {
   const auto records = config_records(config, model.head_params());
-  run_id_ = store_->ensure_run(std::nullopt, run_key(records, config));
-  store_->start_run(run_id_, getpid(), host_name());
+  run_id_ = run_id ? *run_id : store_->ensure_run(std::nullopt, run_key(records, config));
+  // A sweep's orchestrator starts its runs itself (attempt, host), before the worker exists.
+  if (!run_id) store_->start_run(run_id_, getpid(), host_name());
   store_->record_params(run_id_, records);
   const auto record_plugin = [&](PluginKind kind, const std::string& name) {
     const auto& plugin = registry.find(kind, name);

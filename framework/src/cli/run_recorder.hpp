@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,10 @@ namespace setfit::cli {
 // and final state at the end (FINISHED, or FAILED/DIVERGED with the stage and message).
 class RunRecorder {
  public:
+  // `run_id`: an existing run, already started by a sweep's orchestrator, to record into
+  // (the store is migrated by then); otherwise a new standalone run.
   RunRecorder(const std::filesystem::path& db, const TrainConfig& config, const Model& model,
-              const PluginRegistry& registry);
+              const PluginRegistry& registry, std::optional<std::int64_t> run_id = std::nullopt);
   // A heartbeat, at most every 10 seconds.
   void alive();
   void finished(const std::vector<MetricPoint>& history,

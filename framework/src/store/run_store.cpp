@@ -194,11 +194,15 @@ RunRow row_of(SQLite::Statement& s) {
   row.attempt = s.getColumn(4).getInt64();
   row.error_stage = s.getColumn(5).getString();
   row.error = s.getColumn(6).getString();
+  row.pid = s.getColumn(7).getInt64();
+  row.host = s.getColumn(8).getString();
+  row.heartbeat_age_s = s.getColumn(9).getDouble();
   return row;
 }
 
 constexpr const char* kRunColumns =
-    "SELECT id, sweep_id, run_key, status, attempt, error_stage, error FROM runs";
+    "SELECT id, sweep_id, run_key, status, attempt, error_stage, error, pid, host, "
+    "coalesce((julianday('now') - julianday(heartbeat_at)) * 86400.0, 0) FROM runs";
 
 }  // namespace
 
@@ -223,8 +227,31 @@ std::vector<RunRow> RunStore::runs(std::optional<std::int64_t> sweep_id) const {
   });
 }
 
+std::optional<std::int64_t> RunStore::find_sweep(const std::string& name) const {
+  return impl_->guarded("reading sweeps", [&]() -> std::optional<std::int64_t> {
+    SQLite::Statement s(impl_->db, "SELECT id FROM sweeps WHERE name = ?");
+    s.bind(1, name);
+    if (!s.executeStep()) return std::nullopt;
+    return s.getColumn(0).getInt64();
+  });
+}
+
+std::vector<std::pair<std::string, std::int64_t>> RunStore::sweeps() const {
+  return impl_->guarded("reading sweeps", [&] {
+    SQLite::Statement s(impl_->db, "SELECT name, id FROM sweeps ORDER BY id");
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    while (s.executeStep()) out.emplace_back(s.getColumn(0).getString(), s.getColumn(1).getInt64());
+    return out;
+  });
+}
+
 void RunStore::start_run(std::int64_t run_id, std::int64_t pid, const std::string& host) {
   impl_->write("starting the run", [&] {
+    for (const char* table : {"metrics", "run_summary", "artifacts", "plugins"}) {
+      SQLite::Statement clear(impl_->db, fmt::format("DELETE FROM {} WHERE run_id = ?", table));
+      clear.bind(1, run_id);
+      clear.exec();
+    }
     SQLite::Statement s(impl_->db,
                         fmt::format("UPDATE runs SET status = 'RUNNING', attempt = attempt + 1, "
                                     "pid = ?, host = ?, started_at = {0}, heartbeat_at = {0}, "
@@ -243,6 +270,15 @@ void RunStore::heartbeat(std::int64_t run_id) {
     SQLite::Statement s(impl_->db,
                         fmt::format("UPDATE runs SET heartbeat_at = {} WHERE id = ?", kNow));
     s.bind(1, run_id);
+    s.exec();
+  });
+}
+
+void RunStore::set_pid(std::int64_t run_id, std::int64_t pid) {
+  impl_->write("recording the worker", [&] {
+    SQLite::Statement s(impl_->db, "UPDATE runs SET pid = ? WHERE id = ?");
+    s.bind(1, pid);
+    s.bind(2, run_id);
     s.exec();
   });
 }

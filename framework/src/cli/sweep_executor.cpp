@@ -1,0 +1,455 @@
+#include "sweep_executor.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "../core/json_file.hpp"
+#include "../core/sha256.hpp"
+#include "../train/training_args_toml.hpp"
+#include "model_reference.hpp"
+#include "progress.hpp"
+#include "setfit/errors.hpp"
+#include "setfit/log.hpp"
+#include "setfit/run_store.hpp"
+#include "setfit/runtime.hpp"
+
+namespace fs = std::filesystem;
+
+namespace setfit::cli {
+namespace {
+
+std::atomic<bool> interrupted{false};
+
+void on_interrupt(int) {
+  interrupted = true;
+}
+
+std::string host_name() {
+  char name[256] = {};
+  return gethostname(name, sizeof(name) - 1) == 0 ? std::string(name) : std::string("unknown");
+}
+
+// A model folder's fingerprint: every file's path and content hash.
+std::string folder_fingerprint(const fs::path& dir) {
+  std::vector<std::string> entries;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    entries.push_back(fs::relative(entry.path(), dir).string() + "=" +
+                      detail::sha256_file(entry.path()));
+  }
+  std::sort(entries.begin(), entries.end());
+  return detail::sha256_hex(fmt::format("{}", fmt::join(entries, "\n")));
+}
+
+// One run, ready to execute: its worker config (absolute paths) and its key.
+struct PreparedRun {
+  const detail::ExpandedRun* expanded = nullptr;
+  toml::table worker_config;
+  std::string key;
+  std::int64_t id = 0;
+  std::string label;  // the grid values, for messages
+};
+
+std::string label_of(const detail::ExpandedRun& run) {
+  std::vector<std::string> settings;
+  for (const auto& a : run.assignments) settings.push_back(a.key + "=" + a.value);
+  return settings.empty() ? "(the fixed config)" : fmt::format("{}", fmt::join(settings, " "));
+}
+
+std::vector<std::string> last_lines(const fs::path& file, std::size_t count) {
+  std::ifstream in(file);
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) {
+    // A progress bar redrawn with \r: keep what was drawn last.
+    if (const auto cr = line.rfind('\r'); cr != std::string::npos) line = line.substr(cr + 1);
+    if (!line.empty()) lines.push_back(line);
+  }
+  if (lines.size() > count) lines.erase(lines.begin(), lines.end() - static_cast<long>(count));
+  return lines;
+}
+
+// The stage a worker was in, from its log: the last stage it announced.
+std::string stage_from_log(const fs::path& file) {
+  std::ifstream in(file);
+  std::string line, stage = "setup";
+  while (std::getline(in, line)) {
+    if (line.find("stage 1 (embedding)") != std::string::npos) stage = "embedding";
+    if (line.find("stage 2 (classifier)") != std::string::npos) stage = "classifier";
+  }
+  return stage;
+}
+
+// Whether `pid` is a live worker for run `run_id` on this machine: not gone, not a zombie
+// (a dead worker whose reaper has not collected it), and not a reused pid.
+bool worker_alive(std::int64_t pid, std::int64_t run_id) {
+  if (pid <= 0) return false;
+  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+  std::string text;
+  if (!std::getline(stat, text)) return false;
+  const auto close = text.rfind(')');
+  if (close == std::string::npos || close + 2 >= text.size() || text[close + 2] == 'Z')
+    return false;
+  std::ifstream cmdline(fmt::format("/proc/{}/cmdline", pid));
+  std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+  std::replace(args.begin(), args.end(), '\0', ' ');  // every argument now ends with a space
+  return args.find(fmt::format(" --run-id {} ", run_id)) != std::string::npos;
+}
+
+struct Worker {
+  std::size_t index = 0;  // into the prepared runs
+  std::chrono::steady_clock::time_point started;
+  bool timed_out = false;
+  fs::path log;
+};
+
+}  // namespace
+
+TrainConfig validate_sweep_run(const detail::ExpandedRun& run, std::size_t count,
+                               const fs::path& file, const GlobalOptions& global,
+                               const PluginRegistry& registry, bool fetch_datasets) {
+  std::vector<std::string> settings;
+  for (const auto& a : run.assignments) settings.push_back(a.key + " = " + a.value);
+  try {
+    detail::PlacedValueLabel label("grid value");
+    TrainConfig config =
+        read_train_config(run.config, file.string(), file.parent_path(), global, fetch_datasets);
+    config.args.validate();
+    const auto& head = registry.find(PluginKind::Head, config.model.head);
+    Params::resolve(head.info.params, config.model.head_params,
+                    fmt::format("head '{}'", config.model.head));
+    if (config.args.num_epochs.embedding > 0) {
+      registry.find(PluginKind::Loss, config.args.loss);
+      registry.find(PluginKind::Sampler, config.args.sampling_strategy);
+    }
+    return config;
+  } catch (const Error& e) {
+    throw Error(fmt::format(
+        "{}: run {} of {} ({}): {}", file.string(), run.index + 1, count,
+        settings.empty() ? "no grid values" : fmt::format("{}", fmt::join(settings, ", ")),
+        e.what()));
+  }
+}
+
+int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
+                   const GlobalOptions& global) {
+  const std::string spec_text = detail::read_text_file(file);
+  const auto sweep = detail::expand_sweep(parse_toml(spec_text, file.string()), file.string());
+  PluginRegistry registry;
+  registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
+
+  // Validate everything before anything runs, then fetch and fingerprint the inputs.
+  std::vector<TrainConfig> configs;
+  for (const auto& run : sweep.runs)
+    configs.push_back(validate_sweep_run(run, sweep.runs.size(), file, global, registry, false));
+  std::map<std::string, std::string> body_fingerprints;
+  std::map<std::string, std::string> file_fingerprints;
+  std::vector<PreparedRun> prepared;
+  for (std::size_t i = 0; i < sweep.runs.size(); ++i) {
+    const auto& run = sweep.runs[i];
+    const TrainConfig config =
+        validate_sweep_run(run, sweep.runs.size(), file, global, registry, true);
+    const fs::path body = resolve_model(config.body, global);
+    PreparedRun p;
+    p.expanded = &run;
+    p.label = label_of(run);
+    p.worker_config = run.config;
+    auto* data = p.worker_config["data"].as_table();
+    data->erase("dataset");
+    std::string inputs;
+    for (const auto& [key, path] :
+         {std::pair{"train", config.train}, {"test", config.test}, {"eval", config.eval}}) {
+      if (path.empty()) continue;
+      data->insert_or_assign(key, fs::absolute(path).string());
+      auto& hash = file_fingerprints[path.string()];
+      if (hash.empty()) hash = detail::sha256_file(path);
+      inputs += fmt::format("{}={}\n", key, hash);
+    }
+    p.worker_config["model"].as_table()->insert_or_assign("body", fs::absolute(body).string());
+    auto& body_hash = body_fingerprints[body.string()];
+    if (body_hash.empty()) body_hash = folder_fingerprint(body);
+    inputs += "body=" + body_hash + "\n";
+    for (const auto& [kind, name] : {std::pair{PluginKind::Head, config.model.head},
+                                     {PluginKind::Loss, config.args.loss},
+                                     {PluginKind::Sampler, config.args.sampling_strategy}}) {
+      inputs +=
+          fmt::format("{}={}@{}\n", to_string(kind), name, registry.find(kind, name).info.version);
+    }
+    // The resolved config with every default: the records a run stores.
+    for (const auto& r : config_records(
+             config, Params::resolve(registry.find(PluginKind::Head, config.model.head).info.params,
+                                     config.model.head_params, "head")
+                         .values())) {
+      if (r.key.rfind("data.", 0) == 0 || r.key == "model.body") continue;  // hashed above
+      inputs += fmt::format("{}|{}|{}\n", r.key, r.stage, r.value_text);
+    }
+    p.key = detail::sha256_hex(inputs);
+    prepared.push_back(std::move(p));
+  }
+
+  auto store = RunStore::open(options.db);  // migrations happen here, before any worker
+  std::string keys;
+  for (const auto& p : prepared) keys += p.key + "\n";
+  const auto sweep_id = store->ensure_sweep(sweep.header.name, spec_text, detail::sha256_hex(keys),
+                                            options.allow_changed);
+  for (auto& p : prepared) p.id = store->ensure_run(sweep_id, p.key);
+
+  // What to do: skip FINISHED and DIVERGED (deterministic), retry the rest within limits.
+  const std::string here = host_name();
+  std::vector<std::size_t> todo;
+  std::size_t skipped = 0;
+  for (std::size_t i = 0; i < prepared.size(); ++i) {
+    const auto row = store->run(prepared[i].id);
+    switch (row.status) {
+      case RunStatus::Finished:
+      case RunStatus::Diverged:
+        ++skipped;
+        continue;
+      case RunStatus::Failed:
+        if (row.attempt >= options.max_attempts) {
+          log::warn("run {} ({}) failed {} times; not retried", i + 1, prepared[i].label,
+                    row.attempt);
+          ++skipped;
+          continue;
+        }
+        break;
+      case RunStatus::Running: {
+        const bool dead_here = row.host == here && !worker_alive(row.pid, row.id);
+        if (!dead_here && row.heartbeat_age_s < options.stale_after_s) {
+          log::warn("run {} is RUNNING elsewhere (pid {} on {}); left alone", i + 1, row.pid,
+                    row.host);
+          ++skipped;
+          continue;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    todo.push_back(i);
+  }
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int jobs = std::max(1, options.jobs > 0 ? options.jobs : cores);
+  const int threads = std::max(1, cores / jobs);
+  log::info(
+      "sweep '{}': {} runs, {} to do ({} already done or not retried), {} workers x {} "
+      "threads",
+      sweep.header.name, prepared.size(), todo.size(), skipped, jobs, threads);
+
+  const fs::path work = fs::path(options.db.string() + ".work");
+  fs::create_directories(work / "configs");
+  fs::create_directories(work / "logs");
+  const std::string self = fs::read_symlink("/proc/self/exe").string();
+
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+
+  std::map<pid_t, Worker> running;
+  std::size_t next = 0, finished = 0, failed = 0;
+  bool stop_launching = false;
+  ProgressReporter progress("sweep", "runs");
+  const auto finish_worker = [&](pid_t pid, int status) {
+    const Worker worker = running.at(pid);
+    running.erase(pid);
+    const auto& p = prepared[worker.index];
+    const auto row = store->run(p.id);
+    if (row.status == RunStatus::Running) {
+      // The worker ended without recording an end: say how, where, and what it said last.
+      std::string how;
+      RunStatus final_status = RunStatus::Failed;
+      if (worker.timed_out) {
+        how = fmt::format("timed out after {:.0f} s", options.timeout_per_run);
+      } else if (WIFSIGNALED(status)) {
+        const int signal = WTERMSIG(status);
+        how = fmt::format("killed by signal {} ({})", signal, strsignal(signal));
+        if (interrupted && (signal == SIGTERM || signal == SIGINT))
+          final_status = RunStatus::Killed;
+      } else {
+        how = fmt::format("exited with code {}", WEXITSTATUS(status));
+      }
+      const auto tail = last_lines(worker.log, 5);
+      store->finish_run(p.id, final_status, stage_from_log(worker.log),
+                        fmt::format("{}; last log lines:\n{}", how, fmt::join(tail, "\n")));
+    }
+    const auto final_row = store->run(p.id);
+    if (final_row.status == RunStatus::Finished) {
+      ++finished;
+    } else if (final_row.status != RunStatus::Killed) {
+      ++failed;
+      log::warn("run {} ({}) {}: {}", worker.index + 1, p.label, to_string(final_row.status),
+                final_row.error.substr(0, final_row.error.find('\n')));
+      if (options.fail_fast) stop_launching = true;
+    }
+  };
+
+  while (true) {
+    while (!interrupted && !stop_launching && next < todo.size() &&
+           running.size() < static_cast<std::size_t>(jobs)) {
+      const std::size_t index = todo[next++];
+      const auto& p = prepared[index];
+      const fs::path config_file = work / "configs" / fmt::format("run-{}.toml", p.id);
+      {
+        std::ofstream out(config_file);
+        out << p.worker_config << "\n";
+      }
+      const fs::path log_file = work / "logs" / fmt::format("run-{}.log", p.id);
+      std::vector<std::string> args = {self, "--threads", std::to_string(threads)};
+      for (const auto& dir : global.plugin_dirs) {
+        args.push_back("--plugin-dir");
+        args.push_back(dir.string());
+      }
+      if (!global.cache_dir.empty()) {
+        args.push_back("--cache-dir");
+        args.push_back(global.cache_dir.string());
+      }
+      for (const char* word : {"train"}) args.emplace_back(word);
+      args.push_back(config_file.string());
+      args.push_back("--db");
+      args.push_back(options.db.string());
+      args.push_back("--run-id");
+      args.push_back(std::to_string(p.id));
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      // Started here, before the worker exists: a worker killed before it records anything
+      // still leaves a RUNNING run with an attempt counted, which the next pass handles.
+      store->start_run(p.id, 0, here);
+      const pid_t parent = getpid();
+      const pid_t pid = fork();
+      if (pid < 0) throw Error(fmt::format("cannot start a worker: {}", std::strerror(errno)));
+      if (pid == 0) {
+        // A worker dies with its orchestrator, so a killed sweep leaves no strays behind.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(127);
+        const int fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+          dup2(fd, STDOUT_FILENO);
+          dup2(fd, STDERR_FILENO);
+        }
+        execv(argv[0], argv.data());
+        _exit(127);
+      }
+      store->set_pid(p.id, pid);
+      running[pid] = Worker{index, std::chrono::steady_clock::now(), false, log_file};
+    }
+    if (running.empty()) break;
+    int status = 0;
+    const pid_t done = waitpid(-1, &status, WNOHANG);
+    if (done > 0 && running.count(done)) {
+      finish_worker(done, status);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& [pid, worker] : running) {
+      const double age = std::chrono::duration<double>(now - worker.started).count();
+      if (options.timeout_per_run > 0 && age > options.timeout_per_run && !worker.timed_out) {
+        worker.timed_out = true;
+        kill(pid, SIGKILL);
+      }
+      if (interrupted) kill(pid, SIGTERM);
+    }
+    progress.update(
+        finished + failed, todo.size(),
+        fmt::format("{} finished, {} failed, {} running", finished, failed, running.size()));
+  }
+  progress.finish();
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+
+  // The best configurations: runs grouped by their grid values without the seed.
+  struct Group {
+    std::string label;
+    std::vector<double> values;
+  };
+  std::map<std::string, Group> groups;
+  std::map<RunStatus, std::size_t> counts;
+  for (const auto& p : prepared) {
+    const auto row = store->run(p.id);
+    ++counts[row.status];
+    if (row.status != RunStatus::Finished) continue;
+    std::vector<std::string> settings;
+    for (const auto& a : p.expanded->assignments) {
+      if (a.key != "args.seed") settings.push_back(a.key + "=" + a.value);
+    }
+    const std::string label =
+        settings.empty() ? "(the fixed config)" : fmt::format("{}", fmt::join(settings, " "));
+    for (const auto& v : store->summary(p.id)) {
+      if (v.key == sweep.header.metric) groups[label].values.push_back(v.value);
+    }
+    groups[label].label = label;
+  }
+  std::vector<std::tuple<double, double, std::size_t, std::string>> ranked;
+  for (const auto& [label, group] : groups) {
+    if (group.values.empty()) continue;
+    double mean = 0, var = 0;
+    for (double v : group.values) mean += v;
+    mean /= static_cast<double>(group.values.size());
+    for (double v : group.values) var += (v - mean) * (v - mean);
+    ranked.emplace_back(mean, std::sqrt(var / static_cast<double>(group.values.size())),
+                        group.values.size(), label);
+  }
+  std::sort(ranked.begin(), ranked.end(), [&](const auto& a, const auto& b) {
+    return sweep.header.direction == "maximize" ? std::get<0>(a) > std::get<0>(b)
+                                                : std::get<0>(a) < std::get<0>(b);
+  });
+  std::vector<std::string> count_text;
+  for (const auto& [status, count] : counts)
+    count_text.push_back(fmt::format("{} {}", count, to_string(status)));
+  fmt::print("sweep '{}' in {}: {}\n", sweep.header.name, options.db.string(),
+             fmt::join(count_text, ", "));
+  if (!ranked.empty()) {
+    fmt::print("best by {} ({}), mean +- std over seeds:\n", sweep.header.metric,
+               sweep.header.direction);
+    for (std::size_t i = 0; i < std::min<std::size_t>(5, ranked.size()); ++i) {
+      const auto& [mean, sd, n, label] = ranked[i];
+      fmt::print("  {:.4f} +- {:.4f} (n={})  {}\n", mean, sd, n, label);
+    }
+  }
+  if (interrupted) {
+    fmt::print("interrupted: running runs were marked KILLED; run the same command to resume\n");
+    return 130;
+  }
+  return counts[RunStatus::Finished] == prepared.size() ? kExitOk : kExitFailure;
+}
+
+int print_sweep_status(const fs::path& db, const std::string& sweep_name) {
+  if (!fs::exists(db)) throw Error(fmt::format("{}: no such run store", db.string()));
+  auto store = RunStore::open(db, /*migrate=*/false);
+  std::vector<std::pair<std::string, std::int64_t>> sweeps = store->sweeps();
+  if (!sweep_name.empty()) {
+    const auto id = store->find_sweep(sweep_name);
+    if (!id) throw Error(fmt::format("{}: no sweep named '{}'", db.string(), sweep_name));
+    sweeps = {{sweep_name, *id}};
+  }
+  for (const auto& [name, id] : sweeps) {
+    std::map<std::string, std::size_t> counts;
+    const auto runs = store->runs(id);
+    for (const auto& run : runs) ++counts[std::string(to_string(run.status))];
+    std::vector<std::string> parts;
+    for (const auto& [status, count] : counts) parts.push_back(fmt::format("{} {}", count, status));
+    fmt::print("{}: {} runs: {}\n", name, runs.size(), fmt::join(parts, ", "));
+  }
+  return kExitOk;
+}
+
+}  // namespace setfit::cli

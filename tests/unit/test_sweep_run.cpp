@@ -1,0 +1,199 @@
+// `setfit sweep run`: runs in worker processes into the store, resumes, survives crashing
+// plugins, diverging losses, timeouts, Ctrl-C and kill -9 of the sweep itself, and leaves
+// the store consistent: every run FINISHED exactly once, integrity ok, no orphan rows.
+#include <SQLiteCpp/Database.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "golden.hpp"
+#include "setfit/run_store.hpp"
+#include "test_support.hpp"
+
+namespace setfit {
+namespace {
+
+using test::contains;
+const std::string kCli = SETFIT_TEST_CLI;
+const std::string kHazard = std::string(SETFIT_TEST_FIXTURE_PLUGIN_DIR) + "/hazard";
+
+class SweepRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ofstream out(dir_.path() / "train.jsonl");
+    const char* rows[] = {"terrible acting", "a boring plot",       "i hated this film",
+                          "what a waste",    "the movie was great", "i loved this film",
+                          "wonderful story", "really amazing"};
+    for (int i = 0; i < 8; ++i)
+      out << "{\"text\": \"" << rows[i] << "\", \"label\": \"" << (i < 4 ? "neg" : "pos")
+          << "\"}\n";
+  }
+  // A sweep on the tiny golden BERT with the given [grid] lines.
+  std::filesystem::path write_sweep(const std::string& name, const std::string& grid,
+                                    const std::string& seeds = "[0, 1]") {
+    const auto file = dir_.path() / (name + ".toml");
+    std::ofstream(file) << "[sweep]\nname = \"" << name << "\"\nseeds = " << seeds << "\n"
+                        << "[data]\ntrain = \"train.jsonl\"\ntest = \"train.jsonl\"\n"
+                        << "[model]\nbody = \"" << test::golden_dir("bert-tiny").string()
+                        << "\"\n[args]\nnum_epochs = [1, 2]\nbatch_size = 8\n"
+                        << "body_learning_rate = 1e-3\n[grid]\n"
+                        << grid << "\n";
+    return file;
+  }
+  std::string run_sweep(const std::filesystem::path& file, const std::string& flags = "") {
+    return kCli + " --plugin-dir " + kHazard + " sweep run " + file.string() + " --db " +
+           db().string() + " " + flags;
+  }
+  std::filesystem::path db() const { return dir_.path() / "runs.db"; }
+  std::map<RunStatus, int> counts() {
+    std::map<RunStatus, int> out;
+    auto store = RunStore::open(db(), false);
+    for (const auto& row : store->runs(std::nullopt)) ++out[row.status];
+    return out;
+  }
+  // Every run FINISHED once: one attempt's metrics (no repeated step), a summary, sound file.
+  void expect_consistent(std::size_t runs) {
+    auto store = RunStore::open(db(), false);
+    EXPECT_EQ(store->integrity_check(), "ok");
+    const auto rows = store->runs(std::nullopt);
+    EXPECT_EQ(rows.size(), runs);
+    SQLite::Database raw(db().string());
+    for (const auto& row : rows) {
+      EXPECT_EQ(row.status, RunStatus::Finished) << row.id << " " << row.error;
+      EXPECT_EQ(store->summary(row.id).size(), 1u) << row.id;
+    }
+    EXPECT_EQ(raw.execAndGet("SELECT count(*) FROM (SELECT run_id, key, stage, step FROM metrics "
+                             "GROUP BY 1, 2, 3, 4 HAVING count(*) > 1)")
+                  .getInt(),
+              0);
+    for (const char* table : {"params", "metrics", "run_summary", "plugins", "artifacts"}) {
+      EXPECT_EQ(raw.execAndGet(std::string("SELECT count(*) FROM ") + table +
+                               " WHERE run_id NOT IN (SELECT id FROM runs)")
+                    .getInt(),
+                0)
+          << table;
+    }
+  }
+
+  test::TempDir dir_;
+};
+
+TEST_F(SweepRun, RunsEveryRunThenResumesWithNothingToDo) {
+  const auto file = write_sweep("two-heads", "head = [\"logistic_regression\", \"linear\"]");
+  auto r = test::run_command(run_sweep(file, "--jobs 2"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "sweep 'two-heads' in")) << r.out;
+  EXPECT_TRUE(contains(r.out, "best by accuracy (maximize)")) << r.out;
+  EXPECT_TRUE(contains(r.out, "(n=2)  model.head=")) << r.out;
+  expect_consistent(4);
+  r = test::run_command(run_sweep(file));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "4 runs, 0 to do")) << r.err;
+  auto store = RunStore::open(db(), false);
+  for (const auto& row : store->runs(std::nullopt)) EXPECT_EQ(row.attempt, 1);
+  r = test::run_command(kCli + " sweep status " + db().string());
+  EXPECT_TRUE(contains(r.out, "two-heads: 4 runs: 4 FINISHED")) << r.out << r.err;
+}
+
+TEST_F(SweepRun, ACrashingPluginFailsOnlyItsRunsAndADivergingLossIsDiverged) {
+  const auto file =
+      write_sweep("hazards", "loss = [\"CosineSimilarityLoss\", \"CrashingLoss\", \"NanLoss\"]");
+  auto r = test::run_command(run_sweep(file, "--jobs 2"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto c = counts();
+  EXPECT_EQ(c[RunStatus::Finished], 2);
+  EXPECT_EQ(c[RunStatus::Failed], 2);
+  EXPECT_EQ(c[RunStatus::Diverged], 2);
+  auto store = RunStore::open(db(), false);
+  for (const auto& row : store->runs(std::nullopt)) {
+    if (row.status == RunStatus::Failed) {
+      EXPECT_TRUE(contains(row.error, "killed by signal 11")) << row.error;
+      EXPECT_EQ(row.error_stage, "embedding");
+      EXPECT_TRUE(contains(row.error, "last log lines")) << row.error;
+    }
+    if (row.status == RunStatus::Diverged) {
+      EXPECT_EQ(row.error_stage, "embedding");
+    }
+  }
+  // Resuming retries the failed runs (they crash again), never the diverged ones.
+  r = test::run_command(run_sweep(file, "--jobs 2"));
+  EXPECT_TRUE(contains(r.err, "6 runs, 2 to do")) << r.err;
+}
+
+TEST_F(SweepRun, FailFastTimeoutsAndChangedSpecs) {
+  auto file = write_sweep("fast", "loss = [\"CrashingLoss\", \"CosineSimilarityLoss\"]", "[0]");
+  auto r = test::run_command(run_sweep(file, "--jobs 1 --fail-fast"));
+  EXPECT_EQ(r.exit_code, 1);
+  auto c = counts();
+  EXPECT_EQ(c[RunStatus::Failed], 1);
+  EXPECT_EQ(c[RunStatus::Scheduled], 1);  // never started after the failure
+  // The same name with another grid is refused, and nothing runs.
+  file = write_sweep("fast", "loss = [\"CosineSimilarityLoss\"]", "[0]");
+  r = test::run_command(run_sweep(file));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "--allow-changed")) << r.err;
+  const auto slow = write_sweep("slow", "head = [\"logistic_regression\"]", "[0]");
+  r = test::run_command(run_sweep(slow, "--timeout-per-run 0.05"));
+  EXPECT_EQ(r.exit_code, 1);
+  auto store = RunStore::open(db(), false);
+  const auto id = store->find_sweep("slow");
+  ASSERT_TRUE(id);
+  EXPECT_TRUE(contains(store->runs(*id).at(0).error, "timed out after"))
+      << store->runs(*id).at(0).error;
+}
+
+// Starts the sweep in the background and returns its pid.
+pid_t start_in_background(const std::string& command_line) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    execl("/bin/sh", "sh", "-c", ("exec " + command_line + " >/dev/null 2>&1").c_str(), nullptr);
+    _exit(127);
+  }
+  return pid;
+}
+
+TEST_F(SweepRun, KillNineAtRandomMomentsThenResumeFinishesEveryRunOnce) {
+  const auto file = write_sweep(
+      "killed", "head = [\"logistic_regression\", \"linear\"]\nnum_iterations = [1, 2]", "[0, 1]");
+  std::mt19937 rng(12345);
+  for (int round = 0; round < 4; ++round) {
+    const pid_t pid = start_in_background(run_sweep(file, "--jobs 2"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300 + rng() % 1500));
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    auto store = RunStore::open(db(), /*migrate=*/true);  // the killed sweep may not have made it
+    EXPECT_EQ(store->integrity_check(), "ok") << "round " << round;
+  }
+  auto r = test::run_command(run_sweep(file, "--jobs 2"));
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  expect_consistent(8);
+}
+
+TEST_F(SweepRun, CtrlCMarksRunningRunsKilledAndTheNextRunResumes) {
+  const auto file = write_sweep("interrupted", "num_iterations = [1, 2, 3, 4]", "[0, 1]");
+  const pid_t pid = start_in_background(run_sweep(file, "--jobs 1"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 130) {
+    auto c = counts();
+    EXPECT_EQ(c[RunStatus::Running], 0);  // nothing left claiming to run
+    EXPECT_LT(c[RunStatus::Finished], 8);
+  }
+  auto r = test::run_command(run_sweep(file, "--jobs 2"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_consistent(8);
+}
+
+}  // namespace
+}  // namespace setfit
