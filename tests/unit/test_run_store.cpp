@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 
+#include "../../framework/src/store/schema.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/run_store.hpp"
 #include "test_support.hpp"
@@ -60,6 +61,27 @@ TEST(RunStore, WorkersRefuseAStoreAtAnotherVersion) {
     EXPECT_TRUE(contains(e.what(), "newer than this setfit")) << e.what();
   }
   EXPECT_THROW(RunStore::open(dir.path() / "missing" / "runs.db"), Error);
+}
+
+TEST(RunStore, AVersionOneStoreIsMigratedKeepingItsRuns) {
+  test::TempDir dir;
+  const auto file = dir.path() / "runs.db";
+  {
+    SQLite::Database raw(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    detail::migrate(raw, file.string(), /*target=*/1);
+    raw.exec("INSERT INTO runs (run_key, status) VALUES ('old', 'FINISHED')");
+    EXPECT_EQ(detail::schema_version(raw), 1);
+  }
+  EXPECT_THROW(RunStore::open(file, /*migrate=*/false), Error);  // workers never migrate
+  auto store = RunStore::open(file);
+  EXPECT_EQ(store->schema_version(), 2);
+  const auto runs = store->runs(std::nullopt);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].run_key, "old");
+  EXPECT_EQ(runs[0].status, RunStatus::Finished);
+  EXPECT_FALSE(runs[0].stage1_run_id.has_value());
+  store->set_stage1(runs[0].id, "k", runs[0].id);
+  EXPECT_EQ(store->run(runs[0].id).stage1_key, "k");
 }
 
 TEST(RunStore, RunLifeCycleAttemptsAndParams) {

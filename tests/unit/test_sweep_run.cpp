@@ -9,7 +9,9 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "golden.hpp"
@@ -46,9 +48,10 @@ class SweepRun : public ::testing::Test {
                         << grid << "\n";
     return file;
   }
-  std::string run_sweep(const std::filesystem::path& file, const std::string& flags = "") {
+  std::string run_sweep(const std::filesystem::path& file, const std::string& flags = "",
+                        const std::string& db_name = "runs.db") {
     return kCli + " --plugin-dir " + kHazard + " sweep run " + file.string() + " --db " +
-           db().string() + " " + flags;
+           (dir_.path() / db_name).string() + " " + flags;
   }
   std::filesystem::path db() const { return dir_.path() / "runs.db"; }
   std::map<RunStatus, int> counts() {
@@ -193,6 +196,45 @@ TEST_F(SweepRun, CtrlCMarksRunningRunsKilledAndTheNextRunResumes) {
   auto r = test::run_command(run_sweep(file, "--jobs 2"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_consistent(8);
+}
+
+TEST_F(SweepRun, SharedStageOneGivesExactlyTheResultsOfTrainingItPerRun) {
+  const auto file = write_sweep("shared",
+                                "heads = [{head = \"logistic_regression\"}, "
+                                "{head = \"logistic_regression\", \"head_params.C\" = 0.1}, "
+                                "{head = \"linear\"}]");
+  auto r = test::run_command(run_sweep(file, "--jobs 2", "shared.db"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "6 to do (0 already done or not retried) in 2 stage-1 groups"))
+      << r.err;
+  r = test::run_command(run_sweep(file, "--jobs 2 --no-share", "alone.db"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "in 6 stage-1 groups")) << r.err;
+  auto shared = RunStore::open(dir_.path() / "shared.db", false);
+  auto alone = RunStore::open(dir_.path() / "alone.db", false);
+  std::map<std::string, RunRow> alone_by_key;
+  for (const auto& row : alone->runs(std::nullopt)) {
+    alone_by_key[row.run_key] = row;
+    EXPECT_EQ(row.stage1_run_id, row.id);  // each trained its own stage 1
+  }
+  std::set<std::int64_t> sources;
+  for (const auto& row : shared->runs(std::nullopt)) {
+    ASSERT_TRUE(row.stage1_run_id.has_value());
+    sources.insert(*row.stage1_run_id);
+    const auto& twin = alone_by_key.at(row.run_key);
+    EXPECT_EQ(row.stage1_key, twin.stage1_key);
+    // Bit-identical: the same summary and the same loss curve in both stages.
+    ASSERT_EQ(shared->summary(row.id).size(), 1u);
+    EXPECT_EQ(shared->summary(row.id)[0].value, alone->summary(twin.id)[0].value);
+    const auto a = shared->metrics(row.id), b = alone->metrics(twin.id);
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].stage, b[i].stage);
+      EXPECT_EQ(a[i].step, b[i].step);
+      EXPECT_EQ(a[i].value, b[i].value) << a[i].stage << " " << a[i].step;
+    }
+  }
+  EXPECT_EQ(sources.size(), 2u);  // one stage 1 per seed
 }
 
 }  // namespace

@@ -119,8 +119,7 @@ TEST(Trainer, EndToEndMovesTheBodyInStageTwo) {
 TEST(Trainer, SameSeedGivesBitIdenticalBodies) {
   auto run = [] {
     auto body = SentenceEncoder::load(test::golden_dir("mpnet-tiny"));
-    Trainer(model_of(body, "logistic_regression"), quick_args(), registry())
-        .train(tiny_data());
+    Trainer(model_of(body, "logistic_regression"), quick_args(), registry()).train(tiny_data());
     return snapshot(*body);
   };
   EXPECT_TRUE(same(run(), run()));
@@ -142,8 +141,7 @@ TEST(Trainer, ClearErrorsForImpossibleSetups) {
   auto body = SentenceEncoder::load(test::golden_dir("bert-tiny"));
   auto args = quick_args();
   args.end_to_end = true;
-  EXPECT_THROW(Trainer(model_of(body, "logistic_regression"), args, registry()),
-               Error);
+  EXPECT_THROW(Trainer(model_of(body, "logistic_regression"), args, registry()), Error);
   Dataset one_label = tiny_data();
   one_label.label_names = {"only"};
   for (auto& l : one_label.labels) l = {0};

@@ -29,7 +29,9 @@ struct RunRow {
   std::string error_stage, error;
   std::int64_t pid = 0;
   std::string host;
-  double heartbeat_age_s = 0.0;  // seconds since the last heartbeat (0 if none)
+  double heartbeat_age_s = 0.0;               // seconds since the last heartbeat (0 if none)
+  std::string stage1_key;                     // hash of everything stage 1 depends on
+  std::optional<std::int64_t> stage1_run_id;  // the run whose stage 1 this run reused
 };
 
 // A value of the run_summary table: NaN and infinities are kept as such.
@@ -48,7 +50,7 @@ struct SummaryValue {
 // file systems).
 class SETFIT_API RunStore {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens or creates `file`. With `migrate` (the orchestrator, before any worker starts)
   // the schema is created or upgraded; without it (a worker) a database at another
@@ -80,6 +82,9 @@ class SETFIT_API RunStore {
   // a retried run holds exactly one attempt's results.
   void start_run(std::int64_t run_id, std::int64_t pid, const std::string& host);
   void heartbeat(std::int64_t run_id);
+  // Which stage 1 a run used: its key and the run that trained it (the run itself when
+  // not shared).
+  void set_stage1(std::int64_t run_id, const std::string& key, std::int64_t source_run_id);
   // The process that now works on a started run (a sweep's worker).
   void set_pid(std::int64_t run_id, std::int64_t pid);
   // The final state; `error_stage` and `error` for FAILED, DIVERGED and KILLED runs.

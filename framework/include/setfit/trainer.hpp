@@ -62,6 +62,12 @@ class SETFIT_API Trainer {
   // Throws setfit::Error for data the stages cannot use and for a non-finite loss (naming
   // the stage and step). `eval` (optional) is used for evaluation during training.
   void train(const Dataset& train, const Dataset* eval = nullptr);
+  // The two stages on their own; train() is exactly train_embedding() then
+  // train_classifier(). A sweep that shares stage 1 between runs trains the body once,
+  // then restores it (and the random generator's state) before each run's stage 2.
+  // train_embedding() starts a new history; train_classifier() appends to it.
+  void train_embedding(const Dataset& train, const Dataset* eval = nullptr);
+  void train_classifier(const Dataset& train, const Dataset* eval = nullptr);
   // The task metrics of the trained model on `data`.
   std::map<std::string, double> evaluate(const Dataset& data);
 

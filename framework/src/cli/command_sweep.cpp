@@ -105,7 +105,8 @@ int run(const GlobalOptions& global, const std::vector<std::string>& args) {
       ("max-attempts", po::value<std::int64_t>()->default_value(3),
        "Retry a FAILED run until it has been started this many times")  //
       ("stale-after", po::value<double>()->default_value(300),
-       "Retry a RUNNING run whose heartbeat is older than S seconds");
+       "Retry a RUNNING run whose heartbeat is older than S seconds")  //
+      ("no-share", "Train stage 1 in every run, even where runs could share it");
   po::options_description hidden;
   hidden.add_options()("file", po::value<std::string>());
   po::options_description all;
@@ -134,7 +135,27 @@ int run(const GlobalOptions& global, const std::vector<std::string>& args) {
   run_options.allow_changed = vm.count("allow-changed") > 0;
   run_options.max_attempts = vm["max-attempts"].as<std::int64_t>();
   run_options.stale_after_s = vm["stale-after"].as<double>();
+  run_options.share = vm.count("no-share") == 0;
   return run_sweep_file(vm["file"].as<std::string>(), run_options, global);
+}
+
+// The hidden worker verb the orchestrator starts: `sweep worker --db DB --run-ids 3,4,5`.
+int worker(const GlobalOptions& global, const std::vector<std::string>& args) {
+  po::options_description options;
+  options.add_options()("db", po::value<std::string>()->required(), "")  //
+      ("run-ids", po::value<std::string>()->required(), "");
+  po::variables_map vm;
+  parse_verb_options("sweep worker", args, options, {}, vm);
+  std::vector<std::int64_t> ids;
+  std::stringstream list(vm["run-ids"].as<std::string>());
+  for (std::string id; std::getline(list, id, ',');) {
+    try {
+      ids.push_back(std::stoll(id));
+    } catch (const std::exception&) {
+      throw UsageError(fmt::format("--run-ids: '{}' is not a run id", id));
+    }
+  }
+  return run_sweep_worker(vm["db"].as<std::string>(), ids, global);
 }
 
 int status(const std::vector<std::string>& args) {
@@ -163,6 +184,7 @@ int run_sweep(const GlobalOptions& global, const std::vector<std::string>& args)
   const std::string usage =
       "Usage: setfit sweep expand FILE [--format table|json]\n"
       "       setfit sweep run FILE --db runs.db [--jobs N] [--fail-fast] [--timeout-per-run S]\n"
+      "                            [--allow-changed] [--no-share]\n"
       "       setfit sweep status runs.db [--sweep NAME]";
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << usage << "\n";
@@ -172,6 +194,7 @@ int run_sweep(const GlobalOptions& global, const std::vector<std::string>& args)
   if (args[0] == "expand") return expand(global, rest);
   if (args[0] == "run") return run(global, rest);
   if (args[0] == "status") return status(rest);
+  if (args[0] == "worker") return worker(global, rest);
   throw UsageError(fmt::format("setfit sweep: unknown subcommand '{}'\n{}", args[0], usage));
 }
 

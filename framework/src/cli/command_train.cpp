@@ -37,9 +37,7 @@ int run_train(const GlobalOptions& global, const std::vector<std::string>& args)
       ("db", po::value<std::string>(),
        "Record the run, its whole config and every metric in this SQLite run store");
   po::options_description hidden;
-  hidden.add_options()("config", po::value<std::string>())  //
-      ("run-id", po::value<std::int64_t>(),
-       "With --db: record into this existing run (sweep workers)");
+  hidden.add_options()("config", po::value<std::string>());
   po::options_description all;
   all.add(options).add(hidden);
   po::positional_options_description positional;
@@ -83,10 +81,7 @@ int run_train(const GlobalOptions& global, const std::vector<std::string>& args)
             train.label_names.size(), config.body, config.model.head);
   std::unique_ptr<RunRecorder> recorder;
   if (vm.count("db")) {
-    recorder = std::make_unique<RunRecorder>(
-        vm["db"].as<std::string>(), config, *model, registry,
-        vm.count("run-id") ? std::optional<std::int64_t>(vm["run-id"].as<std::int64_t>())
-                           : std::nullopt);
+    recorder = std::make_unique<RunRecorder>(vm["db"].as<std::string>(), config, *model, registry);
   }
   const auto start = std::chrono::steady_clock::now();
   Trainer trainer(model, config.args, registry, config.eval_options);

@@ -1,11 +1,13 @@
 #include "sweep_executor.hpp"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <torch/torch.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -16,6 +18,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -24,6 +27,7 @@
 #include "../train/training_args_toml.hpp"
 #include "model_reference.hpp"
 #include "progress.hpp"
+#include "run_recorder.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
 #include "setfit/run_store.hpp"
@@ -62,9 +66,29 @@ struct PreparedRun {
   const detail::ExpandedRun* expanded = nullptr;
   toml::table worker_config;
   std::string key;
+  std::string stage1_key;  // equal for runs whose stage 1 is identical (shareable)
   std::int64_t id = 0;
   std::string label;  // the grid values, for messages
 };
+
+// What stage 1 depends on, of a run's records: the data split, the body, the sampler, the
+// loss and its settings, the embedding half of the per-stage fields. Runs that train end to
+// end, evaluate or checkpoint during training never share (their stage 1 involves the head).
+bool stage_one_input(const ArgRecord& r) {
+  static const std::set<std::string> args = {"seed",           "max_steps",    "sampling_strategy",
+                                             "num_iterations", "loss",         "distance_metric",
+                                             "margin",         "use_amp",      "warmup_proportion",
+                                             "l2_weight",      "logging_steps"};
+  if (r.key.rfind("data.", 0) == 0) return r.key != "data.test";
+  if (r.key == "model.body") return true;
+  if (r.stage == "embedding") return true;
+  return r.stage == "global" && args.count(r.key) > 0;
+}
+
+// The worker processes' run list: "--run-ids 3,4,5".
+std::string join_ids(const std::vector<std::int64_t>& ids) {
+  return fmt::format("{}", fmt::join(ids, ","));
+}
 
 std::string label_of(const detail::ExpandedRun& run) {
   std::vector<std::string> settings;
@@ -109,11 +133,15 @@ bool worker_alive(std::int64_t pid, std::int64_t run_id) {
   std::ifstream cmdline(fmt::format("/proc/{}/cmdline", pid));
   std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
   std::replace(args.begin(), args.end(), '\0', ' ');  // every argument now ends with a space
-  return args.find(fmt::format(" --run-id {} ", run_id)) != std::string::npos;
+  const auto list = args.find(" --run-ids ");
+  if (args.find(" sweep worker ") == std::string::npos || list == std::string::npos) return false;
+  const auto start = list + 11;
+  const std::string ids = "," + args.substr(start, args.find(' ', start) - start) + ",";
+  return ids.find(fmt::format(",{},", run_id)) != std::string::npos;
 }
 
 struct Worker {
-  std::size_t index = 0;  // into the prepared runs
+  std::vector<std::size_t> indices;  // into the prepared runs: one stage-1 group
   std::chrono::steady_clock::time_point started;
   bool timed_out = false;
   fs::path log;
@@ -192,14 +220,25 @@ int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
           fmt::format("{}={}@{}\n", to_string(kind), name, registry.find(kind, name).info.version);
     }
     // The resolved config with every default: the records a run stores.
-    for (const auto& r : config_records(
-             config, Params::resolve(registry.find(PluginKind::Head, config.model.head).info.params,
-                                     config.model.head_params, "head")
-                         .values())) {
+    const auto records = config_records(
+        config, Params::resolve(registry.find(PluginKind::Head, config.model.head).info.params,
+                                config.model.head_params, "head")
+                    .values());
+    std::string stage_one = fmt::format(
+        "train={}\nbody={}\nloss={}@{}\nsampler={}@{}\n", file_fingerprints[config.train.string()],
+        body_hash, config.args.loss, registry.find(PluginKind::Loss, config.args.loss).info.version,
+        config.args.sampling_strategy,
+        registry.find(PluginKind::Sampler, config.args.sampling_strategy).info.version);
+    for (const auto& r : records) {
+      if (stage_one_input(r)) stage_one += fmt::format("{}|{}|{}\n", r.key, r.stage, r.value_text);
       if (r.key.rfind("data.", 0) == 0 || r.key == "model.body") continue;  // hashed above
       inputs += fmt::format("{}|{}|{}\n", r.key, r.stage, r.value_text);
     }
     p.key = detail::sha256_hex(inputs);
+    const bool shareable = !config.args.end_to_end && config.args.eval_strategy == "no" &&
+                           config.args.save_strategy == "no" &&
+                           config.args.num_epochs.embedding > 0;
+    p.stage1_key = shareable ? detail::sha256_hex(stage_one) : p.key;
     prepared.push_back(std::move(p));
   }
 
@@ -244,13 +283,25 @@ int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
     }
     todo.push_back(i);
   }
+  // The plan: runs with the same stage-1 inputs form a group that trains stage 1 once
+  // (unless --no-share); each group is one worker process.
+  std::vector<std::vector<std::size_t>> groups;
+  {
+    std::map<std::string, std::size_t> group_of;
+    for (auto index : todo) {
+      const std::string& key = options.share ? prepared[index].stage1_key : prepared[index].key;
+      const auto [it, added] = group_of.emplace(key, groups.size());
+      if (added) groups.emplace_back();
+      groups[it->second].push_back(index);
+    }
+  }
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int jobs = std::max(1, options.jobs > 0 ? options.jobs : cores);
   const int threads = std::max(1, cores / jobs);
   log::info(
-      "sweep '{}': {} runs, {} to do ({} already done or not retried), {} workers x {} "
-      "threads",
-      sweep.header.name, prepared.size(), todo.size(), skipped, jobs, threads);
+      "sweep '{}': {} runs, {} to do ({} already done or not retried) in {} stage-1 groups, {} "
+      "workers x {} threads",
+      sweep.header.name, prepared.size(), todo.size(), skipped, groups.size(), jobs, threads);
 
   const fs::path work = fs::path(options.db.string() + ".work");
   fs::create_directories(work / "configs");
@@ -264,54 +315,60 @@ int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
   sigaction(SIGTERM, &action, nullptr);
 
   std::map<pid_t, Worker> running;
-  std::size_t next = 0, finished = 0, failed = 0;
+  std::size_t next = 0, finished = 0, failed = 0, in_flight = 0;
   bool stop_launching = false;
   ProgressReporter progress("sweep", "runs");
   const auto finish_worker = [&](pid_t pid, int status) {
     const Worker worker = running.at(pid);
     running.erase(pid);
-    const auto& p = prepared[worker.index];
-    const auto row = store->run(p.id);
-    if (row.status == RunStatus::Running) {
-      // The worker ended without recording an end: say how, where, and what it said last.
-      std::string how;
-      RunStatus final_status = RunStatus::Failed;
-      if (worker.timed_out) {
-        how = fmt::format("timed out after {:.0f} s", options.timeout_per_run);
-      } else if (WIFSIGNALED(status)) {
-        const int signal = WTERMSIG(status);
-        how = fmt::format("killed by signal {} ({})", signal, strsignal(signal));
-        if (interrupted && (signal == SIGTERM || signal == SIGINT))
-          final_status = RunStatus::Killed;
-      } else {
-        how = fmt::format("exited with code {}", WEXITSTATUS(status));
+    in_flight -= worker.indices.size();
+    for (auto index : worker.indices) {
+      const auto& p = prepared[index];
+      const auto row = store->run(p.id);
+      if (row.status == RunStatus::Running) {
+        // The worker ended without recording this run's end: say how, where, and what it
+        // said last.
+        std::string how;
+        RunStatus final_status = RunStatus::Failed;
+        if (worker.timed_out) {
+          how = fmt::format("timed out after {:.0f} s",
+                            options.timeout_per_run * static_cast<double>(worker.indices.size()));
+        } else if (WIFSIGNALED(status)) {
+          const int signal = WTERMSIG(status);
+          how = fmt::format("killed by signal {} ({})", signal, strsignal(signal));
+          if (interrupted && (signal == SIGTERM || signal == SIGINT))
+            final_status = RunStatus::Killed;
+        } else {
+          how = fmt::format("exited with code {}", WEXITSTATUS(status));
+        }
+        const auto tail = last_lines(worker.log, 5);
+        store->finish_run(p.id, final_status, stage_from_log(worker.log),
+                          fmt::format("{}; last log lines:\n{}", how, fmt::join(tail, "\n")));
       }
-      const auto tail = last_lines(worker.log, 5);
-      store->finish_run(p.id, final_status, stage_from_log(worker.log),
-                        fmt::format("{}; last log lines:\n{}", how, fmt::join(tail, "\n")));
-    }
-    const auto final_row = store->run(p.id);
-    if (final_row.status == RunStatus::Finished) {
-      ++finished;
-    } else if (final_row.status != RunStatus::Killed) {
-      ++failed;
-      log::warn("run {} ({}) {}: {}", worker.index + 1, p.label, to_string(final_row.status),
-                final_row.error.substr(0, final_row.error.find('\n')));
-      if (options.fail_fast) stop_launching = true;
+      const auto final_row = store->run(p.id);
+      if (final_row.status == RunStatus::Finished) {
+        ++finished;
+      } else if (final_row.status != RunStatus::Killed) {
+        ++failed;
+        log::warn("run {} ({}) {}: {}", index + 1, p.label, to_string(final_row.status),
+                  final_row.error.substr(0, final_row.error.find('\n')));
+        if (options.fail_fast) stop_launching = true;
+      }
     }
   };
 
   while (true) {
-    while (!interrupted && !stop_launching && next < todo.size() &&
+    while (!interrupted && !stop_launching && next < groups.size() &&
            running.size() < static_cast<std::size_t>(jobs)) {
-      const std::size_t index = todo[next++];
-      const auto& p = prepared[index];
-      const fs::path config_file = work / "configs" / fmt::format("run-{}.toml", p.id);
-      {
-        std::ofstream out(config_file);
-        out << p.worker_config << "\n";
+      const auto& group = groups[next++];
+      std::vector<std::int64_t> ids;
+      for (auto index : group) {
+        const auto& p = prepared[index];
+        std::ofstream(work / "configs" / fmt::format("run-{}.toml", p.id))
+            << p.worker_config << "\n";
+        ids.push_back(p.id);
       }
-      const fs::path log_file = work / "logs" / fmt::format("run-{}.log", p.id);
+      const fs::path log_file = work / "logs" / fmt::format("group-{}.log", ids.front());
       std::vector<std::string> args = {self, "--threads", std::to_string(threads)};
       for (const auto& dir : global.plugin_dirs) {
         args.push_back("--plugin-dir");
@@ -321,18 +378,19 @@ int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
         args.push_back("--cache-dir");
         args.push_back(global.cache_dir.string());
       }
-      for (const char* word : {"train"}) args.emplace_back(word);
-      args.push_back(config_file.string());
-      args.push_back("--db");
+      for (const char* word : {"sweep", "worker", "--db"}) args.emplace_back(word);
       args.push_back(options.db.string());
-      args.push_back("--run-id");
-      args.push_back(std::to_string(p.id));
+      args.push_back("--run-ids");
+      args.push_back(join_ids(ids));
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
       // Started here, before the worker exists: a worker killed before it records anything
-      // still leaves a RUNNING run with an attempt counted, which the next pass handles.
-      store->start_run(p.id, 0, here);
+      // still leaves RUNNING runs with an attempt counted, which the next pass handles.
+      for (auto index : group) {
+        store->start_run(prepared[index].id, 0, here);
+        store->set_stage1(prepared[index].id, prepared[index].stage1_key, ids.front());
+      }
       const pid_t parent = getpid();
       const pid_t pid = fork();
       if (pid < 0) throw Error(fmt::format("cannot start a worker: {}", std::strerror(errno)));
@@ -348,8 +406,9 @@ int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
         execv(argv[0], argv.data());
         _exit(127);
       }
-      store->set_pid(p.id, pid);
-      running[pid] = Worker{index, std::chrono::steady_clock::now(), false, log_file};
+      for (auto index : group) store->set_pid(prepared[index].id, pid);
+      running[pid] = Worker{group, std::chrono::steady_clock::now(), false, log_file};
+      in_flight += group.size();
     }
     if (running.empty()) break;
     int status = 0;
@@ -362,15 +421,15 @@ int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
     const auto now = std::chrono::steady_clock::now();
     for (auto& [pid, worker] : running) {
       const double age = std::chrono::duration<double>(now - worker.started).count();
-      if (options.timeout_per_run > 0 && age > options.timeout_per_run && !worker.timed_out) {
+      const double limit = options.timeout_per_run * static_cast<double>(worker.indices.size());
+      if (options.timeout_per_run > 0 && age > limit && !worker.timed_out) {
         worker.timed_out = true;
         kill(pid, SIGKILL);
       }
       if (interrupted) kill(pid, SIGTERM);
     }
-    progress.update(
-        finished + failed, todo.size(),
-        fmt::format("{} finished, {} failed, {} running", finished, failed, running.size()));
+    progress.update(finished + failed, todo.size(),
+                    fmt::format("{} finished, {} failed, {} running", finished, failed, in_flight));
   }
   progress.finish();
   signal(SIGINT, SIG_DFL);
@@ -381,7 +440,7 @@ int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
     std::string label;
     std::vector<double> values;
   };
-  std::map<std::string, Group> groups;
+  std::map<std::string, Group> by_settings;
   std::map<RunStatus, std::size_t> counts;
   for (const auto& p : prepared) {
     const auto row = store->run(p.id);
@@ -394,12 +453,12 @@ int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
     const std::string label =
         settings.empty() ? "(the fixed config)" : fmt::format("{}", fmt::join(settings, " "));
     for (const auto& v : store->summary(p.id)) {
-      if (v.key == sweep.header.metric) groups[label].values.push_back(v.value);
+      if (v.key == sweep.header.metric) by_settings[label].values.push_back(v.value);
     }
-    groups[label].label = label;
+    by_settings[label].label = label;
   }
   std::vector<std::tuple<double, double, std::size_t, std::string>> ranked;
-  for (const auto& [label, group] : groups) {
+  for (const auto& [label, group] : by_settings) {
     if (group.values.empty()) continue;
     double mean = 0, var = 0;
     for (double v : group.values) mean += v;
@@ -430,6 +489,101 @@ int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
     return 130;
   }
   return counts[RunStatus::Finished] == prepared.size() ? kExitOk : kExitFailure;
+}
+
+int run_sweep_worker(const fs::path& db, const std::vector<std::int64_t>& run_ids,
+                     const GlobalOptions& global) {
+  if (run_ids.empty()) throw UsageError("setfit sweep worker needs --run-ids");
+  const fs::path configs_dir = fs::path(db.string() + ".work") / "configs";
+  std::vector<TrainConfig> configs;
+  for (auto id : run_ids) {
+    const fs::path file = configs_dir / fmt::format("run-{}.toml", id);
+    configs.push_back(read_train_config(parse_toml(detail::read_text_file(file), file.string()),
+                                        file.string(), file.parent_path(), global));
+  }
+  PluginRegistry registry;
+  registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
+  const TrainConfig& first = configs.front();
+  auto body = SentenceEncoder::load(resolve_model(first.body, global));
+  std::vector<std::shared_ptr<Model>> models;
+  std::vector<std::unique_ptr<RunRecorder>> recorders;
+  for (std::size_t i = 0; i < configs.size(); ++i) {
+    models.push_back(std::make_shared<Model>(body, registry, configs[i].model));
+    recorders.push_back(
+        std::make_unique<RunRecorder>(db, configs[i], *models[i], registry, run_ids[i]));
+  }
+  // Stage-1 inputs are the same for the group, so the training data is too.
+  Dataset train = load_dataset(first.train, first.data);
+  if (first.num_samples)
+    train = sample_few_shot(train, *first.num_samples, static_cast<std::uint64_t>(first.args.seed));
+  DataOptions same_labels = first.data;
+  same_labels.labels = train.label_names;
+  std::map<std::string, Dataset> loaded;
+  const auto data_of = [&](const fs::path& file) -> const Dataset* {
+    if (file.empty()) return nullptr;
+    auto it = loaded.find(file.string());
+    if (it == loaded.end())
+      it = loaded.emplace(file.string(), load_dataset(file, same_labels)).first;
+    return &it->second;
+  };
+  const auto keep_alive = [&](const TrainProgress&) {
+    for (auto& recorder : recorders) recorder->alive();
+  };
+
+  Trainer stage_one(models.front(), first.args, registry, first.eval_options);
+  stage_one.on_progress(keep_alive);
+  try {
+    stage_one.train_embedding(train, data_of(first.eval));
+  } catch (const TrainingDiverged& e) {
+    for (auto& r : recorders)
+      r->failed(stage_one.history(), RunStatus::Diverged, e.stage(), e.what());
+    log::error("{}", e.what());
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    for (auto& r : recorders)
+      r->failed(stage_one.history(), RunStatus::Failed, "embedding", e.what());
+    log::error("{}", e.what());
+    return kExitFailure;
+  }
+  if (run_ids.size() > 1)
+    log::info("stage 1 trained once for {} runs: {}", run_ids.size(), join_ids(run_ids));
+  const auto stage_one_history = stage_one.history();
+  std::vector<torch::Tensor> trained_body;
+  for (const auto& p : body->parameters()) trained_body.push_back(p.detach().clone());
+  const auto generator_state = at::detail::getDefaultCPUGenerator().get_state();
+
+  bool all_finished = true;
+  for (std::size_t i = 0; i < configs.size(); ++i) {
+    {
+      // Every run starts stage 2 from the same body and random state, as if alone.
+      torch::NoGradGuard no_grad;
+      const auto params = body->parameters();
+      for (std::size_t k = 0; k < params.size(); ++k) params[k].copy_(trained_body[k]);
+      at::Generator generator = at::detail::getDefaultCPUGenerator();
+      generator.set_state(generator_state);
+    }
+    Trainer trainer(models[i], configs[i].args, registry, configs[i].eval_options);
+    trainer.on_progress(keep_alive);
+    auto history = stage_one_history;
+    try {
+      trainer.train_classifier(train, data_of(configs[i].eval));
+      history.insert(history.end(), trainer.history().begin(), trainer.history().end());
+      std::map<std::string, double> metrics;
+      if (const Dataset* test = data_of(configs[i].test)) metrics = trainer.evaluate(*test);
+      recorders[i]->finished(history, metrics, "");
+      log::info("run {} finished", run_ids[i]);
+    } catch (const TrainingDiverged& e) {
+      history.insert(history.end(), trainer.history().begin(), trainer.history().end());
+      recorders[i]->failed(history, RunStatus::Diverged, e.stage(), e.what());
+      all_finished = false;
+    } catch (const std::exception& e) {
+      history.insert(history.end(), trainer.history().begin(), trainer.history().end());
+      recorders[i]->failed(history, RunStatus::Failed, "classifier", e.what());
+      log::error("run {}: {}", run_ids[i], e.what());
+      all_finished = false;
+    }
+  }
+  return all_finished ? kExitOk : kExitFailure;
 }
 
 int print_sweep_status(const fs::path& db, const std::string& sweep_name) {

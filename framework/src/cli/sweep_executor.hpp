@@ -18,6 +18,7 @@ struct SweepRunOptions {
   bool allow_changed = false;  // continue a sweep whose spec changed
   std::int64_t max_attempts = 3;
   double stale_after_s = 300;  // a RUNNING run without a heartbeat this long is retried
+  bool share = true;           // train stage 1 once per group of runs with identical inputs
 };
 
 // Checks one expanded run as `setfit train` would before training (config tables,
@@ -35,6 +36,13 @@ TrainConfig validate_sweep_run(const detail::ExpandedRun& run, std::size_t count
 // Returns the exit code: 0 when every run finished, 1 otherwise, 130 when interrupted.
 int run_sweep_file(const std::filesystem::path& file, const SweepRunOptions& options,
                    const GlobalOptions& global);
+
+// The worker a sweep starts for one stage-1 group (`setfit sweep worker --db DB --run-ids
+// 3,4,5`; configs in DB.work/configs/run-ID.toml): trains stage 1 once with the first run's
+// settings, then for every run restores that body and the random generator's state, trains
+// its stage 2, evaluates and records it. Returns 0 when every run finished.
+int run_sweep_worker(const std::filesystem::path& db, const std::vector<std::int64_t>& run_ids,
+                     const GlobalOptions& global);
 
 // `setfit sweep status`: runs by state, per sweep.
 int print_sweep_status(const std::filesystem::path& db, const std::string& sweep_name);

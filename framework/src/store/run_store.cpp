@@ -197,12 +197,15 @@ RunRow row_of(SQLite::Statement& s) {
   row.pid = s.getColumn(7).getInt64();
   row.host = s.getColumn(8).getString();
   row.heartbeat_age_s = s.getColumn(9).getDouble();
+  row.stage1_key = s.getColumn(10).getString();
+  if (!s.getColumn(11).isNull()) row.stage1_run_id = s.getColumn(11).getInt64();
   return row;
 }
 
 constexpr const char* kRunColumns =
     "SELECT id, sweep_id, run_key, status, attempt, error_stage, error, pid, host, "
-    "coalesce((julianday('now') - julianday(heartbeat_at)) * 86400.0, 0) FROM runs";
+    "coalesce((julianday('now') - julianday(heartbeat_at)) * 86400.0, 0), stage1_key, "
+    "stage1_run_id FROM runs";
 
 }  // namespace
 
@@ -270,6 +273,17 @@ void RunStore::heartbeat(std::int64_t run_id) {
     SQLite::Statement s(impl_->db,
                         fmt::format("UPDATE runs SET heartbeat_at = {} WHERE id = ?", kNow));
     s.bind(1, run_id);
+    s.exec();
+  });
+}
+
+void RunStore::set_stage1(std::int64_t run_id, const std::string& key, std::int64_t source_run_id) {
+  impl_->write("recording the stage-1 group", [&] {
+    SQLite::Statement s(impl_->db,
+                        "UPDATE runs SET stage1_key = ?, stage1_run_id = ? WHERE id = ?");
+    s.bind(1, key);
+    s.bind(2, source_run_id);
+    s.bind(3, run_id);
     s.exec();
   });
 }

@@ -80,6 +80,11 @@ CREATE TABLE plugins (
   sha256 TEXT
 );
 )sql",
+      // 1 -> 2: which runs shared which stage 1 (the sweep planner trains it once per group).
+      R"sql(
+ALTER TABLE runs ADD COLUMN stage1_key TEXT;
+ALTER TABLE runs ADD COLUMN stage1_run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL;
+)sql",
   };
   return all;
 }
@@ -90,19 +95,19 @@ int schema_version(SQLite::Database& db) {
   return db.execAndGet("PRAGMA user_version").getInt();
 }
 
-void migrate(SQLite::Database& db, const std::string& origin) {
+void migrate(SQLite::Database& db, const std::string& origin, int target) {
   const int version = schema_version(db);
   if (version > kStoreSchemaVersion) {
     throw Error(fmt::format(
         "{}: the run store is at schema version {}, newer than this setfit ({}); upgrade setfit",
         origin, version, kStoreSchemaVersion));
   }
-  if (version == kStoreSchemaVersion) return;
+  if (version >= target) return;
   SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
   // Another orchestrator may have migrated between the check and the lock.
-  for (int v = schema_version(db); v < kStoreSchemaVersion; ++v)
-    db.exec(migrations()[static_cast<std::size_t>(v)]);
-  db.exec(fmt::format("PRAGMA user_version = {}", kStoreSchemaVersion));
+  const int now = schema_version(db);
+  for (int v = now; v < target; ++v) db.exec(migrations()[static_cast<std::size_t>(v)]);
+  if (now < target) db.exec(fmt::format("PRAGMA user_version = {}", target));
   transaction.commit();
 }
 

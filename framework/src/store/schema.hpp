@@ -4,14 +4,17 @@
 
 #include <string>
 
+#include "setfit/export.hpp"
+
 namespace setfit::detail {
 
 // The store's schema version (PRAGMA user_version) this build writes.
-inline constexpr int kStoreSchemaVersion = 1;
+inline constexpr int kStoreSchemaVersion = 2;
 
-int schema_version(SQLite::Database& db);
-// Brings an older database (0: empty) to kStoreSchemaVersion in one transaction; refuses
-// a newer one. `origin` names the file in errors.
-void migrate(SQLite::Database& db, const std::string& origin);
+SETFIT_API int schema_version(SQLite::Database& db);
+// Brings an older database (0: empty) to `target` (normally kStoreSchemaVersion) in one
+// transaction; refuses a newer one. `origin` names the file in errors.
+SETFIT_API void migrate(SQLite::Database& db, const std::string& origin,
+                        int target = kStoreSchemaVersion);
 
 }  // namespace setfit::detail

@@ -78,9 +78,11 @@ struct Trainer::Impl {
   std::function<void(const TrainProgress&)> progress;
   std::vector<MetricPoint> history;
 
-  // Set for the duration of train().
+  // Set for the duration of a stage call.
   const Dataset* train_data = nullptr;
   const Dataset* eval_data = nullptr;
+  struct DataScope;
+  void check_data(const Dataset& data, const Dataset* eval) const;
 
   SentenceEncoder& body() { return *model->body(); }
 
@@ -607,13 +609,13 @@ void Trainer::on_progress(std::function<void(const TrainProgress&)> callback) {
   impl_->progress = std::move(callback);
 }
 
-void Trainer::train(const Dataset& data, const Dataset* eval) {
+void Trainer::Impl::check_data(const Dataset& data, const Dataset* eval) const {
   if (data.size() == 0) throw Error("the training set is empty");
-  if (data.label_names.size() < 2 && !impl_->model->multi_label()) {
+  if (data.label_names.size() < 2 && !model->multi_label()) {
     throw Error(fmt::format("training needs at least two labels, the data has {}",
                             data.label_names.size()));
   }
-  const auto& wanted = impl_->model->options().labels;
+  const auto& wanted = model->options().labels;
   if (!wanted.empty() && wanted != data.label_names) {
     throw Error(fmt::format("the model's labels [{}] differ from the training data's [{}]",
                             fmt::join(wanted, ", "), fmt::join(data.label_names, ", ")));
@@ -622,21 +624,41 @@ void Trainer::train(const Dataset& data, const Dataset* eval) {
     throw Error(fmt::format("the eval set's labels [{}] differ from the training data's [{}]",
                             fmt::join(eval->label_names, ", "), fmt::join(data.label_names, ", ")));
   }
-  if (eval == nullptr && impl_->args.eval_strategy != "no")
+  if (eval == nullptr && args.eval_strategy != "no")
     log::warn("eval_strategy is \"{}\" but there is no eval set: no evaluation during training",
-              impl_->args.eval_strategy);
-  impl_->head_targets(data);  // rejects multi-label data on a single-label model up front
-  impl_->train_data = &data;
-  impl_->eval_data = eval;
-  struct Reset {
-    Impl& impl;
-    ~Reset() { impl.train_data = impl.eval_data = nullptr; }
-  } reset{*impl_};
+              args.eval_strategy);
+  head_targets(data);  // rejects multi-label data on a single-label model up front
+}
+
+// Points the stage functions at the data for the duration of a call.
+struct Trainer::Impl::DataScope {
+  Impl& impl;
+  DataScope(Impl& owner, const Dataset& data, const Dataset* eval) : impl(owner) {
+    impl.train_data = &data;
+    impl.eval_data = eval;
+  }
+  ~DataScope() { impl.train_data = impl.eval_data = nullptr; }
+};
+
+void Trainer::train(const Dataset& data, const Dataset* eval) {
+  train_embedding(data, eval);
+  train_classifier(data, eval);
+}
+
+void Trainer::train_embedding(const Dataset& data, const Dataset* eval) {
+  impl_->check_data(data, eval);
+  Impl::DataScope scope(*impl_, data, eval);
   torch::manual_seed(static_cast<std::uint64_t>(impl_->args.seed));
   impl_->history.clear();
   // Every freeze below is undone when this guard goes, whatever happens.
   RequiresGradGuard body_state(impl_->body().parameters());
   impl_->train_embedding(data);
+}
+
+void Trainer::train_classifier(const Dataset& data, const Dataset* eval) {
+  impl_->check_data(data, eval);
+  Impl::DataScope scope(*impl_, data, eval);
+  RequiresGradGuard body_state(impl_->body().parameters());
   if (!impl_->args.end_to_end) body_state.freeze();
   impl_->train_classifier(data);
 }
