@@ -5,6 +5,7 @@
 
 #include "builtin_registry.hpp"
 #include "golden.hpp"
+#include "tiny_data.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/plugin_registry.hpp"
 #include "setfit/trainer.hpp"
@@ -17,19 +18,7 @@ PluginRegistry& registry() {
 }
 
 Dataset tiny_data() {
-  Dataset data;
-  data.label_names = {"negative", "positive"};
-  const std::vector<std::string> negative = {"terrible acting", "a boring plot",
-                                             "i hated this film", "what a waste"};
-  const std::vector<std::string> positive = {"the movie was great", "i loved this film",
-                                             "wonderful story", "really amazing"};
-  for (std::size_t i = 0; i < negative.size(); ++i) {
-    data.texts.push_back(negative[i]);
-    data.labels.push_back({0});
-    data.texts.push_back(positive[i]);
-    data.labels.push_back({1});
-  }
-  return data;
+  return test::tiny_sentiment();
 }
 
 std::vector<torch::Tensor> snapshot(const SentenceEncoder& body) {
