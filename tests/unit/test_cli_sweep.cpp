@@ -40,14 +40,15 @@ TEST(CliSweep, BadGridValuesNameTheRunAndWhatTheGridSet) {
       << "\"\n[grid]\nloss = [\"CosineSimilarityLoss\", \"NoSuchLoss\"]\n";
   auto r = test::run_command(kCli + " sweep expand " + (dir.path() / "s.toml").string());
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(contains(r.err, "run 2 of 2 (args.loss = \"NoSuchLoss\")")) << r.err;
+  EXPECT_TRUE(contains(r.err, "run 2 of 2 (args.loss = \"NoSuchLoss\" at ")) << r.err;
+  EXPECT_TRUE(contains(r.err, "s.toml:8:33)")) << r.err;  // where the grid value is
   EXPECT_TRUE(contains(r.err, "NoSuchLoss")) << r.err;
   std::ofstream(dir.path() / "p.toml")
       << "[sweep]\nname = \"p\"\n[data]\ntrain = \"t.jsonl\"\n[model]\nbody = \"" << body
       << "\"\n[grid]\nbatch_size = [16, [1, 2, 3]]\n";
   r = test::run_command(kCli + " sweep expand " + (dir.path() / "p.toml").string());
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(contains(r.err, "run 2 of 2 (args.batch_size = [1, 2, 3])")) << r.err;
+  EXPECT_TRUE(contains(r.err, "run 2 of 2 (args.batch_size = [1, 2, 3] at ")) << r.err;
   EXPECT_TRUE(contains(r.err, "grid value args.batch_size: expected an integer or a list of two"))
       << r.err;
   std::ofstream(dir.path() / "h.toml")
@@ -55,7 +56,7 @@ TEST(CliSweep, BadGridValuesNameTheRunAndWhatTheGridSet) {
       << "\"\n[grid]\n\"head_params.D\" = [1.0]\n";
   r = test::run_command(kCli + " sweep expand " + (dir.path() / "h.toml").string());
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(contains(r.err, "model.head_params.D = 1.0")) << r.err;
+  EXPECT_TRUE(contains(r.err, "model.head_params.D = 1.0 at ")) << r.err;
   r = test::run_command(kCli + " sweep launch x.toml");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.err, "unknown subcommand 'launch'")) << r.err;

@@ -153,7 +153,10 @@ TrainConfig validate_sweep_run(const detail::ExpandedRun& run, std::size_t count
                                const fs::path& file, const GlobalOptions& global,
                                const PluginRegistry& registry, bool fetch_datasets) {
   std::vector<std::string> settings;
-  for (const auto& a : run.assignments) settings.push_back(a.key + " = " + a.value);
+  for (const auto& a : run.assignments) {
+    settings.push_back(a.where.empty() ? a.key + " = " + a.value
+                                       : fmt::format("{} = {} at {}", a.key, a.value, a.where));
+  }
   try {
     detail::PlacedValueLabel label("grid value");
     TrainConfig config =

@@ -36,6 +36,7 @@ struct Setting {
   std::vector<std::string> path;
   std::string half;    // "", "embedding" or "classifier"
   toml::array holder;  // exactly one element: the value (toml++ nodes are copied this way)
+  std::string where;   // file:line:column of the value (or of its distribution) in the sweep
 };
 
 using Choice = std::vector<Setting>;
@@ -99,8 +100,9 @@ std::vector<std::string> resolve_key(const std::string& key, const std::string& 
       at(origin, where), key));
 }
 
-Setting make_setting(std::vector<std::string> path, std::string half, const toml::node& value) {
-  Setting s{std::move(path), std::move(half), {}};
+Setting make_setting(std::vector<std::string> path, std::string half, const toml::node& value,
+                     const std::string& origin) {
+  Setting s{std::move(path), std::move(half), {}, at(origin, value)};
   value.visit([&](const auto& v) { s.holder.push_back(v); });
   return s;
 }
@@ -153,7 +155,7 @@ void apply(toml::table& config, const Setting& setting, std::vector<GridAssignme
     table->insert_or_assign(leaf, std::move(updated));
     key += "[" + setting.half + "]";
   }
-  shown.push_back({key, render_toml_value(value)});
+  shown.push_back({key, render_toml_value(value), setting.where});
 }
 
 // One value of an axis: a plain value, or (a list of tables) settings that vary together.
@@ -170,12 +172,12 @@ Choice choice_of(const toml::node& value, const std::vector<std::string>& path,
           fmt::format("{}: [grid.{}] values must be plain values", at(origin, value), half));
     Choice together;
     for (const auto& [key, inner] : in_file_order(*table))
-      together.push_back(make_setting(resolve_key(key, origin, *inner), "", *inner));
+      together.push_back(make_setting(resolve_key(key, origin, *inner), "", *inner, origin));
     if (together.empty())
       throw Error(fmt::format("{}: an empty table is not a grid value", at(origin, value)));
     return together;
   }
-  return {make_setting(path, half, value)};
+  return {make_setting(path, half, value, origin)};
 }
 
 Axis read_axis(const std::string& key, const toml::node& node, const std::string& half,
@@ -253,7 +255,7 @@ Axis read_axis(const std::string& key, const toml::node& node, const std::string
   axis.distribution = *distribution;
   axis.low = *low;
   axis.high = *high;
-  axis.target = Setting{path, half, {}};
+  axis.target = Setting{path, half, {}, at(origin, node)};
   return axis;
 }
 
@@ -449,7 +451,7 @@ ExpandedSweep expand_sweep(const toml::table& doc, const std::string& origin) {
         toml::node_view args = run.config["args"];
         if (!args) run.config.insert_or_assign("args", toml::table{});
         run.config["args"].as_table()->insert_or_assign("seed", *seed);
-        run.assignments.push_back({"args.seed", std::to_string(*seed)});
+        run.assignments.push_back({"args.seed", std::to_string(*seed), ""});
       }
       out.runs.push_back(std::move(run));
     }

@@ -14,6 +14,7 @@ namespace setfit::detail {
 struct GridAssignment {
   std::string key;  // resolved path, e.g. "args.batch_size", "model.head_params.C"
   std::string value;
+  std::string where;  // file:line:column of the value in the sweep file (empty for seeds)
 };
 
 // One run of an expanded sweep: a complete `setfit train` config (tables data, model, args,
