@@ -33,7 +33,7 @@ test = "$data/$ds/test.jsonl"
 num_samples = 8
 
 [model]
-body = "glove-100d"
+body = "${SETFIT_QUALITY_BODY:-glove-100d}"
 head = "logistic_regression"
 
 [args]

@@ -92,6 +92,37 @@ TEST_F(StaticBody, SaveLoadIsBitIdentical) {
   EXPECT_TRUE(torch::equal(encoder_->encode(texts), reloaded->encode(texts)));
 }
 
+TEST(StaticBodyTokenizer, SplitCompoundsIsOptInAndSplitsLikeGloVesTrainingText) {
+  test::TempDir dir;
+  nlohmann::json doc;
+  doc["dimensions"] = 1;
+  const std::vector<std::string> words = {"i",   "do",   "not", "like", "cutting", "room",
+                                          "can", "will", "it",  "are",  "they"};
+  doc["words"] = words;
+  for (std::size_t i = 0; i < words.size(); ++i)
+    doc["vectors"][words[i]] = {static_cast<double>(i), 1.0, static_cast<double>(i)};
+  std::ofstream(dir.path() / "wink.json") << doc.dump();
+  assets::build_wink_embeddings_model(dir.path() / "wink.json", dir.path() / "model", 20);
+  const std::string text = "I don't like it's cutting-room. Can't, won't; they're";
+  auto plain = SentenceEncoder::load(dir.path() / "model");
+  // sentence-transformers' behaviour: the unknown words are dropped.
+  EXPECT_EQ(plain->tokenizer().tokenize(text), (std::vector<std::string>{"i", "like"}));
+  std::ofstream(dir.path() / "model/0_WordEmbeddings/setfit_tokenizer.json")
+      << R"({"split_compounds": true})";
+  auto split = SentenceEncoder::load(dir.path() / "model");
+  EXPECT_EQ(split->tokenizer().tokenize(text),
+            (std::vector<std::string>{"i", "do", "not", "like", "it", "cutting", "room", "can",
+                                      "not", "will", "not", "they", "are"}));
+  // Saving keeps the option in its own file; the sentence-transformers config is untouched.
+  split->save(dir.path() / "saved");
+  EXPECT_TRUE(fs::exists(dir.path() / "saved/0_WordEmbeddings/setfit_tokenizer.json"));
+  auto config = nlohmann::json::parse(
+      test::read_file(dir.path() / "saved/0_WordEmbeddings/whitespacetokenizer_config.json"));
+  EXPECT_FALSE(config.contains("split_compounds"));
+  EXPECT_EQ(SentenceEncoder::load(dir.path() / "saved")->tokenizer().tokenize(text),
+            split->tokenizer().tokenize(text));
+}
+
 TEST(StaticBodyErrors, RowsMustMatchTheVocabulary) {
   test::TempDir dir;
   assets::build_wink_embeddings_model(write_wink_json(dir.path()), dir.path() / "model", 3);

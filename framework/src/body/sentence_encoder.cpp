@@ -326,8 +326,16 @@ void load_word_embeddings(SentenceEncoder::Impl& impl, const fs::path& module_di
   impl.static_encoder = encoder;
   impl.encoder = encoder;
   impl.token_width = table->shape[1];
-  impl.tokenizer =
-      std::make_unique<text::WhitespaceTokenizer>(std::move(vocab), std::move(stop_words), lower);
+  // setfit-cpp's own tokeniser options live in a file of their own, so that
+  // sentence-transformers (which passes every key of its config to the constructor) still
+  // loads the folder.
+  const fs::path options_file = module_dir / "setfit_tokenizer.json";
+  const bool split_compounds =
+      fs::exists(options_file) &&
+      detail::json_bool_or(detail::read_json_file(options_file), "split_compounds", false,
+                           options_file.string());
+  impl.tokenizer = std::make_unique<text::WhitespaceTokenizer>(
+      std::move(vocab), std::move(stop_words), lower, split_compounds);
 }
 
 }  // namespace
@@ -582,6 +590,9 @@ void SentenceEncoder::save(const fs::path& dir) const {
                             {{"vocab", words.vocab()},
                              {"stop_words", words.stop_words()},
                              {"do_lower_case", words.do_lower_case()}});
+    if (words.split_compounds()) {
+      detail::write_json_file(module_dir / "setfit_tokenizer.json", {{"split_compounds", true}});
+    }
     std::vector<std::pair<std::string, at::Tensor>> weights;
     for (const auto& item : impl_->encoder->named_parameters(true))
       weights.emplace_back(item.key(), item.value());

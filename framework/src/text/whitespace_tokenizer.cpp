@@ -21,14 +21,61 @@ std::u32string strip_punctuation(const std::u32string& word) {
   return word.substr(begin, end - begin);
 }
 
+// Contraction suffixes and the words GloVe's tokenised training text has for them.
+struct Contraction {
+  std::u32string suffix;
+  std::u32string word;
+};
+
+const std::vector<Contraction>& contractions() {
+  static const std::vector<Contraction> all = {
+      {U"n't", U"not"},  {U"n’t", U"not"},  {U"'re", U"are"}, {U"'ve", U"have"},
+      {U"'ll", U"will"}, {U"'d", U"would"}, {U"'m", U"am"},   {U"'s", U""}};
+  return all;
+}
+
+// "can't" and "won't" keep their irregular stems.
+std::u32string contraction_stem(const std::u32string& stem) {
+  if (stem == U"ca") return U"can";
+  if (stem == U"wo") return U"will";
+  if (stem == U"ai") return U"is";
+  return stem;
+}
+
+bool is_inner_separator(char32_t cp) {
+  return cp == U'-' || cp == U'/' || cp == U'\'' || cp == U'_' || cp == U'.' || cp == U'’' ||
+         cp == U'–' || cp == U'—';
+}
+
 }  // namespace
 
+template <typename Decide>
+void WhitespaceTokenizer::split_compound(const std::u32string& word, Decide& decide) const {
+  for (const auto& [suffix, replacement] : contractions()) {
+    if (word.size() > suffix.size() &&
+        word.compare(word.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      decide(contraction_stem(word.substr(0, word.size() - suffix.size())));
+      if (!replacement.empty()) decide(replacement);
+      return;
+    }
+  }
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= word.size(); ++i) {
+    if (i == word.size() || is_inner_separator(word[i])) {
+      if (i > start) decide(strip_punctuation(word.substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+}
+
 WhitespaceTokenizer::WhitespaceTokenizer(std::vector<std::string> vocab,
-                                         std::vector<std::string> stop_words, bool do_lower_case)
+                                         std::vector<std::string> stop_words, bool do_lower_case,
+                                         bool split_compounds)
     : vocab_(std::move(vocab)),
       stop_words_list_(std::move(stop_words)),
       stop_words_(stop_words_list_.begin(), stop_words_list_.end()),
-      do_lower_case_(do_lower_case) {
+      do_lower_case_(do_lower_case),
+      split_compounds_(split_compounds) {
   ids_.reserve(vocab_.size());
   for (std::size_t i = 0; i < vocab_.size(); ++i)
     ids_.emplace(vocab_[i], static_cast<std::int64_t>(i));
@@ -59,7 +106,9 @@ std::vector<std::string> WhitespaceTokenizer::tokenize(std::string_view text) co
     if (decide(word)) continue;
     word = strip_punctuation(word);
     if (decide(word)) continue;
-    decide(python_lower(word));
+    const std::u32string lower = python_lower(word);
+    if (decide(lower) || !split_compounds_) continue;
+    split_compound(lower, decide);
   }
   return tokens;
 }
@@ -81,8 +130,9 @@ Encoding WhitespaceTokenizer::encode_pair(std::string_view first, std::string_vi
 }
 
 std::string WhitespaceTokenizer::describe() const {
-  return fmt::format("whitespace words, {} tokens, {} stop words, lower-case {}", vocab_.size(),
-                     stop_words_.size(), do_lower_case_ ? "yes" : "no");
+  return fmt::format("whitespace words, {} tokens, {} stop words, lower-case {}{}", vocab_.size(),
+                     stop_words_.size(), do_lower_case_ ? "yes" : "no",
+                     split_compounds_ ? ", compounds split" : "");
 }
 
 }  // namespace setfit::text
