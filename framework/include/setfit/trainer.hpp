@@ -68,8 +68,13 @@ class SETFIT_API Trainer {
   // train_embedding() starts a new history; train_classifier() appends to it.
   void train_embedding(const Dataset& train, const Dataset* eval = nullptr);
   void train_classifier(const Dataset& train, const Dataset* eval = nullptr);
-  // The task metrics of the trained model on `data`.
+  // The task metrics of the trained model on `data` (encoded with max_length).
   std::map<std::string, double> evaluate(const Dataset& data);
+  // The same from embeddings of `data` already computed by this model's current body (as
+  // Model::encode gives them): runs that share a body and leave it unchanged in stage 2
+  // encode a test set once.
+  std::map<std::string, double> evaluate_embeddings(const at::Tensor& embeddings,
+                                                    const Dataset& data);
 
   const std::vector<MetricPoint>& history() const;
   const TrainingArguments& args() const;

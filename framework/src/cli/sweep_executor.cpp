@@ -555,6 +555,7 @@ int run_sweep_worker(const fs::path& db, const std::vector<std::int64_t>& run_id
   for (const auto& p : body->parameters()) trained_body.push_back(p.detach().clone());
   const auto generator_state = at::detail::getDefaultCPUGenerator().get_state();
 
+  std::map<std::string, torch::Tensor> test_embeddings;
   bool all_finished = true;
   for (std::size_t i = 0; i < configs.size(); ++i) {
     {
@@ -572,7 +573,24 @@ int run_sweep_worker(const fs::path& db, const std::vector<std::int64_t>& run_id
       trainer.train_classifier(train, data_of(configs[i].eval));
       history.insert(history.end(), trainer.history().begin(), trainer.history().end());
       std::map<std::string, double> metrics;
-      if (const Dataset* test = data_of(configs[i].test)) metrics = trainer.evaluate(*test);
+      if (const Dataset* test = data_of(configs[i].test)) {
+        if (configs[i].args.end_to_end) {
+          metrics = trainer.evaluate(*test);
+        } else {
+          // Stage 2 left the shared body as stage 1 made it: encode each test set once.
+          const auto& args = configs[i].args;
+          const std::string key =
+              fmt::format("{}|{}|{}", configs[i].test.string(), models[i]->normalize_embeddings(),
+                          args.max_length.value_or(0));
+          auto cached = test_embeddings.find(key);
+          if (cached == test_embeddings.end()) {
+            EncodeOptions encode;
+            if (args.max_length) encode.max_length = static_cast<std::size_t>(*args.max_length);
+            cached = test_embeddings.emplace(key, models[i]->encode(test->texts, encode)).first;
+          }
+          metrics = trainer.evaluate_embeddings(cached->second, *test);
+        }
+      }
       recorders[i]->finished(history, metrics, "");
       log::info("run {} finished", run_ids[i]);
     } catch (const TrainingDiverged& e) {

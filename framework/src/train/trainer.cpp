@@ -665,7 +665,17 @@ void Trainer::train_classifier(const Dataset& data, const Dataset* eval) {
 
 std::map<std::string, double> Trainer::evaluate(const Dataset& data) {
   if (data.size() == 0) throw Error("the evaluation set is empty");
-  return impl_->metrics_from_proba(impl_->model->predict_proba(data.texts), data);
+  return evaluate_embeddings(impl_->embeddings_of(data.texts), data);
+}
+
+std::map<std::string, double> Trainer::evaluate_embeddings(const at::Tensor& embeddings,
+                                                           const Dataset& data) {
+  if (!impl_->model->head_ready()) throw Error("evaluate() before the head is trained");
+  if (embeddings.dim() != 2 || embeddings.size(0) != static_cast<std::int64_t>(data.size()))
+    throw Error("evaluate_embeddings() needs one embedding row per example");
+  torch::NoGradGuard no_grad;
+  return impl_->metrics_from_proba(
+      impl_->model->head()->predict_proba(embeddings).to(torch::kFloat32), data);
 }
 
 const std::vector<MetricPoint>& Trainer::history() const {
