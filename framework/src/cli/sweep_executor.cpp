@@ -180,15 +180,21 @@ TrainConfig validate_sweep_run(const detail::ExpandedRun& run, std::size_t count
 
 int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
                    const GlobalOptions& global) {
+  // From here on Ctrl-C stops cleanly: nothing is launched after it, running workers are
+  // stopped and their runs marked KILLED.
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
   const std::string spec_text = detail::read_text_file(file);
   const auto sweep = detail::expand_sweep(parse_toml(spec_text, file.string()), file.string());
   PluginRegistry registry;
   registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
 
   // Validate everything before anything runs, then fetch and fingerprint the inputs.
-  std::vector<TrainConfig> configs;
   for (const auto& run : sweep.runs)
-    configs.push_back(validate_sweep_run(run, sweep.runs.size(), file, global, registry, false));
+    validate_sweep_run(run, sweep.runs.size(), file, global, registry, /*fetch_datasets=*/false);
   std::map<std::string, std::string> body_fingerprints;
   std::map<std::string, std::string> file_fingerprints;
   std::vector<PreparedRun> prepared;
@@ -256,7 +262,15 @@ int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
   const std::string here = host_name();
   std::vector<std::size_t> todo;
   std::size_t skipped = 0;
+  std::map<std::int64_t, std::size_t> first_with_id;
   for (std::size_t i = 0; i < prepared.size(); ++i) {
+    // Two grid points that resolve to the same config are one run.
+    const auto [first, is_new] = first_with_id.emplace(prepared[i].id, i);
+    if (!is_new) {
+      log::warn("run {} ({}) is the same run as run {}: run once", i + 1, prepared[i].label,
+                first->second + 1);
+      continue;
+    }
     const auto row = store->run(prepared[i].id);
     switch (row.status) {
       case RunStatus::Finished:
@@ -310,12 +324,6 @@ int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
   fs::create_directories(work / "configs");
   fs::create_directories(work / "logs");
   const std::string self = fs::read_symlink("/proc/self/exe").string();
-
-  struct sigaction action {};
-  action.sa_handler = on_interrupt;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
 
   std::map<pid_t, Worker> running;
   std::size_t next = 0, finished = 0, failed = 0, in_flight = 0;
@@ -445,7 +453,9 @@ int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
   };
   std::map<std::string, Group> by_settings;
   std::map<RunStatus, std::size_t> counts;
+  std::set<std::int64_t> reported;
   for (const auto& p : prepared) {
+    if (!reported.insert(p.id).second) continue;  // a duplicate grid point
     const auto row = store->run(p.id);
     ++counts[row.status];
     if (row.status != RunStatus::Finished) continue;
@@ -491,7 +501,7 @@ int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
     fmt::print("interrupted: running runs were marked KILLED; run the same command to resume\n");
     return 130;
   }
-  return counts[RunStatus::Finished] == prepared.size() ? kExitOk : kExitFailure;
+  return counts[RunStatus::Finished] == reported.size() ? kExitOk : kExitFailure;
 }
 
 int run_sweep_worker(const fs::path& db, const std::vector<std::int64_t>& run_ids,

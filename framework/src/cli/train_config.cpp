@@ -251,6 +251,12 @@ std::vector<ArgRecord> config_records(const TrainConfig& config, const ParamMap&
       config.num_samples ? std::optional<double>(static_cast<double>(*config.num_samples))
                          : std::nullopt,
       !config.num_samples);
+  add("data.text_column", config.data.text_column, std::nullopt,
+      config.data.text_column == DataOptions{}.text_column);
+  add("data.label_column", config.data.label_column, std::nullopt,
+      config.data.label_column == DataOptions{}.label_column);
+  add("data.labels", fmt::format("{}", fmt::join(config.data.labels, ",")), std::nullopt,
+      config.data.labels.empty());
   add("model.body", config.body, std::nullopt, false);
   add("model.head", config.model.head, std::nullopt, config.model.head == ModelOptions{}.head);
   for (const auto& [key, value] : head_params) {
