@@ -25,6 +25,17 @@ void write_data(const std::filesystem::path& file) {
     out << nlohmann::json{{"text", rows[i]}, {"label", i < 4 ? "neg" : "pos"}}.dump() << "\n";
 }
 
+// train.jsonl, test.jsonl and run.toml on the tiny golden BERT, with extra [args] lines.
+std::filesystem::path write_tiny_run(const std::filesystem::path& dir, const std::string& args) {
+  write_data(dir / "train.jsonl");
+  write_data(dir / "test.jsonl");
+  std::ofstream(dir / "run.toml") << "[data]\ntrain = \"train.jsonl\"\ntest = \"test.jsonl\"\n\n"
+                                  << "[model]\nbody = \"" << test::golden_dir("bert-tiny").string()
+                                  << "\"\n\n[args]\nnum_epochs = [1, 4]\nbatch_size = 4\n"
+                                  << args;
+  return dir / "run.toml";
+}
+
 TEST(CliTrain, TrainsEvaluatesAndWritesMetrics) {
   test::TempDir dir;
   write_data(dir.path() / "train.jsonl");
@@ -73,12 +84,7 @@ TEST(CliTrain, ConfigErrorsNamePositionAndKey) {
 
 TEST(CliTrain, SetOverridesOutputSavesAndPredictReadsItBack) {
   test::TempDir dir;
-  write_data(dir.path() / "train.jsonl");
-  write_data(dir.path() / "test.jsonl");
-  std::ofstream(dir.path() / "run.toml")
-      << "[data]\ntrain = \"train.jsonl\"\ntest = \"test.jsonl\"\n\n"
-      << "[model]\nbody = \"" << test::golden_dir("bert-tiny").string() << "\"\n\n"
-      << "[args]\nnum_epochs = [1, 4]\nbatch_size = 4\n";
+  write_tiny_run(dir.path(), "");
   const auto model_dir = dir.path() / "model";
   // --set replaces a value, adds a key to an existing table, and creates a nested table.
   auto r =
@@ -138,12 +144,7 @@ TEST(CliTrain, BadOverridesAndUntrainedModelsAreClearErrors) {
 
 TEST(CliTrain, DbRecordsTheRunItsConfigMetricsAndPlugins) {
   test::TempDir dir;
-  write_data(dir.path() / "train.jsonl");
-  write_data(dir.path() / "test.jsonl");
-  std::ofstream(dir.path() / "run.toml")
-      << "[data]\ntrain = \"train.jsonl\"\ntest = \"test.jsonl\"\n\n"
-      << "[model]\nbody = \"" << test::golden_dir("bert-tiny").string() << "\"\n\n"
-      << "[args]\nnum_epochs = [1, 4]\nbatch_size = 4\nseed = 3\nlogging_steps = 1\n";
+  write_tiny_run(dir.path(), "seed = 3\nlogging_steps = 1\n");
   const auto db = dir.path() / "runs.db";
   const std::string train =
       kCli + " train " + (dir.path() / "run.toml").string() + " --db " + db.string();

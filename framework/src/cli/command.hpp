@@ -4,6 +4,7 @@
 #include <boost/program_options/positional_options.hpp>
 #include <boost/program_options/variables_map.hpp>
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,13 @@ void parse_verb_options(const std::string& verb, const std::vector<std::string>&
                         const boost::program_options::options_description& options,
                         const boost::program_options::positional_options_description& positional,
                         boost::program_options::variables_map& out);
+
+// The same for a verb whose positional arguments (one word each, in order) are `arguments`:
+// string values under those names, not listed in the verb's --help.
+boost::program_options::variables_map parse_verb_arguments(
+    const std::string& verb, const std::vector<std::string>& args,
+    const boost::program_options::options_description& options,
+    std::initializer_list<const char*> arguments);
 
 int run_encode(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_predict(const GlobalOptions& global, const std::vector<std::string>& args);

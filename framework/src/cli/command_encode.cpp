@@ -32,15 +32,7 @@ int run_encode(const GlobalOptions& global, const std::vector<std::string>& args
       ("max-length", po::value<std::size_t>()->default_value(0),
        "Truncation in tokens (0: the model's max_seq_length)")  //
       ("normalize", "L2-normalise the embeddings");
-  po::options_description hidden;
-  hidden.add_options()("model", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("model", 1);
-
-  po::variables_map vm;
-  parse_verb_options("encode", args, all, positional, vm);
+  const auto vm = parse_verb_arguments("encode", args, options, {"model"});
   if (vm.count("help")) {
     std::cout << "Usage: setfit encode MODEL --input FILE [--output FILE]\n\n"
                  "MODEL is a sentence-transformers model folder or a fetched model name.\n\n"

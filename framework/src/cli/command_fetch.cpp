@@ -20,14 +20,7 @@ int run_fetch(const GlobalOptions& global, const std::vector<std::string>& args)
       ("vocab-size", po::value<std::int64_t>()->default_value(100'000),
        "Word-embedding models: how many of the most frequent words to keep")  //
       ("force", "Rebuild even when a complete copy is cached");
-  po::options_description hidden;
-  hidden.add_options()("name", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("name", 1);
-  po::variables_map vm;
-  parse_verb_options("fetch", args, all, positional, vm);
+  const auto vm = parse_verb_arguments("fetch", args, options, {"name"});
   if (vm.count("help")) {
     std::cout
         << "Usage: setfit fetch NAME [--vocab-size N] [--force]\n"

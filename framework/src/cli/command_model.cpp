@@ -18,14 +18,7 @@ namespace setfit::cli {
 int run_model(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::options_description options("Options for 'setfit model'");
   options.add_options()("help,h", "Show this help")("json", "Print JSON instead of text");
-  po::options_description hidden;
-  hidden.add_options()("action", po::value<std::string>())("model", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("action", 1).add("model", 1);
-  po::variables_map vm;
-  parse_verb_options("model", args, all, positional, vm);
+  const auto vm = parse_verb_arguments("model", args, options, {"action", "model"});
   if (vm.count("help")) {
     std::cout << "Usage: setfit model info MODEL [--json]\n\n"
                  "Architecture, dimensions, modules, tokeniser and parameter count of a model.\n\n"

@@ -118,15 +118,7 @@ int check(const std::string& file, bool json) {
 int run_plugins(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::options_description options("Options for 'setfit plugins'");
   options.add_options()("help,h", "Show this help")("json", "Print JSON instead of text");
-  po::options_description hidden;
-  hidden.add_options()("action", po::value<std::string>())("file", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("action", 1).add("file", 1);
-
-  po::variables_map vm;
-  parse_verb_options("plugins", args, all, positional, vm);
+  const auto vm = parse_verb_arguments("plugins", args, options, {"action", "file"});
   if (vm.count("help")) {
     std::cout << "Usage:\n"
                  "  setfit plugins list [--json]        every plugin found, with its parameters,\n"

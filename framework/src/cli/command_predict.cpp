@@ -28,14 +28,7 @@ int run_predict(const GlobalOptions& global, const std::vector<std::string>& arg
       ("field", po::value<std::string>()->default_value("text"), "Text field of .jsonl input")  //
       ("proba", "Also give every label's probability")                                          //
       ("output,o", po::value<std::string>(), "Write JSONL here instead of stdout");
-  po::options_description hidden;
-  hidden.add_options()("model", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("model", 1);
-  po::variables_map vm;
-  parse_verb_options("predict", args, all, positional, vm);
+  const auto vm = parse_verb_arguments("predict", args, options, {"model"});
   if (vm.count("help")) {
     std::cout << "Usage: setfit predict MODEL --input FILE [--proba] [--output FILE]\n\n"
                  "MODEL is a folder written by 'setfit train --output'. Output: one JSON object\n"

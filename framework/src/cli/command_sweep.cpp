@@ -34,14 +34,7 @@ int expand(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::options_description options("Options for 'setfit sweep expand FILE'");
   options.add_options()("help,h", "Show this help")  //
       ("format", po::value<std::string>()->default_value("table"), "table or json");
-  po::options_description hidden;
-  hidden.add_options()("file", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("file", 1);
-  po::variables_map vm;
-  parse_verb_options("sweep expand", args, all, positional, vm);
+  const auto vm = parse_verb_arguments("sweep expand", args, options, {"file"});
   if (vm.count("help")) {
     std::cout << "Usage: setfit sweep expand FILE [--format table|json]\n\n"
                  "Prints the runs a sweep file resolves to and their count, after checking\n"
@@ -107,14 +100,7 @@ int run(const GlobalOptions& global, const std::vector<std::string>& args) {
       ("stale-after", po::value<double>()->default_value(300),
        "Retry a RUNNING run whose heartbeat is older than S seconds")  //
       ("no-share", "Train stage 1 in every run, even where runs could share it");
-  po::options_description hidden;
-  hidden.add_options()("file", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("file", 1);
-  po::variables_map vm;
-  parse_verb_options("sweep run", args, all, positional, vm);
+  const auto vm = parse_verb_arguments("sweep run", args, options, {"file"});
   if (vm.count("help")) {
     std::cout << "Usage: setfit sweep run FILE --db runs.db [--jobs N] [--fail-fast]\n"
                  "                        [--timeout-per-run S] [--allow-changed]\n\n"
@@ -162,14 +148,7 @@ int status(const std::vector<std::string>& args) {
   po::options_description options("Options for 'setfit sweep status runs.db'");
   options.add_options()("help,h", "Show this help")  //
       ("sweep", po::value<std::string>()->default_value(""), "Only this sweep");
-  po::options_description hidden;
-  hidden.add_options()("db", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("db", 1);
-  po::variables_map vm;
-  parse_verb_options("sweep status", args, all, positional, vm);
+  const auto vm = parse_verb_arguments("sweep status", args, options, {"db"});
   if (vm.count("help")) {
     std::cout << "Usage: setfit sweep status runs.db [--sweep NAME]\n\n" << options;
     return kExitOk;

@@ -36,14 +36,7 @@ int run_train(const GlobalOptions& global, const std::vector<std::string>& args)
       ("metrics-json", po::value<std::string>(), "Also write the final metrics as JSON to FILE")  //
       ("db", po::value<std::string>(),
        "Record the run, its whole config and every metric in this SQLite run store");
-  po::options_description hidden;
-  hidden.add_options()("config", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("config", 1);
-  po::variables_map vm;
-  parse_verb_options("train", args, all, positional, vm);
+  const auto vm = parse_verb_arguments("train", args, options, {"config"});
   if (vm.count("help")) {
     std::cout << "Usage: setfit train CONFIG.toml [--set section.key=value ...] [--output DIR]\n"
                  "                    [--metrics-json FILE] [--db runs.db]\n\n"

@@ -53,4 +53,21 @@ void parse_verb_options(const std::string& verb, const std::vector<std::string>&
   }
 }
 
+po::variables_map parse_verb_arguments(const std::string& verb,
+                                       const std::vector<std::string>& args,
+                                       const po::options_description& options,
+                                       std::initializer_list<const char*> arguments) {
+  po::options_description hidden;
+  po::positional_options_description positional;
+  for (const char* name : arguments) {
+    hidden.add_options()(name, po::value<std::string>());
+    positional.add(name, 1);
+  }
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::variables_map vm;
+  parse_verb_options(verb, args, all, positional, vm);
+  return vm;
+}
+
 }  // namespace setfit::cli

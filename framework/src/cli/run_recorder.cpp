@@ -11,11 +11,6 @@
 namespace setfit::cli {
 namespace {
 
-std::string host_name() {
-  char name[256] = {};
-  return gethostname(name, sizeof(name) - 1) == 0 ? std::string(name) : std::string("unknown");
-}
-
 // The run key: a hash of the resolved config and the data files' contents.
 std::string run_key(const std::vector<ArgRecord>& records, const TrainConfig& config) {
   std::string text;
@@ -27,6 +22,11 @@ std::string run_key(const std::vector<ArgRecord>& records, const TrainConfig& co
 }
 
 }  // namespace
+
+std::string host_name() {
+  char name[256] = {};
+  return gethostname(name, sizeof(name) - 1) == 0 ? std::string(name) : std::string("unknown");
+}
 
 RunRecorder::RunRecorder(const std::filesystem::path& db, const TrainConfig& config,
                          const Model& model, const PluginRegistry& registry,

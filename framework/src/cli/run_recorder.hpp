@@ -15,6 +15,9 @@
 
 namespace setfit::cli {
 
+// This machine's name, as the store records where a run ran.
+std::string host_name();
+
 // Records one `setfit train` run in a run store: created RUNNING with its params and
 // plugins when constructed, heartbeats while it trains, and its metric series, summary
 // and final state at the end (FINISHED, or FAILED/DIVERGED with the stage and message).

@@ -44,11 +44,6 @@ void on_interrupt(int) {
   interrupted = true;
 }
 
-std::string host_name() {
-  char name[256] = {};
-  return gethostname(name, sizeof(name) - 1) == 0 ? std::string(name) : std::string("unknown");
-}
-
 // A model folder's fingerprint: every file's path and content hash.
 std::string folder_fingerprint(const fs::path& dir) {
   std::vector<std::string> entries;

@@ -23,9 +23,7 @@ namespace {
 
 // file:line:column of a node; values given with --set have no position in the file.
 std::string at(const std::string& origin, const toml::node& node) {
-  const auto& source = node.source();
-  if (source.begin.line == 0) return detail::placed_value_label();
-  return fmt::format("{}:{}:{}", origin, source.begin.line, source.begin.column);
+  return detail::toml_position(origin, node);
 }
 
 void check_keys(const toml::table& table, const std::string& origin, const std::string& name,

@@ -3,6 +3,7 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
+#include <SQLiteCpp/VariadicBind.h>
 #include <fmt/format.h>
 
 #include <cmath>
@@ -140,18 +141,14 @@ std::int64_t RunStore::ensure_sweep(const std::string& name, const std::string& 
         }
         SQLite::Statement update(
             impl_->db, "UPDATE sweeps SET spec_toml = ?, spec_fingerprint = ? WHERE id = ?");
-        update.bind(1, spec_toml);
-        update.bind(2, fingerprint);
-        update.bind(3, id);
+        SQLite::bind(update, spec_toml, fingerprint, id);
         update.exec();
       }
       return;
     }
     SQLite::Statement insert(
         impl_->db, "INSERT INTO sweeps (name, spec_toml, spec_fingerprint) VALUES (?, ?, ?)");
-    insert.bind(1, name);
-    insert.bind(2, spec_toml);
-    insert.bind(3, fingerprint);
+    SQLite::bind(insert, name, spec_toml, fingerprint);
     insert.exec();
     id = impl_->db.getLastInsertRowid();
   });
@@ -164,8 +161,7 @@ std::int64_t RunStore::ensure_run(std::optional<std::int64_t> sweep_id,
   impl_->write("recording the run", [&] {
     if (sweep_id) {
       SQLite::Statement find(impl_->db, "SELECT id FROM runs WHERE sweep_id = ? AND run_key = ?");
-      find.bind(1, *sweep_id);
-      find.bind(2, run_key);
+      SQLite::bind(find, *sweep_id, run_key);
       if (find.executeStep()) {
         id = find.getColumn(0).getInt64();
         return;
@@ -261,9 +257,7 @@ void RunStore::start_run(std::int64_t run_id, std::int64_t pid, const std::strin
                                     "finished_at = NULL, error_stage = NULL, error = NULL "
                                     "WHERE id = ?",
                                     kNow));
-    s.bind(1, pid);
-    s.bind(2, host);
-    s.bind(3, run_id);
+    SQLite::bind(s, pid, host, run_id);
     s.exec();
   });
 }
@@ -281,9 +275,7 @@ void RunStore::set_stage1(std::int64_t run_id, const std::string& key, std::int6
   impl_->write("recording the stage-1 group", [&] {
     SQLite::Statement s(impl_->db,
                         "UPDATE runs SET stage1_key = ?, stage1_run_id = ? WHERE id = ?");
-    s.bind(1, key);
-    s.bind(2, source_run_id);
-    s.bind(3, run_id);
+    SQLite::bind(s, key, source_run_id, run_id);
     s.exec();
   });
 }
@@ -291,8 +283,7 @@ void RunStore::set_stage1(std::int64_t run_id, const std::string& key, std::int6
 void RunStore::set_pid(std::int64_t run_id, std::int64_t pid) {
   impl_->write("recording the worker", [&] {
     SQLite::Statement s(impl_->db, "UPDATE runs SET pid = ? WHERE id = ?");
-    s.bind(1, pid);
-    s.bind(2, run_id);
+    SQLite::bind(s, pid, run_id);
     s.exec();
   });
 }
@@ -326,10 +317,7 @@ void RunStore::record_params(std::int64_t run_id, const std::vector<ArgRecord>& 
                              "INSERT INTO params (run_id, key, stage, value_text, value_num, "
                              "is_default) VALUES (?, ?, ?, ?, ?, ?)");
     for (const auto& p : params) {
-      insert.bind(1, run_id);
-      insert.bind(2, p.key);
-      insert.bind(3, p.stage);
-      insert.bind(4, p.value_text);
+      SQLite::bind(insert, run_id, p.key, p.stage, p.value_text);
       if (p.value_num)
         insert.bind(5, *p.value_num);
       else
@@ -348,10 +336,7 @@ void RunStore::record_metrics(std::int64_t run_id, const std::vector<MetricPoint
         impl_->db,
         "INSERT INTO metrics (run_id, key, stage, step, value, is_nan) VALUES (?, ?, ?, ?, ?, ?)");
     for (const auto& p : points) {
-      insert.bind(1, run_id);
-      insert.bind(2, p.key);
-      insert.bind(3, p.stage);
-      insert.bind(4, p.step);
+      SQLite::bind(insert, run_id, p.key, p.stage, p.step);
       bind_value(insert, 5, 6, p.value);
       insert.exec();
       insert.reset();
@@ -365,8 +350,7 @@ void RunStore::record_summary(std::int64_t run_id, const std::map<std::string, d
                              "INSERT OR REPLACE INTO run_summary (run_id, key, value, is_nan) "
                              "VALUES (?, ?, ?, ?)");
     for (const auto& [key, value] : values) {
-      insert.bind(1, run_id);
-      insert.bind(2, key);
+      SQLite::bind(insert, run_id, key);
       bind_value(insert, 3, 4, value);
       insert.exec();
       insert.reset();
@@ -406,10 +390,7 @@ void RunStore::record_artifact(std::int64_t run_id, const std::string& kind,
   impl_->write("recording an artifact", [&] {
     SQLite::Statement s(impl_->db,
                         "INSERT INTO artifacts (run_id, kind, path, sha256) VALUES (?, ?, ?, ?)");
-    s.bind(1, run_id);
-    s.bind(2, kind);
-    s.bind(3, path);
-    s.bind(4, sha256);
+    SQLite::bind(s, run_id, kind, path, sha256);
     s.exec();
   });
 }
@@ -421,12 +402,7 @@ void RunStore::record_plugin(std::int64_t run_id, const std::string& kind, const
     SQLite::Statement s(impl_->db,
                         "INSERT INTO plugins (run_id, kind, name, version, abi, sha256) VALUES "
                         "(?, ?, ?, ?, ?, ?)");
-    s.bind(1, run_id);
-    s.bind(2, kind);
-    s.bind(3, name);
-    s.bind(4, version);
-    s.bind(5, abi);
-    s.bind(6, sha256);
+    SQLite::bind(s, run_id, kind, name, version, abi, sha256);
     s.exec();
   });
 }

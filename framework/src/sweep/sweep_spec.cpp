@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "../train/training_args_toml.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/training_args.hpp"
 
@@ -16,7 +17,7 @@ namespace setfit::detail {
 namespace {
 
 std::string at(const std::string& origin, const toml::node& node) {
-  return fmt::format("{}:{}:{}", origin, node.source().begin.line, node.source().begin.column);
+  return toml_position(origin, node);
 }
 
 // Entries of a table in the order they appear in the file (toml++ keeps them sorted).

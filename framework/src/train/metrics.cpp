@@ -5,16 +5,13 @@
 #include <array>
 #include <cmath>
 
+#include "metric_math.hpp"
 #include "setfit/errors.hpp"
 
 namespace setfit {
-namespace {
 
-double safe_divide(double a, double b) {
-  return b > 0 ? a / b : 0.0;
-}
-
-}  // namespace
+using detail::precision_recall_f1;
+using detail::safe_divide;
 
 std::string default_average(std::size_t num_classes) {
   return num_classes == 2 ? "binary" : "macro";
@@ -55,26 +52,19 @@ std::map<std::string, double> compute_metrics(const std::vector<std::int64_t>& t
   const double n = static_cast<double>(truth.size());
   // (precision, recall, f1) under the requested average.
   auto averaged = [&]() -> std::array<double, 3> {
-    if (average == "binary") {
-      const double p = safe_divide(tp[1], tp[1] + fp[1]), r = safe_divide(tp[1], tp[1] + fn[1]);
-      return {p, r, safe_divide(2 * p * r, p + r)};
-    }
+    if (average == "binary") return precision_recall_f1(tp[1], fp[1], fn[1]);
     if (average == "micro") {
       double all_tp = 0, all_fp = 0, all_fn = 0;
       for (std::size_t c = 0; c < num_classes; ++c)
         all_tp += tp[c], all_fp += fp[c], all_fn += fn[c];
-      const double p = safe_divide(all_tp, all_tp + all_fp),
-                   r = safe_divide(all_tp, all_tp + all_fn);
-      return {p, r, safe_divide(2 * p * r, p + r)};
+      return precision_recall_f1(all_tp, all_fp, all_fn);
     }
     std::array<double, 3> sum{0, 0, 0};
     double weights = 0;
     for (std::size_t c = 0; c < num_classes; ++c) {
       const double w = average == "weighted" ? support[c] : 1.0;
-      const double p = safe_divide(tp[c], tp[c] + fp[c]), r = safe_divide(tp[c], tp[c] + fn[c]);
-      sum[0] += w * p;
-      sum[1] += w * r;
-      sum[2] += w * safe_divide(2 * p * r, p + r);
+      const auto scores = precision_recall_f1(tp[c], fp[c], fn[c]);
+      for (std::size_t m = 0; m < 3; ++m) sum[m] += w * scores[m];
       weights += w;
     }
     return {safe_divide(sum[0], weights), safe_divide(sum[1], weights),

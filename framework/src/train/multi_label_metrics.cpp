@@ -2,23 +2,12 @@
 
 #include <array>
 
+#include "metric_math.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/metrics.hpp"
 
 namespace setfit {
-namespace {
-
-double safe_divide(double a, double b) {
-  return b > 0 ? a / b : 0.0;
-}
-
-// (precision, recall, f1) from counts.
-std::array<double, 3> scores(double tp, double fp, double fn) {
-  const double p = safe_divide(tp, tp + fp), r = safe_divide(tp, tp + fn);
-  return {p, r, safe_divide(2 * p * r, p + r)};
-}
-
-}  // namespace
+using detail::safe_divide;
 
 std::map<std::string, double> compute_multi_label_metrics(
     const std::vector<std::vector<std::uint8_t>>& truth,
@@ -46,8 +35,9 @@ std::map<std::string, double> compute_multi_label_metrics(
       if (t && !p) ++fn[k], ++row_fn;
     }
     exact += (row_fp == 0 && row_fn == 0);
-    const auto row = scores(row_tp, row_fp, row_fn);
-    for (int m = 0; m < 3; ++m) per_sample[static_cast<std::size_t>(m)] += row[static_cast<std::size_t>(m)];
+    const auto row = detail::precision_recall_f1(row_tp, row_fp, row_fn);
+    for (int m = 0; m < 3; ++m)
+      per_sample[static_cast<std::size_t>(m)] += row[static_cast<std::size_t>(m)];
   }
   const double n = static_cast<double>(truth.size());
   auto averaged = [&]() -> std::array<double, 3> {
@@ -57,13 +47,13 @@ std::map<std::string, double> compute_multi_label_metrics(
     if (average == "micro") {
       double a = 0, b = 0, c = 0;
       for (std::size_t k = 0; k < labels; ++k) a += tp[k], b += fp[k], c += fn[k];
-      return scores(a, b, c);
+      return detail::precision_recall_f1(a, b, c);
     }
     std::array<double, 3> sum{0, 0, 0};
     double weights = 0;
     for (std::size_t k = 0; k < labels; ++k) {
       const double w = average == "weighted" ? support[k] : 1.0;
-      const auto s = scores(tp[k], fp[k], fn[k]);
+      const auto s = detail::precision_recall_f1(tp[k], fp[k], fn[k]);
       for (std::size_t m = 0; m < 3; ++m) sum[m] += w * s[m];
       weights += w;
     }

@@ -35,8 +35,7 @@ bool StageMonitor::record(const std::map<std::string, double>& metrics) {
   const double value = found->second;
   const bool improved =
       !best_ || (greater_is_better_ ? value > *best_ + threshold_ : value < *best_ - threshold_);
-  const bool best_so_far =
-      !best_ || (greater_is_better_ ? value > *best_ : value < *best_);
+  const bool best_so_far = !best_ || (greater_is_better_ ? value > *best_ : value < *best_);
   if (improved)
     evaluations_without_improvement_ = 0;
   else

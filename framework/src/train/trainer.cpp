@@ -593,8 +593,7 @@ Trainer::Trainer(std::shared_ptr<Model> model, TrainingArguments args,
           Impl{std::move(model), std::move(args), registry, std::move(eval), {}, {}})) {
   impl_->args.validate();
   if (!impl_->model) throw Error("the trainer needs a model");
-  if (impl_->args.use_amp)
-    log::warn("use_amp is not implemented yet: training runs in float32");
+  if (impl_->args.use_amp) log::warn("use_amp is not implemented yet: training runs in float32");
   if (impl_->args.end_to_end && !impl_->model->head_differentiable())
     throw Error("end_to_end needs a differentiable head (such as 'linear')");
   for (const auto& name : impl_->eval_options.metrics) {

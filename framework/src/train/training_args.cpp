@@ -300,6 +300,12 @@ PlacedValueLabel::~PlacedValueLabel() {
   current_placed_value_label = std::move(previous_);
 }
 
+std::string toml_position(const std::string& origin, const toml::node& node) {
+  const auto& begin = node.source().begin;
+  if (begin.line == 0) return placed_value_label();
+  return fmt::format("{}:{}:{}", origin, begin.line, begin.column);
+}
+
 void apply_toml_args(TrainingArguments& args, const toml::table& table, const std::string& origin,
                      std::string_view table_name) {
   bool legacy = false;

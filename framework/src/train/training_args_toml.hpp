@@ -26,6 +26,9 @@ class SETFIT_API PlacedValueLabel {
   std::string previous_;
 };
 
+// "origin:line:column" of a node, or the placed-value label for a node without a position.
+SETFIT_API std::string toml_position(const std::string& origin, const toml::node& node);
+
 SETFIT_API void apply_toml_args(TrainingArguments& args, const toml::table& table,
                                 const std::string& origin, std::string_view table_name);
 
