@@ -1,6 +1,7 @@
 // bench/train: the trainer's speed. Stage 1 pairs per second and stage 2 time (the
 // logistic_regression head fitted once; the linear head trained 16 epochs on cached
-// embeddings) for the MiniLM-sized random BERT and the GloVe body, at 1 and 2 threads.
+// embeddings) for the MiniLM-sized random BERT and the GloVe body, at 1 and 2 threads; the
+// BERT also with use_amp (bf16 autocast) where the CPU has native bf16.
 // Setting: 8 examples per label of sst2 (two labels), num_iterations 20 (640 pairs),
 // batch 16, 1 epoch, CosineSimilarityLoss. The GloVe body is made trainable here (a
 // Dense layer as in the default body would be; see docs/results.md). Not a test: run it
@@ -23,6 +24,7 @@
 #include "setfit/log.hpp"
 #include "setfit/model.hpp"
 #include "setfit/plugin_registry.hpp"
+#include "setfit/runtime.hpp"
 #include "setfit/trainer.hpp"
 
 using namespace bench;
@@ -53,7 +55,7 @@ struct Timing {
 
 // One training run, timed through the progress callback: stage 1 from its first to its
 // last step report, stage 2 from its first report to the end of train().
-Timing time_training(const fs::path& body, const std::string& head, double body_lr,
+Timing time_training(const fs::path& body, const std::string& head, double body_lr, bool use_amp,
                      const setfit::Dataset& data, const setfit::PluginRegistry& registry) {
   setfit::ModelOptions options;
   options.head = head;
@@ -64,6 +66,7 @@ Timing time_training(const fs::path& body, const std::string& head, double body_
   args.num_epochs = {1, 16};
   args.body_learning_rate = {body_lr, 1e-5};
   args.seed = 0;
+  args.use_amp = use_amp;
   setfit::Trainer trainer(model, args, registry);
   Timing timing;
   Clock::time_point stage_one_start{}, stage_one_end{}, stage_two_start{};
@@ -107,8 +110,8 @@ int main(int argc, char** argv) {
     fmt::print("GloVe body skipped: not in the cache (run: setfit fetch glove-100d)\n");
   }
   fmt::print("data: 16 examples (8 per label) from {}; 640 pairs, batch 16, 1 epoch\n\n", source);
-  fmt::print("{:<32} {:>7} {:>8} {:>12} {:>16} {:>14}\n", "body", "threads", "steps", "pairs/s",
-             "stage 2 logreg s", "stage 2 linear s");
+  fmt::print("{:<32} {:>9} {:>7} {:>8} {:>12} {:>16} {:>14}\n", "body", "precision", "threads",
+             "steps", "pairs/s", "stage 2 logreg s", "stage 2 linear s");
   for (const auto& [name, dir] : bodies) {
     const double lr = name.rfind("GloVe", 0) == 0 ? 1e-3 : 2e-5;
     for (int threads : {1, 2}) {
@@ -118,12 +121,17 @@ int main(int argc, char** argv) {
         auto warm = setfit::Model::from_pretrained(dir, registry);
         warm->encode(data.texts);
       }
-      const auto logreg = time_training(dir, "logistic_regression", lr, data, registry);
-      const auto linear = time_training(dir, "linear", lr, data, registry);
-      const double pairs = static_cast<double>(logreg.steps) * 16;
-      fmt::print("{:<32} {:>7} {:>8} {:>12.1f} {:>16.3f} {:>14.3f}\n", name, threads, logreg.steps,
-                 pairs / logreg.stage_one_seconds, logreg.stage_two_seconds,
-                 linear.stage_two_seconds);
+      const auto logreg = time_training(dir, "logistic_regression", lr, false, data, registry);
+      const auto linear = time_training(dir, "linear", lr, false, data, registry);
+      fmt::print("{:<32} {:>9} {:>7} {:>8} {:>12.1f} {:>16.3f} {:>14.3f}\n", name, "fp32", threads,
+                 logreg.steps, static_cast<double>(logreg.steps) * 16 / logreg.stage_one_seconds,
+                 logreg.stage_two_seconds, linear.stage_two_seconds);
+      if (name.rfind("GloVe", 0) != 0 && setfit::runtime::cpu_has_native_bf16()) {
+        const auto amp = time_training(dir, "logistic_regression", lr, true, data, registry);
+        fmt::print("{:<32} {:>9} {:>7} {:>8} {:>12.1f} {:>16.3f} {:>14}\n", name, "bf16 amp",
+                   threads, amp.steps, static_cast<double>(amp.steps) * 16 / amp.stage_one_seconds,
+                   amp.stage_two_seconds, "-");
+      }
     }
   }
   fs::remove_all(minilm);

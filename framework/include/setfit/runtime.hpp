@@ -16,6 +16,8 @@ SETFIT_API std::string blas_description();
 // Whether the BLAS in use is an optimised one (not the reference implementation).
 SETFIT_API bool blas_is_optimised();
 SETFIT_API std::string torch_version();
+// Whether the CPU multiplies bf16 natively (AVX-512 BF16 or AMX): where use_amp takes effect.
+SETFIT_API bool cpu_has_native_bf16();
 // "available (N devices)", "compiled in, no device", or "not compiled in".
 SETFIT_API std::string cuda_description();
 

@@ -8,6 +8,8 @@
 #include <torch/version.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string_view>
 #include <thread>
 
@@ -80,6 +82,24 @@ std::string blas_description() {
 
 std::string torch_version() {
   return TORCH_VERSION;
+}
+
+bool cpu_has_native_bf16() {
+  static const bool has = [] {
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(cpuinfo, line)) {
+      if (line.rfind("flags", 0) != 0) continue;
+      std::istringstream flags(line.substr(line.find(':') + 1));
+      std::string flag;
+      while (flags >> flag) {
+        if (flag == "avx512_bf16" || flag == "amx_bf16") return true;
+      }
+      return false;  // every core lists the same flags
+    }
+    return false;
+  }();
+  return has;
 }
 
 std::string cuda_description() {

@@ -9,10 +9,12 @@
 #include <numeric>
 #include <random>
 
+#include "cpu_autocast.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
 #include "setfit/metrics.hpp"
 #include "setfit/plugin_registry.hpp"
+#include "setfit/runtime.hpp"
 #include "stage_monitor.hpp"
 
 namespace setfit {
@@ -85,6 +87,17 @@ struct Trainer::Impl {
   void check_data(const Dataset& data, const Dataset* eval) const;
 
   SentenceEncoder& body() { return *model->body(); }
+
+  // use_amp, where the CPU multiplies bf16 natively.
+  bool mixed_precision = false;
+
+  // The body's forward pass while training: with use_amp under bf16 autocast (the matmuls;
+  // weights, gradients and optimizer state stay float32); losses and heads get float32.
+  torch::Tensor embed(const std::vector<std::string>& texts, std::size_t max_length = 0) {
+    if (!mixed_precision) return body().embed(texts, max_length);
+    detail::CpuAutocastScope autocast;
+    return body().embed(texts, max_length).to(torch::kFloat32);
+  }
 
   void report(Stage stage, std::int64_t step, std::int64_t total, double loss) {
     if (progress) progress({stage, step, total, loss});
@@ -237,8 +250,7 @@ struct Trainer::Impl {
           second.push_back(eval_data->texts[static_cast<std::size_t>(eval.pairs[k].second)]);
           targets.push_back(eval.pairs[k].target);
         }
-        sum += loss.forward(body().embed(first), body().embed(second), torch::tensor(targets))
-                   .item<double>();
+        sum += loss.forward(embed(first), embed(second), torch::tensor(targets)).item<double>();
         ++count;
       }
       for (const auto& indices : eval.batches) {
@@ -248,9 +260,8 @@ struct Trainer::Impl {
           texts.push_back(eval_data->texts[static_cast<std::size_t>(i)]);
           labels.push_back(eval_data->labels[static_cast<std::size_t>(i)].front());
         }
-        sum +=
-            loss.forward(body().embed(texts), torch::Tensor(), torch::tensor(labels, torch::kLong))
-                .item<double>();
+        sum += loss.forward(embed(texts), torch::Tensor(), torch::tensor(labels, torch::kLong))
+                   .item<double>();
         ++count;
       }
       if (count > 0) metrics["embedding_loss"] = sum / static_cast<double>(count);
@@ -427,8 +438,7 @@ struct Trainer::Impl {
           second.push_back(data.texts[static_cast<std::size_t>(pairs[k].second)]);
           targets.push_back(pairs[k].target);
         }
-        optimizer.apply(
-            loss->forward(body().embed(first), body().embed(second), torch::tensor(targets)));
+        optimizer.apply(loss->forward(embed(first), embed(second), torch::tensor(targets)));
       }
       if (!optimizer.done() || epoch + 1 == epochs) optimizer.end_epoch();
     }
@@ -458,8 +468,8 @@ struct Trainer::Impl {
           texts.push_back(data.texts[static_cast<std::size_t>(i)]);
           batch_labels.push_back(data.labels[static_cast<std::size_t>(i)].front());
         }
-        optimizer.apply(loss.forward(body().embed(texts), torch::Tensor(),
-                                     torch::tensor(batch_labels, torch::kLong)));
+        optimizer.apply(
+            loss.forward(embed(texts), torch::Tensor(), torch::tensor(batch_labels, torch::kLong)));
       }
       if (!optimizer.done() || epoch + 1 == epochs) optimizer.end_epoch();
     }
@@ -559,7 +569,7 @@ struct Trainer::Impl {
         if (args.end_to_end) {
           std::vector<std::string> texts;
           for (auto r : rows) texts.push_back(data.texts[static_cast<std::size_t>(r)]);
-          x = body().embed(texts, args.max_length ? static_cast<std::size_t>(*args.max_length) : 0);
+          x = embed(texts, args.max_length ? static_cast<std::size_t>(*args.max_length) : 0);
           if (model->normalize_embeddings())
             x = torch::nn::functional::normalize(
                 x, torch::nn::functional::NormalizeFuncOptions().dim(1));
@@ -593,7 +603,15 @@ Trainer::Trainer(std::shared_ptr<Model> model, TrainingArguments args,
           Impl{std::move(model), std::move(args), registry, std::move(eval), {}, {}})) {
   impl_->args.validate();
   if (!impl_->model) throw Error("the trainer needs a model");
-  if (impl_->args.use_amp) log::warn("use_amp is not implemented yet: training runs in float32");
+  if (impl_->args.use_amp) {
+    impl_->mixed_precision = runtime::cpu_has_native_bf16();
+    if (impl_->mixed_precision)
+      log::info("use_amp: the body's training passes run under bf16 autocast");
+    else
+      log::warn(
+          "use_amp: this CPU has no native bf16 (avx512_bf16 or amx_bf16); training "
+          "runs in float32");
+  }
   if (impl_->args.end_to_end && !impl_->model->head_differentiable())
     throw Error("end_to_end needs a differentiable head (such as 'linear')");
   for (const auto& name : impl_->eval_options.metrics) {
