@@ -9,6 +9,7 @@
 
 #include "setfit/assets.hpp"
 #include "setfit/errors.hpp"
+#include "setfit/safetensors.hpp"
 #include "setfit/sentence_encoder.hpp"
 #include "test_support.hpp"
 
@@ -106,6 +107,71 @@ TEST_F(StaticBody, SaveLoadIsBitIdentical) {
   encoder_->save(dir_.path() / "saved");
   auto reloaded = SentenceEncoder::load(dir_.path() / "saved");
   EXPECT_TRUE(torch::equal(encoder_->encode(texts), reloaded->encode(texts)));
+}
+
+// Appends a Dense module (folder N_Dense) to a model folder's modules.json.
+void append_dense(const fs::path& model, int index, const torch::Tensor& weight,
+                  const torch::Tensor& bias, const std::string& activation) {
+  const std::string path = std::to_string(index) + "_Dense";
+  fs::create_directories(model / path);
+  nlohmann::json config = {{"in_features", weight.size(1)},
+                           {"out_features", weight.size(0)},
+                           {"bias", true},
+                           {"activation_function", activation}};
+  std::ofstream(model / path / "config.json") << config.dump();
+  write_safetensors(model / path / "model.safetensors",
+                    {{"linear.weight", weight}, {"linear.bias", bias}});
+  auto modules = nlohmann::json::parse(test::read_file(model / "modules.json"));
+  modules.push_back({{"idx", index},
+                     {"name", std::to_string(index)},
+                     {"path", path},
+                     {"type", "sentence_transformers.models.Dense"}});
+  std::ofstream(model / "modules.json") << modules.dump();
+}
+
+TEST_F(StaticBody, DenseModulesApplyInOrderAndSurviveSaving) {
+  const fs::path model = dir_.path() / "model";
+  const auto weight = torch::tensor({{1.0f, 0.0f, 2.0f}, {0.0f, -1.0f, 0.5f}});
+  const auto bias = torch::tensor({0.25f, -0.5f});
+  append_dense(model, 3, weight, bias, "torch.nn.modules.linear.Identity");
+  auto two = SentenceEncoder::load(model);
+  EXPECT_EQ(two->dimension(), 2);
+  const auto modules = two->info().modules;
+  ASSERT_GE(modules.size(), 2u);
+  EXPECT_EQ(modules[modules.size() - 2], "Dense(3->3)");
+  EXPECT_EQ(modules.back(), "Dense(3->2)");
+  // The second Dense applies to the first one's output.
+  const auto first = centred(torch::tensor({0.5f, 1.0f, 0.0f}));
+  EXPECT_TRUE(torch::allclose(two->encode({"the cat"})[0], torch::matmul(weight, first) + bias));
+  std::size_t second_layer_parameters = 0;
+  for (const auto& [name, p] : two->named_parameters()) {
+    second_layer_parameters += name.rfind("dense_1.linear.", 0) == 0;
+    EXPECT_TRUE(p.requires_grad() || name == "emb_layer.weight") << name;
+  }
+  EXPECT_EQ(second_layer_parameters, 2u);
+  two->save(dir_.path() / "saved");
+  auto reloaded = SentenceEncoder::load(dir_.path() / "saved");
+  EXPECT_EQ(reloaded->info().modules, modules);
+  EXPECT_TRUE(
+      torch::equal(reloaded->encode({"the cat", "words"}), two->encode({"the cat", "words"})));
+}
+
+TEST_F(StaticBody, DenseAfterNormalizeIsAClearError) {
+  const fs::path model = dir_.path() / "model";
+  auto modules = nlohmann::json::parse(test::read_file(model / "modules.json"));
+  modules.push_back({{"idx", 3},
+                     {"name", "3"},
+                     {"path", "3_Normalize"},
+                     {"type", "sentence_transformers.models.Normalize"}});
+  std::ofstream(model / "modules.json") << modules.dump();
+  append_dense(model, 4, torch::eye(3), torch::zeros({3}), "torch.nn.modules.linear.Identity");
+  try {
+    SentenceEncoder::load(model);
+    FAIL() << "a Dense after Normalize loaded";
+  } catch (const Error& e) {
+    EXPECT_TRUE(contains(e.what(), "modules.json")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "Dense module after Normalize")) << e.what();
+  }
 }
 
 TEST(StaticBodyTokenizer, SplitCompoundsIsOptInAndSplitsLikeGloVesTrainingText) {

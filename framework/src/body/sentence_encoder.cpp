@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <fstream>
 #include <numeric>
-#include <optional>
 
 #include "../core/json_file.hpp"
 #include "../text/unicode.hpp"
@@ -79,6 +78,12 @@ struct DenseModule {
   }
 };
 
+// Parameter names of the i-th Dense module: "dense.linear.weight" for the first (the common
+// case), "dense_1.linear.weight" and so on for later ones.
+std::string dense_parameter_prefix(std::size_t i) {
+  return i == 0 ? std::string("dense.linear.") : fmt::format("dense_{}.linear.", i);
+}
+
 std::vector<ModuleEntry> read_modules(const fs::path& dir) {
   const fs::path file = dir / "modules.json";
   if (!fs::exists(file)) {
@@ -145,7 +150,7 @@ struct SentenceEncoder::Impl {
   std::int64_t token_width = 0;
   std::unique_ptr<Tokenizer> tokenizer;
   body::PoolingConfig pooling;
-  std::optional<DenseModule> dense;
+  std::vector<DenseModule> dense;  // applied in order after pooling
   bool normalize = false;
   std::size_t max_seq_length = 512;
   bool do_lower_case = false;  // sentence-transformers' own lower-casing, before the tokeniser
@@ -200,7 +205,7 @@ struct SentenceEncoder::Impl {
 
   torch::Tensor pool(const torch::Tensor& tokens, const torch::Tensor& mask) const {
     auto x = body::pool(pooling, tokens, mask);
-    if (dense) x = dense->forward(x);
+    for (const auto& layer : dense) x = layer.forward(x);
     if (normalize)
       x = torch::nn::functional::normalize(
           x, torch::nn::functional::NormalizeFuncOptions().p(2).dim(1));
@@ -413,8 +418,12 @@ std::shared_ptr<SentenceEncoder> SentenceEncoder::load(const fs::path& dir) {
       torch::nn::Module holder;
       holder.register_module("linear", dense.linear);
       load_parameters(holder, SafetensorsFile::open(dense_weights), file.string());
+      if (impl->normalize) {
+        throw Error(
+            fmt::format("{}: a Dense module after Normalize is not supported", modules_origin));
+      }
       width = dense.out_features;
-      impl->dense = std::move(dense);
+      impl->dense.push_back(std::move(dense));
     } else if (module.type == kNormalizeType) {
       impl->normalize = true;
     } else {
@@ -490,9 +499,9 @@ std::vector<std::pair<std::string, at::Tensor>> SentenceEncoder::named_parameter
   std::vector<std::pair<std::string, at::Tensor>> out;
   for (const auto& item : impl_->encoder->named_parameters(true))
     out.emplace_back(item.key(), item.value());
-  if (impl_->dense) {
-    for (const auto& item : impl_->dense->linear->named_parameters(true)) {
-      out.emplace_back("dense.linear." + item.key(), item.value());
+  for (std::size_t i = 0; i < impl_->dense.size(); ++i) {
+    for (const auto& item : impl_->dense[i].linear->named_parameters(true)) {
+      out.emplace_back(dense_parameter_prefix(i) + item.key(), item.value());
     }
   }
   return out;
@@ -507,7 +516,7 @@ std::vector<at::Tensor> SentenceEncoder::parameters() const {
 void SentenceEncoder::train(bool on) {
   impl_->training = on;
   impl_->encoder->train(on);
-  if (impl_->dense) impl_->dense->linear->train(on);
+  for (auto& layer : impl_->dense) layer.linear->train(on);
 }
 
 bool SentenceEncoder::is_training() const {
@@ -521,7 +530,7 @@ std::size_t SentenceEncoder::max_seq_length() const {
 }
 
 std::int64_t SentenceEncoder::dimension() const {
-  if (impl_->dense) return impl_->dense->out_features;
+  if (!impl_->dense.empty()) return impl_->dense.back().out_features;
   return impl_->pooling.output_dimension();
 }
 
@@ -538,10 +547,8 @@ ModelInfo SentenceEncoder::info() const {
     info.modules.push_back(fmt::format("Transformer({})", info.architecture));
   }
   info.modules.push_back(fmt::format("Pooling({})", fmt::join(impl_->pooling.mode_names(), "+")));
-  if (impl_->dense) {
-    info.modules.push_back(
-        fmt::format("Dense({}->{})", impl_->dense->in_features, impl_->dense->out_features));
-  }
+  for (const auto& layer : impl_->dense)
+    info.modules.push_back(fmt::format("Dense({}->{})", layer.in_features, layer.out_features));
   if (impl_->normalize) info.modules.push_back("Normalize");
   info.hidden_size = impl_->token_width;
   info.layers = impl_->static_encoder ? 0 : impl_->config.num_hidden_layers;
@@ -607,16 +614,16 @@ void SentenceEncoder::save(const fs::path& dir) const {
   detail::write_json_file(dir / "1_Pooling" / "config.json", impl_->pooling.to_json());
   modules.push_back({{"idx", 1}, {"name", "1"}, {"path", "1_Pooling"}, {"type", kPoolingType}});
   int next = 2;
-  if (impl_->dense) {
+  for (const auto& layer : impl_->dense) {
     const std::string path = fmt::format("{}_Dense", next);
     fs::create_directories(dir / path);
     detail::write_json_file(dir / path / "config.json",
-                            {{"in_features", impl_->dense->in_features},
-                             {"out_features", impl_->dense->out_features},
-                             {"bias", impl_->dense->bias},
-                             {"activation_function", impl_->dense->activation}});
+                            {{"in_features", layer.in_features},
+                             {"out_features", layer.out_features},
+                             {"bias", layer.bias},
+                             {"activation_function", layer.activation}});
     std::vector<std::pair<std::string, at::Tensor>> dense_weights;
-    for (const auto& item : impl_->dense->linear->named_parameters(true)) {
+    for (const auto& item : layer.linear->named_parameters(true)) {
       dense_weights.emplace_back("linear." + item.key(), item.value());
     }
     write_safetensors(dir / path / "model.safetensors", dense_weights);
