@@ -11,6 +11,13 @@ namespace setfit::runtime {
 // one thread on some machines, so every entry point calls this explicitly.
 SETFIT_API void configure_threads(int threads);
 SETFIT_API int threads();
+// Keeps large freed blocks in the heap for reuse (glibc: mmap and trim thresholds of 1 GiB).
+// Training allocates and frees tensors of tens of MB every step (a transformer's
+// word-embedding gradient, the optimizer's temporaries); with glibc's defaults each one is a
+// fresh mmap whose pages fault in again, which halves training speed. The price: memory
+// freed by the process is kept for reuse rather than returned to the system. Called by the
+// CLI at start-up and by every Trainer; idempotent; a no-op without glibc.
+SETFIT_API void configure_allocator();
 // "OpenBLAS 0.3.21 ... (OpenMP)" or the reference BLAS with a hint to install OpenBLAS.
 SETFIT_API std::string blas_description();
 // Whether the BLAS in use is an optimised one (not the reference implementation).

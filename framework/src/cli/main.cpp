@@ -115,6 +115,7 @@ int run(int argc, char** argv) {
         fmt::format("--threads must be 0 (one per core) or positive, got {}", options.threads));
   }
   runtime::configure_threads(options.threads);
+  runtime::configure_allocator();
 
   if (vm.count("version")) {
     print_version();

@@ -4,6 +4,9 @@
 #include <dlfcn.h>
 #include <fmt/format.h>
 #include <link.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <torch/cuda.h>
 #include <torch/version.h>
 
@@ -12,6 +15,8 @@
 #include <sstream>
 #include <string_view>
 #include <thread>
+
+#include "setfit/log.hpp"
 
 namespace setfit::runtime {
 namespace {
@@ -35,6 +40,19 @@ std::string loaded_blas_file() {
 }
 
 }  // namespace
+
+void configure_allocator() {
+#ifdef __GLIBC__
+  static const bool configured = [] {
+    constexpr int kOneGiB = 1 << 30;
+    const bool ok =
+        mallopt(M_MMAP_THRESHOLD, kOneGiB) == 1 && mallopt(M_TRIM_THRESHOLD, kOneGiB) == 1;
+    if (!ok) log::debug("mallopt refused the allocator thresholds; glibc defaults stay");
+    return ok;
+  }();
+  (void)configured;
+#endif
+}
 
 void configure_threads(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

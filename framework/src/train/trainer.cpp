@@ -603,6 +603,7 @@ Trainer::Trainer(std::shared_ptr<Model> model, TrainingArguments args,
           Impl{std::move(model), std::move(args), registry, std::move(eval), {}, {}})) {
   impl_->args.validate();
   if (!impl_->model) throw Error("the trainer needs a model");
+  runtime::configure_allocator();
   if (impl_->args.use_amp) {
     impl_->mixed_precision = runtime::cpu_has_native_bf16();
     if (impl_->mixed_precision)
