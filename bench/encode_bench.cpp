@@ -12,11 +12,13 @@
 #include <numeric>
 
 #include "random_minilm.hpp"
+#include "setfit/runtime.hpp"
 #include "setfit/sentence_encoder.hpp"
 
 using namespace bench;
 
 int main(int argc, char** argv) {
+  setfit::runtime::configure_allocator();  // as the CLI does
   const fs::path data = argc > 1 ? fs::path(argv[1]) : fs::path("../shared/data/sst2/train.jsonl");
   const std::size_t limit = argc > 2 ? std::stoul(argv[2]) : 2048;
   std::string source;
