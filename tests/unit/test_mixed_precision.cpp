@@ -84,6 +84,13 @@ TEST(MixedPrecision, StageOneTrainsUnderBf16Autocast) {
   expect_amp_effect(false);
 }
 
+TEST(MixedPrecision, SameSeedGivesBitIdenticalBodiesUnderAmp) {
+  auto first = trained_body(true, false);
+  auto second = trained_body(true, false);
+  ASSERT_EQ(first.size(), second.size());
+  for (std::size_t i = 0; i < first.size(); ++i) EXPECT_TRUE(torch::equal(first[i], second[i]));
+}
+
 TEST(MixedPrecision, EndToEndStageTwoTrainsUnderBf16Autocast) {
   expect_amp_effect(true);
 }
