@@ -76,13 +76,8 @@ int expand(const GlobalOptions& global, const std::vector<std::string>& args) {
   fmt::print("sweep '{}': {} runs ({}{}), best by {} ({})\n", h.name, sweep.runs.size(), h.method,
              h.seeds.empty() ? "" : fmt::format(", seeds {}", fmt::join(h.seeds, " ")), h.metric,
              h.direction);
-  for (const auto& run : sweep.runs) {
-    std::vector<std::string> settings;
-    for (const auto& a : run.assignments) settings.push_back(a.key + "=" + a.value);
-    fmt::print(
-        "{:>5}  {}\n", run.index + 1,
-        settings.empty() ? "(the fixed config)" : fmt::format("{}", fmt::join(settings, "  ")));
-  }
+  for (const auto& run : sweep.runs)
+    fmt::print("{:>5}  {}\n", run.index + 1, detail::settings_label(run, "  "));
   return kExitOk;
 }
 

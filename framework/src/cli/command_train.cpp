@@ -102,13 +102,8 @@ int run_train(const GlobalOptions& global, const std::vector<std::string>& args)
       log::info("model saved to {}", vm["output"].as<std::string>());
     }
     if (test) metrics = trainer.evaluate(*test);
-  } catch (const TrainingDiverged& e) {
-    if (recorder) recorder->failed(trainer.history(), RunStatus::Diverged, e.stage(), e.what());
-    throw;
   } catch (const std::exception& e) {
-    if (recorder)
-      recorder->failed(trainer.history(), RunStatus::Failed, std::string(to_string(current)),
-                       e.what());
+    if (recorder) recorder->failed(trainer.history(), e, std::string(to_string(current)));
     throw;
   }
   if (recorder) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "../core/sha256.hpp"
+#include "setfit/errors.hpp"
 #include "setfit/log.hpp"
 
 namespace setfit::cli {
@@ -14,7 +15,7 @@ namespace {
 // The run key: a hash of the resolved config and the data files' contents.
 std::string run_key(const std::vector<ArgRecord>& records, const TrainConfig& config) {
   std::string text;
-  for (const auto& r : records) text += fmt::format("{}|{}|{}\n", r.key, r.stage, r.value_text);
+  for (const auto& r : records) text += key_line(r);
   for (const auto& file : {config.train, config.test, config.eval}) {
     if (!file.empty()) text += file.string() + "=" + detail::sha256_file(file) + "\n";
   }
@@ -22,6 +23,10 @@ std::string run_key(const std::vector<ArgRecord>& records, const TrainConfig& co
 }
 
 }  // namespace
+
+std::string key_line(const ArgRecord& record) {
+  return fmt::format("{}|{}|{}\n", record.key, record.stage, record.value_text);
+}
 
 std::string host_name() {
   char name[256] = {};
@@ -68,8 +73,16 @@ void RunRecorder::finished(const std::vector<MetricPoint>& history,
   store_->finish_run(run_id_, RunStatus::Finished);
 }
 
-void RunRecorder::failed(const std::vector<MetricPoint>& history, RunStatus status,
-                         const std::string& stage, const std::string& error) {
+void RunRecorder::failed(const std::vector<MetricPoint>& history, const std::exception& error,
+                         const std::string& stage) {
+  if (const auto* diverged = dynamic_cast<const TrainingDiverged*>(&error))
+    record_end(history, RunStatus::Diverged, diverged->stage(), diverged->what());
+  else
+    record_end(history, RunStatus::Failed, stage, error.what());
+}
+
+void RunRecorder::record_end(const std::vector<MetricPoint>& history, RunStatus status,
+                             const std::string& stage, const std::string& error) {
   try {
     store_->record_metrics(run_id_, history);
     store_->finish_run(run_id_, status, stage, error);

@@ -15,6 +15,9 @@
 
 namespace setfit::cli {
 
+// One recorded value as it enters a run key or a stage-1 key: "key|stage|value\n".
+std::string key_line(const ArgRecord& record);
+
 // This machine's name, as the store records where a run ran.
 std::string host_name();
 
@@ -31,10 +34,15 @@ class RunRecorder {
   void alive();
   void finished(const std::vector<MetricPoint>& history,
                 const std::map<std::string, double>& metrics, const std::string& model_dir);
-  void failed(const std::vector<MetricPoint>& history, RunStatus status, const std::string& stage,
-              const std::string& error);
+  // The end of a run that threw: DIVERGED in the diverging stage for TrainingDiverged,
+  // otherwise FAILED in `stage` (where the run was when it threw).
+  void failed(const std::vector<MetricPoint>& history, const std::exception& error,
+              const std::string& stage);
 
  private:
+  void record_end(const std::vector<MetricPoint>& history, RunStatus status,
+                  const std::string& stage, const std::string& error);
+
   std::unique_ptr<RunStore> store_;
   std::int64_t run_id_ = 0;
   std::chrono::steady_clock::time_point last_heartbeat_;

@@ -85,12 +85,6 @@ std::string join_ids(const std::vector<std::int64_t>& ids) {
   return fmt::format("{}", fmt::join(ids, ","));
 }
 
-std::string label_of(const detail::ExpandedRun& run) {
-  std::vector<std::string> settings;
-  for (const auto& a : run.assignments) settings.push_back(a.key + "=" + a.value);
-  return settings.empty() ? "(the fixed config)" : fmt::format("{}", fmt::join(settings, " "));
-}
-
 std::vector<std::string> last_lines(const fs::path& file, std::size_t count) {
   std::ifstream in(file);
   std::vector<std::string> lines;
@@ -200,7 +194,7 @@ int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
     const fs::path body = resolve_model(config.body, global);
     PreparedRun p;
     p.expanded = &run;
-    p.label = label_of(run);
+    p.label = detail::settings_label(run);
     p.worker_config = run.config;
     auto* data = p.worker_config["data"].as_table();
     data->erase("dataset");
@@ -217,26 +211,26 @@ int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
     auto& body_hash = body_fingerprints[body.string()];
     if (body_hash.empty()) body_hash = folder_fingerprint(body);
     inputs += "body=" + body_hash + "\n";
-    for (const auto& [kind, name] : {std::pair{PluginKind::Head, config.model.head},
-                                     {PluginKind::Loss, config.args.loss},
-                                     {PluginKind::Sampler, config.args.sampling_strategy}}) {
-      inputs +=
-          fmt::format("{}={}@{}\n", to_string(kind), name, registry.find(kind, name).info.version);
-    }
+    const auto plugin_line = [&](PluginKind kind, const std::string& name) {
+      return fmt::format("{}={}@{}\n", to_string(kind), name,
+                         registry.find(kind, name).info.version);
+    };
+    const std::string stage_one_plugins =
+        plugin_line(PluginKind::Loss, config.args.loss) +
+        plugin_line(PluginKind::Sampler, config.args.sampling_strategy);
+    inputs += plugin_line(PluginKind::Head, config.model.head) + stage_one_plugins;
     // The resolved config with every default: the records a run stores.
     const auto records = config_records(
         config, Params::resolve(registry.find(PluginKind::Head, config.model.head).info.params,
                                 config.model.head_params, "head")
                     .values());
-    std::string stage_one = fmt::format(
-        "train={}\nbody={}\nloss={}@{}\nsampler={}@{}\n", file_fingerprints[config.train.string()],
-        body_hash, config.args.loss, registry.find(PluginKind::Loss, config.args.loss).info.version,
-        config.args.sampling_strategy,
-        registry.find(PluginKind::Sampler, config.args.sampling_strategy).info.version);
+    std::string stage_one =
+        fmt::format("train={}\nbody={}\n{}", file_fingerprints[config.train.string()], body_hash,
+                    stage_one_plugins);
     for (const auto& r : records) {
-      if (stage_one_input(r)) stage_one += fmt::format("{}|{}|{}\n", r.key, r.stage, r.value_text);
+      if (stage_one_input(r)) stage_one += key_line(r);
       if (r.key.rfind("data.", 0) == 0 || r.key == "model.body") continue;  // hashed above
-      inputs += fmt::format("{}|{}|{}\n", r.key, r.stage, r.value_text);
+      inputs += key_line(r);
     }
     p.key = detail::sha256_hex(inputs);
     const bool shareable = !config.args.end_to_end && config.args.eval_strategy == "no" &&
@@ -330,7 +324,7 @@ int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
     in_flight -= worker.indices.size();
     for (auto index : worker.indices) {
       const auto& p = prepared[index];
-      const auto row = store->run(p.id);
+      auto row = store->run(p.id);
       if (row.status == RunStatus::Running) {
         // The worker ended without recording this run's end: say how, where, and what it
         // said last.
@@ -350,14 +344,14 @@ int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
         const auto tail = last_lines(worker.log, 5);
         store->finish_run(p.id, final_status, stage_from_log(worker.log),
                           fmt::format("{}; last log lines:\n{}", how, fmt::join(tail, "\n")));
+        row = store->run(p.id);
       }
-      const auto final_row = store->run(p.id);
-      if (final_row.status == RunStatus::Finished) {
+      if (row.status == RunStatus::Finished) {
         ++finished;
-      } else if (final_row.status != RunStatus::Killed) {
+      } else if (row.status != RunStatus::Killed) {
         ++failed;
-        log::warn("run {} ({}) {}: {}", index + 1, p.label, to_string(final_row.status),
-                  final_row.error.substr(0, final_row.error.find('\n')));
+        log::warn("run {} ({}) {}: {}", index + 1, p.label, to_string(row.status),
+                  row.error.substr(0, row.error.find('\n')));
         if (options.fail_fast) stop_launching = true;
       }
     }
@@ -454,12 +448,7 @@ int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
     const auto row = store->run(p.id);
     ++counts[row.status];
     if (row.status != RunStatus::Finished) continue;
-    std::vector<std::string> settings;
-    for (const auto& a : p.expanded->assignments) {
-      if (a.key != "args.seed") settings.push_back(a.key + "=" + a.value);
-    }
-    const std::string label =
-        settings.empty() ? "(the fixed config)" : fmt::format("{}", fmt::join(settings, " "));
+    const std::string label = detail::settings_label(*p.expanded, " ", "args.seed");
     for (const auto& v : store->summary(p.id)) {
       if (v.key == sweep.header.metric) by_settings[label].values.push_back(v.value);
     }
@@ -542,14 +531,8 @@ int run_sweep_worker(const fs::path& db, const std::vector<std::int64_t>& run_id
   stage_one.on_progress(keep_alive);
   try {
     stage_one.train_embedding(train, data_of(first.eval));
-  } catch (const TrainingDiverged& e) {
-    for (auto& r : recorders)
-      r->failed(stage_one.history(), RunStatus::Diverged, e.stage(), e.what());
-    log::error("{}", e.what());
-    return kExitFailure;
   } catch (const std::exception& e) {
-    for (auto& r : recorders)
-      r->failed(stage_one.history(), RunStatus::Failed, "embedding", e.what());
+    for (auto& r : recorders) r->failed(stage_one.history(), e, "embedding");
     log::error("{}", e.what());
     return kExitFailure;
   }
@@ -598,13 +581,9 @@ int run_sweep_worker(const fs::path& db, const std::vector<std::int64_t>& run_id
       }
       recorders[i]->finished(history, metrics, "");
       log::info("run {} finished", run_ids[i]);
-    } catch (const TrainingDiverged& e) {
-      history.insert(history.end(), trainer.history().begin(), trainer.history().end());
-      recorders[i]->failed(history, RunStatus::Diverged, e.stage(), e.what());
-      all_finished = false;
     } catch (const std::exception& e) {
       history.insert(history.end(), trainer.history().begin(), trainer.history().end());
-      recorders[i]->failed(history, RunStatus::Failed, "classifier", e.what());
+      recorders[i]->failed(history, e, "classifier");
       log::error("run {}: {}", run_ids[i], e.what());
       all_finished = false;
     }

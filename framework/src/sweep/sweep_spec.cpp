@@ -377,6 +377,16 @@ std::string render_toml_value(const toml::node& node) {
   return out.str();
 }
 
+std::string settings_label(const ExpandedRun& run, const std::string& separator,
+                           const std::string& skip_key) {
+  std::vector<std::string> settings;
+  for (const auto& a : run.assignments) {
+    if (a.key != skip_key) settings.push_back(a.key + "=" + a.value);
+  }
+  return settings.empty() ? "(the fixed config)"
+                          : fmt::format("{}", fmt::join(settings, separator));
+}
+
 ExpandedSweep expand_sweep(const toml::table& doc, const std::string& origin) {
   static const std::set<std::string> top = {"sweep", "data", "model", "args", "eval", "grid"};
   for (const auto& [key, value] : doc) {

@@ -25,6 +25,12 @@ struct ExpandedRun {
   std::vector<GridAssignment> assignments;
 };
 
+// What the grid set in a run, for messages and reports: "key=value" pairs joined by
+// `separator`, without `skip_key` (e.g. the seed, to group runs over seeds);
+// "(the fixed config)" when nothing is left.
+SETFIT_API std::string settings_label(const ExpandedRun& run, const std::string& separator = " ",
+                                      const std::string& skip_key = "");
+
 // The [sweep] table.
 struct SweepHeader {
   std::string name;
