@@ -7,10 +7,10 @@ namespace setfit {
 namespace {
 
 const ParamSchema kSchema = {
-    {"margin", ParamType::Float, 0.5, "Margin", false},
-    {"steps", ParamType::Int, std::int64_t{3}, "Steps", false},
-    {"normalize", ParamType::Bool, true, "Normalise", false},
-    {"metric", ParamType::String, std::string("cosine"), "Distance", false},
+    {"margin", ParamType::Float, 0.5, "Margin"},
+    {"steps", ParamType::Int, std::int64_t{3}, "Steps"},
+    {"normalize", ParamType::Bool, true, "Normalise"},
+    {"metric", ParamType::String, std::string("cosine"), "Distance"},
 };
 
 TEST(Params, DefaultsFillEveryMissingKey) {
@@ -45,6 +45,15 @@ TEST(Params, UnknownKeyNamesOwnerAndKnownKeys) {
     EXPECT_NE(message.find("loss 'ContrastiveLoss'"), std::string::npos) << message;
     EXPECT_NE(message.find("'margn'"), std::string::npos) << message;
     EXPECT_NE(message.find("margin, steps, normalize, metric"), std::string::npos) << message;
+  }
+}
+
+TEST(Params, UnknownKeySuggestsTheNearestName) {
+  try {
+    Params::resolve(kSchema, {{"metrc", std::string("cosine")}}, "loss 'X'");
+    FAIL() << "expected ComponentConfigError";
+  } catch (const ComponentConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean 'metric'?"), std::string::npos) << e.what();
   }
 }
 

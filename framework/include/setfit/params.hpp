@@ -27,9 +27,6 @@ struct ParamSpec {
   ParamType type = ParamType::Float;
   ParamValue default_value = 0.0;
   std::string description;
-  // Per-stage parameters take an (embedding, classifier) pair in configs; the
-  // component receives the value of the stage it runs in.
-  bool per_stage = false;
 };
 
 using ParamSchema = std::vector<ParamSpec>;

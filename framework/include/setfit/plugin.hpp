@@ -29,7 +29,7 @@ class Tensor;
 // Bumped whenever an interface below, PluginInfo, Params or ParamSpec changes layout
 // or meaning. A plugin stamped with another value is refused before any other symbol
 // is touched.
-#define SETFIT_PLUGIN_ABI_VERSION 3u
+#define SETFIT_PLUGIN_ABI_VERSION 4u
 
 #if defined(__clang__)
 #define SETFIT_COMPILER_ID "Clang"

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "setfit/export.hpp"
+#include "setfit/params.hpp"
 #include "setfit/per_stage.hpp"
 
 namespace setfit {
@@ -61,6 +62,12 @@ struct SETFIT_API TrainingArguments {
   std::string output_dir = "checkpoints";
   std::int64_t early_stopping_patience = 0;  // 0: no early stopping
   double early_stopping_threshold = 0.0;
+
+  // The stage-1 plugins' own parameters (a config's [model] loss_params and
+  // sampler_params), validated against each plugin's schema when training starts. `margin`
+  // and `distance_metric` above reach the loss too, when its schema declares them.
+  ParamMap loss_params;
+  ParamMap sampler_params;
 
   // Keys the user set explicitly (the rest are defaults).
   std::set<std::string> user_set;

@@ -19,6 +19,11 @@ nlohmann::json to_json(const ParamValue& value) {
   return std::visit([](const auto& v) { return nlohmann::json(v); }, value);
 }
 
+// The config table a plugin's parameters are set in: [model] head_params, ...
+std::string params_table(PluginKind kind) {
+  return fmt::format("model.{}_params", to_string(kind));
+}
+
 nlohmann::json to_json(const LoadedPlugin& plugin) {
   nlohmann::json params = nlohmann::json::array();
   for (const auto& spec : plugin.info.params) {
@@ -26,7 +31,7 @@ nlohmann::json to_json(const LoadedPlugin& plugin) {
                       {"type", std::string(to_string(spec.type))},
                       {"default", to_json(spec.default_value)},
                       {"description", spec.description},
-                      {"per_stage", spec.per_stage}});
+                      {"config_key", params_table(plugin.info.kind) + "." + spec.name}});
   }
   return {{"name", plugin.info.name},
           {"kind", std::string(to_string(plugin.info.kind))},
@@ -50,11 +55,10 @@ void print_plugin(const LoadedPlugin& plugin) {
     fmt::print("         parameters: none\n");
     return;
   }
-  fmt::print("         parameters:\n");
+  fmt::print("         parameters (set in [model] {}_params):\n", to_string(plugin.info.kind));
   for (const auto& spec : plugin.info.params) {
-    fmt::print("           {:<16} {:<6} = {:<10} {}{}\n", spec.name, to_string(spec.type),
-               format_value(spec.default_value), spec.description,
-               spec.per_stage ? " (per stage)" : "");
+    fmt::print("           {:<16} {:<6} = {:<10} {}\n", spec.name, to_string(spec.type),
+               format_value(spec.default_value), spec.description);
   }
 }
 

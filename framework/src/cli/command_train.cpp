@@ -41,7 +41,8 @@ int run_train(const GlobalOptions& global, const std::vector<std::string>& args)
     std::cout << "Usage: setfit train CONFIG.toml [--set section.key=value ...] [--output DIR]\n"
                  "                    [--metrics-json FILE] [--db runs.db]\n\n"
                  "CONFIG tables: [data] train, test, eval or dataset, num_samples, text_column,\n"
-                 "label_column, labels; [model] body, head, head_params, normalize_embeddings,\n"
+                 "label_column, labels; [model] body, head, head_params, loss_params,\n"
+                 "sampler_params, normalize_embeddings,\n"
                  "multi_target_strategy; [args]; [eval] metrics, average.\n\n"
                  "[args] keys (TrainingArguments):\n"
               << TrainingArguments::help() << "\n"
@@ -57,6 +58,10 @@ int run_train(const GlobalOptions& global, const std::vector<std::string>& args)
   const TrainConfig config =
       read_train_config(doc, config_file.string(), config_file.parent_path(), global);
 
+  PluginRegistry registry;
+  registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
+  const ResolvedPlugins plugins = resolve_plugins(config, registry);  // before any loading
+
   Dataset train = load_dataset(config.train, config.data);
   if (config.num_samples)
     train =
@@ -67,14 +72,12 @@ int run_train(const GlobalOptions& global, const std::vector<std::string>& args)
   if (!config.test.empty()) test = load_dataset(config.test, same_labels);
   if (!config.eval.empty()) eval = load_dataset(config.eval, same_labels);
 
-  PluginRegistry registry;
-  registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
   auto model = Model::from_pretrained(resolve_model(config.body, global), registry, config.model);
   log::info("training on {} examples, {} labels; body {}, head {}", train.size(),
             train.label_names.size(), config.body, config.model.head);
   std::unique_ptr<RunRecorder> recorder;
   if (vm.count("db")) {
-    recorder = std::make_unique<RunRecorder>(vm["db"].as<std::string>(), config, *model, registry);
+    recorder = std::make_unique<RunRecorder>(vm["db"].as<std::string>(), config, plugins, registry);
   }
   const auto start = std::chrono::steady_clock::now();
   Trainer trainer(model, config.args, registry, config.eval_options);

@@ -34,11 +34,11 @@ std::string host_name() {
 }
 
 RunRecorder::RunRecorder(const std::filesystem::path& db, const TrainConfig& config,
-                         const Model& model, const PluginRegistry& registry,
+                         const ResolvedPlugins& plugins, const PluginRegistry& registry,
                          std::optional<std::int64_t> run_id)
     : store_(RunStore::open(db, /*migrate=*/!run_id)),
       last_heartbeat_(std::chrono::steady_clock::now()) {
-  const auto records = config_records(config, model.head_params());
+  const auto records = config_records(config, plugins);
   run_id_ = run_id ? *run_id : store_->ensure_run(std::nullopt, run_key(records, config));
   // A sweep's orchestrator starts its runs itself (attempt, host), before the worker exists.
   if (!run_id) store_->start_run(run_id_, getpid(), host_name());
@@ -50,9 +50,9 @@ RunRecorder::RunRecorder(const std::filesystem::path& db, const TrainConfig& con
                           detail::sha256_file(plugin.file));
   };
   record_plugin(PluginKind::Head, config.model.head);
-  if (config.args.num_epochs.embedding > 0) {
-    record_plugin(PluginKind::Loss, config.args.loss);
-    record_plugin(PluginKind::Sampler, config.args.sampling_strategy);
+  if (plugins.stage_one) {
+    record_plugin(PluginKind::Loss, plugins.stage_one->loss);
+    record_plugin(PluginKind::Sampler, plugins.stage_one->sampler);  // the one that ran
   }
   log::info("recording the run as run {} in {}", run_id_, db.string());
 }

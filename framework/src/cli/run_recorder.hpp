@@ -28,8 +28,9 @@ class RunRecorder {
  public:
   // `run_id`: an existing run, already started by a sweep's orchestrator, to record into
   // (the store is migrated by then); otherwise a new standalone run.
-  RunRecorder(const std::filesystem::path& db, const TrainConfig& config, const Model& model,
-              const PluginRegistry& registry, std::optional<std::int64_t> run_id = std::nullopt);
+  RunRecorder(const std::filesystem::path& db, const TrainConfig& config,
+              const ResolvedPlugins& plugins, const PluginRegistry& registry,
+              std::optional<std::int64_t> run_id = std::nullopt);
   // A heartbeat, at most every 10 seconds.
   void alive();
   void finished(const std::vector<MetricPoint>& history,

@@ -151,13 +151,7 @@ TrainConfig validate_sweep_run(const detail::ExpandedRun& run, std::size_t count
     TrainConfig config =
         read_train_config(run.config, file.string(), file.parent_path(), global, fetch_datasets);
     config.args.validate();
-    const auto& head = registry.find(PluginKind::Head, config.model.head);
-    Params::resolve(head.info.params, config.model.head_params,
-                    fmt::format("head '{}'", config.model.head));
-    if (config.args.num_epochs.embedding > 0) {
-      registry.find(PluginKind::Loss, config.args.loss);
-      registry.find(PluginKind::Sampler, config.args.sampling_strategy);
-    }
+    resolve_plugins(config, registry);
     return config;
   } catch (const Error& e) {
     throw Error(fmt::format(
@@ -220,17 +214,15 @@ int run_sweep_file(const fs::path& file, const SweepRunOptions& options,
         plugin_line(PluginKind::Sampler, config.args.sampling_strategy);
     inputs += plugin_line(PluginKind::Head, config.model.head) + stage_one_plugins;
     // The resolved config with every default: the records a run stores.
-    const auto records = config_records(
-        config, Params::resolve(registry.find(PluginKind::Head, config.model.head).info.params,
-                                config.model.head_params, "head")
-                    .values());
+    const ResolvedPlugins plugins = resolve_plugins(config, registry);
+    const auto records = config_records(config, plugins);
     std::string stage_one =
         fmt::format("train={}\nbody={}\n{}", file_fingerprints[config.train.string()], body_hash,
                     stage_one_plugins);
     for (const auto& r : records) {
       if (stage_one_input(r)) stage_one += key_line(r);
       if (r.key.rfind("data.", 0) == 0 || r.key == "model.body") continue;  // hashed above
-      inputs += key_line(r);
+      if (in_run_key(r, plugins)) inputs += key_line(r);
     }
     p.key = detail::sha256_hex(inputs);
     const bool shareable = !config.args.end_to_end && config.args.eval_strategy == "no" &&
@@ -506,8 +498,8 @@ int run_sweep_worker(const fs::path& db, const std::vector<std::int64_t>& run_id
   std::vector<std::unique_ptr<RunRecorder>> recorders;
   for (std::size_t i = 0; i < configs.size(); ++i) {
     models.push_back(std::make_shared<Model>(body, registry, configs[i].model));
-    recorders.push_back(
-        std::make_unique<RunRecorder>(db, configs[i], *models[i], registry, run_ids[i]));
+    recorders.push_back(std::make_unique<RunRecorder>(
+        db, configs[i], resolve_plugins(configs[i], registry), registry, run_ids[i]));
   }
   // Stage-1 inputs are the same for the group, so the training data is too.
   Dataset train = load_dataset(first.train, first.data);

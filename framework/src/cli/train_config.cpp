@@ -1,8 +1,8 @@
 // The `setfit train` config (also the fixed tables of a sweep): [data] train, test, eval
 // (paths relative to the config file) or dataset (a fetched name), num_samples,
-// text_column, label_column, labels; [model] body, head, head_params,
-// normalize_embeddings, multi_target_strategy; [args] TrainingArguments; [eval] metrics
-// and average.
+// text_column, label_column, labels; [model] body, head, head_params, loss_params,
+// sampler_params, normalize_embeddings, multi_target_strategy; [args] TrainingArguments; [eval]
+// metrics and average.
 
 #include "train_config.hpp"
 
@@ -44,11 +44,13 @@ std::string string_key(const toml::table& table, const std::string& origin, cons
   return *node->value<std::string>();
 }
 
-ParamMap read_param_table(const toml::node& node, const std::string& origin, const char* name) {
+ParamMap read_param_table(const toml::node& node, const std::string& origin, const char* name,
+                          std::map<std::string, std::string>& positions) {
   if (!node.is_table())
     throw Error(fmt::format("{}: [model] {} must be a table", at(origin, node), name));
   ParamMap out;
   for (const auto& [key, value] : *node.as_table()) {
+    positions[fmt::format("{}.{}", name, key.str())] = at(origin, value);
     if (value.is_boolean())
       out.emplace(std::string(key.str()), *value.value<bool>());
     else if (value.is_integer())
@@ -187,7 +189,8 @@ TrainConfig read_train_config(const toml::table& doc, const std::string& origin,
         "{}: [model] needs body (a model folder or a fetched name such as glove-100d)", origin));
   }
   check_keys(*model, origin, "model",
-             {"body", "head", "head_params", "normalize_embeddings", "multi_target_strategy"});
+             {"body", "head", "head_params", "loss_params", "sampler_params",
+              "normalize_embeddings", "multi_target_strategy"});
   config.body = string_key(*model, origin, "model", "body");
   if (!fs::is_directory(config.body) && !assets::find_asset(config.body) &&
       fs::is_directory(base / config.body)) {
@@ -211,9 +214,17 @@ TrainConfig read_train_config(const toml::table& doc, const std::string& origin,
     }
   }
   if (const toml::node* node = model->get("head_params"))
-    config.model.head_params = read_param_table(*node, origin, "head_params");
+    config.model.head_params =
+        read_param_table(*node, origin, "head_params", config.param_positions);
   if (const toml::table* args = table_of("args"))
     detail::apply_toml_args(config.args, *args, origin, "args");
+  if (const toml::node* node = model->get("loss_params"))
+    config.args.loss_params =
+        read_param_table(*node, origin, "loss_params", config.param_positions);
+  if (const toml::node* node = model->get("sampler_params")) {
+    config.args.sampler_params =
+        read_param_table(*node, origin, "sampler_params", config.param_positions);
+  }
   if (const toml::table* eval = table_of("eval")) {
     check_keys(*eval, origin, "eval", {"metrics", "average"});
     if (eval->contains("average"))
@@ -237,7 +248,52 @@ TrainConfig read_train_config(const toml::table& doc, const std::string& origin,
   return config;
 }
 
-std::vector<ArgRecord> config_records(const TrainConfig& config, const ParamMap& head_params) {
+ResolvedPlugins resolve_plugins(const TrainConfig& config, const PluginRegistry& registry) {
+  // Each given value alone first, so that an error can point at it.
+  const auto check_each = [&](const ParamSchema& schema, const ParamMap& values,
+                              const std::string& table, const std::string& owner) {
+    for (const auto& [key, value] : values) {
+      try {
+        Params::resolve(schema, ParamMap{{key, value}}, owner);
+      } catch (const Error& e) {
+        const auto where = config.param_positions.find(table + "." + key);
+        throw ComponentConfigError(fmt::format(
+            "{}: [model] {}.{}: {}",
+            where == config.param_positions.end() ? std::string("config") : where->second, table,
+            key, e.what()));
+      }
+    }
+  };
+  ResolvedPlugins out;
+  const std::string head_owner = fmt::format("head '{}'", config.model.head);
+  const auto& head = registry.find(PluginKind::Head, config.model.head);
+  check_each(head.info.params, config.model.head_params, "head_params", head_owner);
+  out.head_params = Params::resolve(head.info.params, config.model.head_params, head_owner);
+  if (config.args.num_epochs.embedding > 0) {
+    check_each(registry.find(PluginKind::Loss, config.args.loss).info.params,
+               config.args.loss_params, "loss_params", fmt::format("loss '{}'", config.args.loss));
+    StageOnePlugins stage_one = resolve_stage_one_plugins(config.args, registry);
+    check_each(registry.find(PluginKind::Sampler, stage_one.sampler).info.params,
+               config.args.sampler_params, "sampler_params",
+               fmt::format("sampler '{}'", stage_one.sampler));
+    out.stage_one = std::move(stage_one);
+  }
+  return out;
+}
+
+bool in_run_key(const ArgRecord& record, const ResolvedPlugins& plugins) {
+  static const std::string loss_prefix = "model.loss_params.";
+  if (record.key.rfind(loss_prefix, 0) == 0 || record.key.rfind("model.sampler_params.", 0) == 0) {
+    if (record.is_default) return false;
+    if (plugins.stage_one && record.key == loss_prefix + "margin") {
+      const auto& mirrored = plugins.stage_one->loss_params_from_args;
+      return std::find(mirrored.begin(), mirrored.end(), "margin") == mirrored.end();
+    }
+  }
+  return true;
+}
+
+std::vector<ArgRecord> config_records(const TrainConfig& config, const ResolvedPlugins& plugins) {
   std::vector<ArgRecord> out = config.args.records();
   auto add = [&](std::string key, std::string text, std::optional<double> number, bool is_default) {
     out.push_back({std::move(key), "global", std::move(text), number, is_default});
@@ -257,20 +313,28 @@ std::vector<ArgRecord> config_records(const TrainConfig& config, const ParamMap&
       config.data.labels.empty());
   add("model.body", config.body, std::nullopt, false);
   add("model.head", config.model.head, std::nullopt, config.model.head == ModelOptions{}.head);
-  for (const auto& [key, value] : head_params) {
-    std::optional<double> number;
-    if (const auto* i = std::get_if<std::int64_t>(&value)) number = static_cast<double>(*i);
-    if (const auto* d = std::get_if<double>(&value)) number = *d;
-    if (const auto* b = std::get_if<bool>(&value)) number = *b ? 1.0 : 0.0;
-    add("model.head_params." + key, format_value(value), number,
-        !config.model.head_params.count(key));
-  }
+  const auto add_params = [&](const std::string& table, const Params& params,
+                              const std::string& stage) {
+    for (const auto& [key, value] : params.values()) {
+      std::optional<double> number;
+      if (const auto* i = std::get_if<std::int64_t>(&value)) number = static_cast<double>(*i);
+      if (const auto* d = std::get_if<double>(&value)) number = *d;
+      if (const auto* b = std::get_if<bool>(&value)) number = *b ? 1.0 : 0.0;
+      out.push_back({"model." + table + "." + key, stage, format_value(value), number,
+                     !params.is_user_set(key)});
+    }
+  };
+  add_params("head_params", plugins.head_params, "global");
   add("model.normalize_embeddings", config.model.normalize_embeddings ? "true" : "false",
       config.model.normalize_embeddings ? 1.0 : 0.0, !config.model.normalize_embeddings);
   add("model.multi_target_strategy", config.model.multi_target_strategy, std::nullopt,
       config.model.multi_target_strategy.empty());
   add("eval.metrics", fmt::format("{}", fmt::join(config.eval_options.metrics, ",")), std::nullopt,
       false);
+  if (plugins.stage_one) {
+    add_params("loss_params", plugins.stage_one->loss_params, "embedding");
+    add_params("sampler_params", plugins.stage_one->sampler_params, "embedding");
+  }
   return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "nearest_name.hpp"
 #include "setfit/errors.hpp"
 
 namespace setfit {
@@ -51,7 +52,8 @@ Params Params::resolve(const ParamSchema& schema, const ParamMap& values, std::s
     if (spec == schema.end()) {
       std::vector<std::string> known;
       for (const auto& s : schema) known.push_back(s.name);
-      throw ComponentConfigError(fmt::format("{} has no parameter '{}'; it accepts: {}", owner, key,
+      throw ComponentConfigError(fmt::format("{} has no parameter '{}'{}; it accepts: {}", owner,
+                                             key, detail::did_you_mean(key, known),
                                              known.empty()
                                                  ? std::string("no parameters")
                                                  : fmt::format("{}", fmt::join(known, ", "))));

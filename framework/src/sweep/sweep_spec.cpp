@@ -88,7 +88,9 @@ std::vector<std::string> resolve_key(const std::string& key, const std::string& 
   if (std::any_of(parts.begin(), parts.end(), [](const auto& p) { return p.empty(); }))
     throw Error(fmt::format("{}: [grid] key '{}' has an empty part", at(origin, where), key));
   if (parts.size() >= 2 && tables.count(parts[0])) return parts;
-  if (parts.size() == 2 && parts[0] == "head_params") return {"model", "head_params", parts[1]};
+  if (parts.size() == 2 &&
+      (parts[0] == "head_params" || parts[0] == "loss_params" || parts[0] == "sampler_params"))
+    return {"model", parts[0], parts[1]};
   if (parts.size() == 1) {
     if (is_args_field(key)) return {"args", key};
     if (model_keys.count(key)) return {"model", key};
@@ -96,8 +98,8 @@ std::vector<std::string> resolve_key(const std::string& key, const std::string& 
   }
   throw Error(fmt::format(
       "{}: [grid] unknown key '{}': expected a TrainingArguments field (batch_size, loss, ...), "
-      "a [model] or [data] key (body, head, num_samples, ...), head_params.NAME, or a "
-      "table-qualified key such as model.body",
+      "a [model] or [data] key (body, head, num_samples, ...), head_params.NAME, "
+      "loss_params.NAME, sampler_params.NAME, or a table-qualified key such as model.body",
       at(origin, where), key));
 }
 

@@ -15,6 +15,7 @@
 #include "setfit/metrics.hpp"
 #include "setfit/plugin_registry.hpp"
 #include "setfit/runtime.hpp"
+#include "setfit/stage_one_plugins.hpp"
 #include "stage_monitor.hpp"
 
 namespace setfit {
@@ -389,9 +390,9 @@ struct Trainer::Impl {
           "moves at it in a few-shot run (1e-3 to 1e-2 work, see docs/results.md)",
           args.body_learning_rate.embedding);
     }
-    auto loss = registry.create_loss(args.loss,
-                                     args.margin ? ParamMap{{"margin", *args.margin}} : ParamMap{});
-    auto sampler = registry.create_sampler(args.sampling_strategy);
+    const StageOnePlugins plugins = resolve_stage_one_plugins(args, registry);
+    auto loss = registry.create_loss(plugins.loss, plugins.loss_params.values());
+    auto sampler = registry.create_sampler(plugins.sampler, plugins.sampler_params.values());
     SamplingRequest request;
     request.labels = data.labels;
     request.num_iterations = args.num_iterations.value_or(0);
@@ -401,11 +402,10 @@ struct Trainer::Impl {
     if (loss->input() == LossInput::LabelledBatch) {
       if (data.multi_label) throw Error(fmt::format("loss {} needs single-label data", args.loss));
       // Batch losses need label-grouped batches (SetFit means to, but never does).
-      if (!sampler->yields_batches()) {
+      if (plugins.sampler_replaced) {
         log::info(
             "loss {} needs label-grouped batches: using the group_by_label sampler instead of {}",
             args.loss, args.sampling_strategy);
-        sampler = registry.create_sampler("group_by_label");
       }
       train_on_batches(data, *loss, *sampler, request);
       return;
@@ -426,7 +426,7 @@ struct Trainer::Impl {
     if (!optimizer.ready()) return;
     std::mt19937_64 rng(static_cast<std::uint64_t>(args.seed));
     log::info("stage 1 (embedding): {} pairs, {} steps, loss {}, sampler {}", pairs.size(), total,
-              args.loss, args.sampling_strategy);
+              args.loss, plugins.sampler);
     for (std::int64_t epoch = 0; epoch < epochs && !optimizer.done(); ++epoch) {
       std::shuffle(pairs.begin(), pairs.end(), rng);
       for (std::size_t start = 0; start < pairs.size() && !optimizer.done(); start += batch) {

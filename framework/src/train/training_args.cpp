@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "../core/nearest_name.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
 #include "training_args_toml.hpp"
@@ -253,32 +254,10 @@ const std::vector<Field>& fields() {
 #undef SETFIT_BOOL_FIELD
 #undef SETFIT_STRING_FIELD
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 std::string suggestion(std::string_view key) {
-  std::string best;
-  std::size_t best_distance = 4;
-  for (const auto& field : fields()) {
-    const std::size_t d = edit_distance(key, field.spec.name);
-    if (d < best_distance) {
-      best_distance = d;
-      best = field.spec.name;
-    }
-  }
-  return best.empty() ? "" : fmt::format("; did you mean '{}'?", best);
+  std::vector<std::string> names;
+  for (const auto& field : fields()) names.push_back(field.spec.name);
+  return detail::did_you_mean(key, names);
 }
 
 }  // namespace

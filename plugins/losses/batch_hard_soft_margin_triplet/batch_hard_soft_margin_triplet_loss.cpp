@@ -9,7 +9,7 @@ namespace {
 class BatchHardSoftMarginTripletLoss final : public setfit::Loss {
  public:
   explicit BatchHardSoftMarginTripletLoss(const setfit::Params& p)
-      : metric_(p.get_string("distance_metric")) {}
+      : metric_(setfit::losses::checked_metric(p.get_string("distance_metric"))) {}
   static setfit::PluginInfo info() {
     using setfit::ParamType;
     return {setfit::PluginKind::Loss,

@@ -11,6 +11,13 @@
 
 namespace setfit::losses {
 
+// The metric name, checked when a loss is created so that a bad name fails before training.
+inline std::string checked_metric(const std::string& metric) {
+  if (metric != "cosine" && metric != "euclidean" && metric != "manhattan")
+    throw Error("distance_metric must be cosine, euclidean or manhattan, got '" + metric + "'");
+  return metric;
+}
+
 // Distance between the rows of u and v (pairwise, same shape [B, D]) -> [B].
 inline torch::Tensor paired_distance(const torch::Tensor& u, const torch::Tensor& v,
                                      const std::string& metric) {

@@ -10,7 +10,8 @@ namespace {
 class OnlineContrastiveLoss final : public setfit::Loss {
  public:
   explicit OnlineContrastiveLoss(const setfit::Params& p)
-      : margin_(p.get_float("margin")), metric_(p.get_string("distance_metric")) {}
+      : margin_(p.get_float("margin")),
+        metric_(setfit::losses::checked_metric(p.get_string("distance_metric"))) {}
   static setfit::PluginInfo info() {
     using setfit::ParamType;
     return {setfit::PluginKind::Loss,
