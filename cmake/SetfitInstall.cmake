@@ -5,11 +5,12 @@ include(CMakePackageConfigHelpers)
 set(SETFIT_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/setfit")
 
 install(TARGETS setfit_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(TARGETS setfit_core setfit_plugin_sdk EXPORT setfitTargets
+install(TARGETS setfit_sdk setfit_core EXPORT setfitTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/framework/include/setfit"
-        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp")
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp"
+        PATTERN "assets.hpp" EXCLUDE)  # the CLI's layer, not installed
 install(FILES "${PROJECT_BINARY_DIR}/generated/include/setfit/version.hpp"
         DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/setfit")
 install(EXPORT setfitTargets NAMESPACE setfit:: DESTINATION ${SETFIT_CMAKE_DIR})

@@ -18,6 +18,10 @@ if [ -z "$plugin" ]; then
   exit 1
 fi
 
+# It links the installed lean SDK, not the whole framework.
+sdk=$(find "$work/prefix" -name 'libsetfit_sdk.so*' -print -quit)
+"$(dirname "$0")/plugin_dependencies.sh" "$(dirname "$sdk")" "$plugin"
+
 setfit="$work/prefix/bin/setfit"
 "$setfit" plugins check "$plugin"
 listing=$(SETFIT_PLUGIN_PATH="$(dirname "$plugin")" "$setfit" plugins list --json)

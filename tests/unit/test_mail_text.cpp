@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "../../framework/src/assets/asset_builders.hpp"
 #include "setfit/assets.hpp"
 #include "test_support.hpp"
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "../../framework/src/assets/asset_builders.hpp"
 #include "setfit/assets.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/safetensors.hpp"

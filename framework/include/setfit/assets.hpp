@@ -3,12 +3,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "setfit/export.hpp"
 
-// The default model and data sets, built on demand from npm packages into a cache.
+// The default model and data sets, built on demand from npm packages into a cache
+// (the setfit_assets library, which the CLI and the tests link; plugins and libsetfit do not).
 namespace setfit::assets {
 
 struct AssetInfo {
@@ -39,28 +39,5 @@ SETFIT_API std::filesystem::path fetch(const std::string& name, const FetchOptio
 // The cached folder if a complete copy exists, else an empty path.
 SETFIT_API std::filesystem::path cached(const std::string& name,
                                         const std::filesystem::path& cache_override = {});
-
-// Builds a static word-embedding model folder (sentence-transformers WordEmbeddings +
-// mean Pooling) from a wink-embeddings JSON file, keeping the `vocab_size` most frequent
-// words plus a zero padding row. Exposed for tests.
-SETFIT_API void build_wink_embeddings_model(const std::filesystem::path& json_file,
-                                            const std::filesystem::path& out_dir,
-                                            std::int64_t vocab_size);
-
-// Builds train.jsonl and test.jsonl ({"text", "label", "label_text"}; 0 ham, 1 spam) from
-// the SpamAssassin package's data/ folder: mail_to_text, messages under 3 words and exact
-// duplicates dropped, a stratified split with `seed`. Exposed for tests.
-SETFIT_API void build_spamassassin_dataset(const std::filesystem::path& data_dir,
-                                           const std::filesystem::path& out_dir, std::uint64_t seed,
-                                           double test_fraction = 0.2);
-
-// The text of a raw RFC 822 message for classification: "Subject: <decoded subject> "
-// then every non-attachment text/plain part (stray HTML tags removed) and text/html part
-// (or HTML-looking plain part) as text without tags, scripts or styles, entities
-// decoded; whitespace collapsed; cut to `max_characters` code points.
-SETFIT_API std::string mail_to_text(std::string_view raw, std::size_t max_characters);
-
-// "sha512-<base64>" of a file, the npm integrity format.
-SETFIT_API std::string sha512_integrity(const std::filesystem::path& file);
 
 }  // namespace setfit::assets

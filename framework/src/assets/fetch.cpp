@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../core/json_file.hpp"
+#include "asset_builders.hpp"
 #include "setfit/assets.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"

@@ -11,6 +11,7 @@
 
 #include "../core/json_file.hpp"
 #include "mail_text.hpp"
+#include "asset_builders.hpp"
 #include "setfit/assets.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"

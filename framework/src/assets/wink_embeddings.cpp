@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "../core/json_file.hpp"
+#include "asset_builders.hpp"
 #include "setfit/assets.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"

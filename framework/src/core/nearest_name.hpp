@@ -4,13 +4,16 @@
 #include <string_view>
 #include <vector>
 
+#include "setfit/export.hpp"
+
 namespace setfit::detail {
 
 // The candidate closest to `name` by edit distance when it is close enough to be a
 // likely misspelling (at most 3 edits), else empty. For "did you mean" hints.
-std::string nearest_name(std::string_view name, const std::vector<std::string>& candidates);
+SETFIT_API std::string nearest_name(std::string_view name, const std::vector<std::string>& candidates);
 
+// (In libsetfit_sdk, exported for libsetfit.)
 // "; did you mean 'x'?" for the nearest candidate, or empty.
-std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates);
+SETFIT_API std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates);
 
 }  // namespace setfit::detail

@@ -8,19 +8,22 @@
 #include <string>
 #include <string_view>
 
+#include "setfit/export.hpp"
+
+// The functions marked SETFIT_API are also used by the assets library (mail parsing).
 namespace setfit::text {
 
 using CodePoint = char32_t;
 
 // Decodes UTF-8; throws setfit::Error naming `what` and the byte offset when invalid.
-std::u32string decode_utf8(std::string_view bytes, std::string_view what = "text");
-std::string encode_utf8(std::u32string_view text);
-void append_utf8(std::string& out, CodePoint cp);
+SETFIT_API std::u32string decode_utf8(std::string_view bytes, std::string_view what = "text");
+SETFIT_API std::string encode_utf8(std::u32string_view text);
+SETFIT_API void append_utf8(std::string& out, CodePoint cp);
 // Whether `bytes` is valid UTF-8 (no exception).
-bool is_valid_utf8(std::string_view bytes);
+SETFIT_API bool is_valid_utf8(std::string_view bytes);
 
 // Python's str.isspace() (and so str.split() / str.strip()).
-bool is_python_space(CodePoint cp);
+SETFIT_API bool is_python_space(CodePoint cp);
 // BERT's classes (transformers' _is_whitespace, _is_control, _is_punctuation,
 // _is_chinese_char).
 bool is_bert_whitespace(CodePoint cp);
