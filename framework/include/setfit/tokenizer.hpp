@@ -39,8 +39,10 @@ class SETFIT_API Tokenizer {
 };
 
 // The tokeniser of a Hugging Face model folder: tokenizer_config.json and vocab.txt
-// (BertTokenizer, MPNetTokenizer and relatives). Throws setfit::Error naming the file
-// and the problem.
-SETFIT_API std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& model_dir);
+// (BertTokenizer, MPNetTokenizer and relatives). `default_class` is used when
+// tokenizer_config.json names no tokenizer_class (a body passes its architecture's).
+// Throws setfit::Error naming the file and the problem.
+SETFIT_API std::unique_ptr<Tokenizer> load_tokenizer(
+    const std::filesystem::path& model_dir, std::string_view default_class = "BertTokenizer");
 
 }  // namespace setfit

@@ -73,4 +73,26 @@ torch::Tensor BertEncoder::forward(const TransformerInputs& inputs) {
   return x;
 }
 
+const Architecture& bert_architecture() {
+  static const Architecture architecture{
+      .model_type = "bert",
+      .class_name = "BertModel",
+      .aliases = "BERT, MiniLM, BGE, GTE, E5",
+      .tokenizer_class = "BertTokenizer",
+      .weight_prefix = "bert.",
+      .default_type_vocab_size = 2,
+      .default_layer_norm_eps = 1e-12,
+      .default_pad_token_id = 0,
+      .reserved_positions = [](const TransformerConfig&) -> std::int64_t { return 0; },
+      .write_config =
+          [](const TransformerConfig& config, nlohmann::json& json) {
+            json["type_vocab_size"] = config.type_vocab_size;
+            json["position_embedding_type"] = "absolute";
+          },
+      .create = [](const TransformerConfig& config) -> std::shared_ptr<TransformerEncoder> {
+        return std::make_shared<BertEncoder>(config);
+      }};
+  return architecture;
+}
+
 }  // namespace setfit::body

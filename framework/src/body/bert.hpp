@@ -1,5 +1,6 @@
 #pragma once
 
+#include "architecture.hpp"
 #include "transformer.hpp"
 
 namespace setfit::body {
@@ -26,5 +27,7 @@ class BertEncoder final : public TransformerEncoder {
   std::vector<Layer> layers_;
   torch::nn::Linear pooler_{nullptr};
 };
+
+const Architecture& bert_architecture();
 
 }  // namespace setfit::body

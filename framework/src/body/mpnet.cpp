@@ -94,4 +94,28 @@ torch::Tensor MPNetEncoder::forward(const TransformerInputs& inputs) {
   return x;
 }
 
+const Architecture& mpnet_architecture() {
+  static const Architecture architecture{
+      .model_type = "mpnet",
+      .class_name = "MPNetModel",
+      .aliases = "all-mpnet-base-v2, paraphrase-mpnet",
+      .tokenizer_class = "MPNetTokenizer",
+      .weight_prefix = "mpnet.",
+      .default_type_vocab_size = 0,
+      .default_layer_norm_eps = 1e-5,
+      .default_pad_token_id = 1,
+      // Positions are numbered from pad_token_id + 1, as in fairseq.
+      .reserved_positions = [](const TransformerConfig& config) -> std::int64_t {
+        return config.pad_token_id + 1;
+      },
+      .write_config =
+          [](const TransformerConfig& config, nlohmann::json& json) {
+            json["relative_attention_num_buckets"] = config.relative_attention_num_buckets;
+          },
+      .create = [](const TransformerConfig& config) -> std::shared_ptr<TransformerEncoder> {
+        return std::make_shared<MPNetEncoder>(config);
+      }};
+  return architecture;
+}
+
 }  // namespace setfit::body

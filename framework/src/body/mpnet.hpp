@@ -1,5 +1,6 @@
 #pragma once
 
+#include "architecture.hpp"
 #include "transformer.hpp"
 
 namespace setfit::body {
@@ -30,5 +31,7 @@ class MPNetEncoder final : public TransformerEncoder {
   torch::nn::Embedding relative_attention_bias_{nullptr};
   torch::nn::Linear pooler_{nullptr};
 };
+
+const Architecture& mpnet_architecture();
 
 }  // namespace setfit::body

@@ -10,6 +10,7 @@
 #include "../core/json_file.hpp"
 #include "../text/unicode.hpp"
 #include "../text/whitespace_tokenizer.hpp"
+#include "architecture.hpp"
 #include "pooling.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
@@ -106,15 +107,15 @@ std::vector<ModuleEntry> read_modules(const fs::path& dir) {
 }
 
 // Copies every parameter of `module` from `weights`, matching names with or without a
-// leading architecture prefix ("bert.", "mpnet.", "model.").
+// leading prefix: the architecture's ("bert."), or "model.".
 void load_parameters(torch::nn::Module& module, const SafetensorsFile& weights,
-                     const std::string& described_by) {
+                     const std::string& architecture_prefix, const std::string& described_by) {
   torch::NoGradGuard no_grad;
   std::vector<std::string> missing;
   for (auto& item : module.named_parameters(true)) {
     const std::string& name = item.key();
     const SafetensorsEntry* entry = weights.find(name);
-    for (const char* prefix : {"bert.", "mpnet.", "model."}) {
+    for (const std::string& prefix : {architecture_prefix, std::string("model.")}) {
       if (entry == nullptr) entry = weights.find(prefix + name);
     }
     if (entry == nullptr) {
@@ -224,6 +225,8 @@ void load_transformer(SentenceEncoder::Impl& impl, const fs::path& transformer_d
   const fs::path config_file = transformer_dir / "config.json";
   impl.config_json = detail::read_json_file(config_file);
   impl.config = body::TransformerConfig::from_json(impl.config_json, config_file.string());
+  const body::Architecture& architecture =
+      body::find_architecture(impl.config.model_type, config_file.string());
   auto encoder = body::make_encoder(impl.config);
   impl.encoder = encoder;
   impl.token_width = impl.config.hidden_size;
@@ -238,8 +241,9 @@ void load_transformer(SentenceEncoder::Impl& impl, const fs::path& transformer_d
     }
     throw Error(fmt::format("{}: no such file", weights_file.string()));
   }
-  load_parameters(*encoder, SafetensorsFile::open(weights_file), config_file.string());
-  impl.tokenizer = load_tokenizer(transformer_dir);
+  load_parameters(*encoder, SafetensorsFile::open(weights_file), architecture.weight_prefix,
+                  config_file.string());
+  impl.tokenizer = load_tokenizer(transformer_dir, architecture.tokenizer_class);
   if (impl.tokenizer->vocab_size() > static_cast<std::size_t>(impl.config.vocab_size)) {
     throw Error(fmt::format("{}: the tokeniser has {} tokens but vocab_size is {}",
                             config_file.string(), impl.tokenizer->vocab_size(),
@@ -248,9 +252,7 @@ void load_transformer(SentenceEncoder::Impl& impl, const fs::path& transformer_d
 
   // sentence_bert_config.json: max_seq_length and sentence-transformers' lower-casing.
   std::size_t max_positions = static_cast<std::size_t>(impl.config.max_position_embeddings);
-  if (impl.config.model_type == "mpnet") {
-    max_positions -= static_cast<std::size_t>(impl.config.pad_token_id + 1);
-  }
+  max_positions -= static_cast<std::size_t>(architecture.reserved_positions(impl.config));
   impl.max_seq_length = std::min<std::size_t>(512, max_positions);
   const fs::path st_config = transformer_dir / "sentence_bert_config.json";
   if (fs::exists(st_config)) {
@@ -327,7 +329,7 @@ void load_word_embeddings(SentenceEncoder::Impl& impl, const fs::path& module_di
   }
   auto encoder =
       std::make_shared<body::StaticEmbeddingEncoder>(table->shape[0], table->shape[1], trainable);
-  load_parameters(*encoder, weights, tokenizer_file.string());
+  load_parameters(*encoder, weights, "", tokenizer_file.string());
   impl.static_encoder = encoder;
   impl.encoder = encoder;
   impl.token_width = table->shape[1];
@@ -417,7 +419,7 @@ std::shared_ptr<SentenceEncoder> SentenceEncoder::load(const fs::path& dir) {
       }
       torch::nn::Module holder;
       holder.register_module("linear", dense.linear);
-      load_parameters(holder, SafetensorsFile::open(dense_weights), file.string());
+      load_parameters(holder, SafetensorsFile::open(dense_weights), "", file.string());
       if (impl->normalize) {
         throw Error(
             fmt::format("{}: a Dense module after Normalize is not supported", modules_origin));
@@ -543,7 +545,8 @@ ModelInfo SentenceEncoder::info() const {
         fmt::format("WordEmbeddings({} words, {})", impl_->static_encoder->vocab_size(),
                     impl_->static_encoder->trainable() ? "trainable" : "frozen"));
   } else {
-    info.architecture = impl_->config.model_type == "bert" ? "BertModel" : "MPNetModel";
+    info.architecture =
+        body::find_architecture(impl_->config.model_type, impl_->dir.string()).class_name;
     info.modules.push_back(fmt::format("Transformer({})", info.architecture));
   }
   info.modules.push_back(fmt::format("Pooling({})", fmt::join(impl_->pooling.mode_names(), "+")));

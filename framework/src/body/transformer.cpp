@@ -6,8 +6,7 @@
 #include <limits>
 
 #include "../core/json_file.hpp"
-#include "bert.hpp"
-#include "mpnet.hpp"
+#include "architecture.hpp"
 #include "setfit/errors.hpp"
 
 namespace setfit::body {
@@ -17,12 +16,7 @@ TransformerConfig TransformerConfig::from_json(const nlohmann::json& json,
   using namespace setfit::detail;
   TransformerConfig c;
   c.model_type = json_string(json, "model_type", origin);
-  if (c.model_type != "bert" && c.model_type != "mpnet") {
-    throw Error(
-        fmt::format("{}: model_type '{}' is not supported; supported: bert (BERT, MiniLM, "
-                    "BGE, GTE, E5), mpnet",
-                    origin, c.model_type));
-  }
+  const Architecture& architecture = find_architecture(c.model_type, origin);
   c.vocab_size = json_int(json, "vocab_size", origin);
   c.hidden_size = json_int(json, "hidden_size", origin);
   c.num_hidden_layers = json_int(json, "num_hidden_layers", origin);
@@ -30,12 +24,13 @@ TransformerConfig TransformerConfig::from_json(const nlohmann::json& json,
   c.intermediate_size = json_int(json, "intermediate_size", origin);
   c.hidden_act = json_string_or(json, "hidden_act", "gelu", origin);
   c.max_position_embeddings = json_int_or(json, "max_position_embeddings", 512, origin);
-  c.type_vocab_size = json_int_or(json, "type_vocab_size", c.model_type == "bert" ? 2 : 0, origin);
+  c.type_vocab_size =
+      json_int_or(json, "type_vocab_size", architecture.default_type_vocab_size, origin);
   c.layer_norm_eps =
-      json_float_or(json, "layer_norm_eps", c.model_type == "bert" ? 1e-12 : 1e-5, origin);
+      json_float_or(json, "layer_norm_eps", architecture.default_layer_norm_eps, origin);
   c.hidden_dropout_prob = json_float_or(json, "hidden_dropout_prob", 0.1, origin);
   c.attention_probs_dropout_prob = json_float_or(json, "attention_probs_dropout_prob", 0.1, origin);
-  c.pad_token_id = json_int_or(json, "pad_token_id", c.model_type == "bert" ? 0 : 1, origin);
+  c.pad_token_id = json_int_or(json, "pad_token_id", architecture.default_pad_token_id, origin);
   c.relative_attention_num_buckets =
       json_int_or(json, "relative_attention_num_buckets", 32, origin);
   const std::string position_type =
@@ -63,7 +58,7 @@ TransformerConfig TransformerConfig::from_json(const nlohmann::json& json,
 
 nlohmann::json TransformerConfig::to_json() const {
   nlohmann::json j = {{"model_type", model_type},
-                      {"architectures", {model_type == "bert" ? "BertModel" : "MPNetModel"}},
+                      {"architectures", {find_architecture(model_type, "config").class_name}},
                       {"vocab_size", vocab_size},
                       {"hidden_size", hidden_size},
                       {"num_hidden_layers", num_hidden_layers},
@@ -75,18 +70,12 @@ nlohmann::json TransformerConfig::to_json() const {
                       {"hidden_dropout_prob", hidden_dropout_prob},
                       {"attention_probs_dropout_prob", attention_probs_dropout_prob},
                       {"pad_token_id", pad_token_id}};
-  if (model_type == "bert") {
-    j["type_vocab_size"] = type_vocab_size;
-    j["position_embedding_type"] = "absolute";
-  } else {
-    j["relative_attention_num_buckets"] = relative_attention_num_buckets;
-  }
+  find_architecture(model_type, "config").write_config(*this, j);
   return j;
 }
 
 std::shared_ptr<TransformerEncoder> make_encoder(const TransformerConfig& config) {
-  if (config.model_type == "bert") return std::make_shared<BertEncoder>(config);
-  return std::make_shared<MPNetEncoder>(config);
+  return find_architecture(config.model_type, "config").create(config);
 }
 
 torch::Tensor activation(const torch::Tensor& x, const std::string& name) {

@@ -6,13 +6,14 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "setfit/export.hpp"
 #include "token_encoder.hpp"
 
 namespace setfit::body {
 
-// What config.json says about the encoder (BERT and MPNet share these fields).
-struct TransformerConfig {
-  std::string model_type;  // "bert" or "mpnet"
+// What config.json says about the encoder (the architectures share these fields).
+struct SETFIT_API TransformerConfig {
+  std::string model_type;  // an Architecture's model_type
   std::int64_t vocab_size = 0;
   std::int64_t hidden_size = 0;
   std::int64_t num_hidden_layers = 0;
@@ -41,7 +42,7 @@ class TransformerEncoder : public TokenEncoder {
   TransformerConfig config_;
 };
 
-std::shared_ptr<TransformerEncoder> make_encoder(const TransformerConfig& config);
+SETFIT_API std::shared_ptr<TransformerEncoder> make_encoder(const TransformerConfig& config);
 
 // Pieces shared by the architectures.
 torch::Tensor activation(const torch::Tensor& x, const std::string& name);

@@ -48,7 +48,7 @@ std::vector<std::string> read_vocab(const fs::path& file) {
 
 }  // namespace
 
-std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& dir) {
+std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& dir, std::string_view default_class) {
   const fs::path config_file = dir / "tokenizer_config.json";
   const fs::path map_file = dir / "special_tokens_map.json";
   const fs::path vocab_file = dir / "vocab.txt";
@@ -59,12 +59,7 @@ std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& dir) {
   const std::string origin = config_file.string();
 
   std::string tokenizer_class = detail::json_string_or(config, "tokenizer_class", "", origin);
-  if (tokenizer_class.empty() && fs::exists(dir / "config.json")) {
-    auto model_config = detail::read_json_file(dir / "config.json");
-    std::string model_type =
-        detail::json_string_or(model_config, "model_type", "", (dir / "config.json").string());
-    tokenizer_class = model_type == "mpnet" ? "MPNetTokenizer" : "BertTokenizer";
-  }
+  if (tokenizer_class.empty()) tokenizer_class = std::string(default_class);
   const bool mpnet = tokenizer_class.rfind("MPNetTokenizer", 0) == 0;
   const bool bert = tokenizer_class.rfind("BertTokenizer", 0) == 0 ||
                     tokenizer_class.rfind("DistilBertTokenizer", 0) == 0 || tokenizer_class.empty();

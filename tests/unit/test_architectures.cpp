@@ -1,0 +1,58 @@
+// The architecture table: every registered architecture reads a minimal config.json,
+// builds its encoder, writes a config that reads back the same, and an unknown
+// model_type names every supported one.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <set>
+
+#include "../../framework/src/body/architecture.hpp"
+#include "../../framework/src/body/transformer.hpp"
+#include "setfit/errors.hpp"
+#include "test_support.hpp"
+
+namespace setfit::body {
+namespace {
+
+using test::contains;
+
+nlohmann::json minimal_config(const std::string& model_type) {
+  return {{"model_type", model_type},     {"vocab_size", 30},         {"hidden_size", 8},
+          {"num_hidden_layers", 1},       {"num_attention_heads", 2}, {"intermediate_size", 16},
+          {"max_position_embeddings", 16}};
+}
+
+TEST(Architectures, EachBuildsItsEncoderAndRoundTripsItsConfig) {
+  std::set<std::string> types, classes;
+  for (const auto& architecture : architectures()) {
+    SCOPED_TRACE(architecture.model_type);
+    EXPECT_TRUE(types.insert(architecture.model_type).second);
+    EXPECT_TRUE(classes.insert(architecture.class_name).second);
+    const auto config = TransformerConfig::from_json(minimal_config(architecture.model_type), "c");
+    EXPECT_EQ(config.pad_token_id, architecture.default_pad_token_id);
+    EXPECT_EQ(config.type_vocab_size, architecture.default_type_vocab_size);
+    const auto written = config.to_json();
+    EXPECT_EQ(written["architectures"][0], architecture.class_name);
+    EXPECT_EQ(TransformerConfig::from_json(written, "c").to_json(), written);
+    auto encoder = make_encoder(config);
+    ASSERT_NE(encoder, nullptr);
+    EXPECT_FALSE(encoder->parameters().empty());
+    EXPECT_GE(config.max_position_embeddings - architecture.reserved_positions(config), 1);
+  }
+}
+
+TEST(Architectures, AnUnknownModelTypeListsTheSupportedOnes) {
+  try {
+    TransformerConfig::from_json(minimal_config("roberta"), "models/x/config.json");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_TRUE(contains(message, "models/x/config.json: model_type 'roberta' is not supported"))
+        << message;
+    for (const auto& architecture : architectures())
+      EXPECT_TRUE(contains(message, architecture.model_type + " (")) << message;
+  }
+}
+
+}  // namespace
+}  // namespace setfit::body
