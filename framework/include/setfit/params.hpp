@@ -17,8 +17,11 @@ using ParamValue = std::variant<bool, std::int64_t, double, std::string>;
 
 SETFIT_API std::string_view to_string(ParamType type);
 SETFIT_API ParamType type_of(const ParamValue& value);
-// TOML-like rendering: true, 3, 0.5, "text".
+// TOML-like rendering: true, 3, 0.5, "text". The one value formatter: configs, records,
+// run keys and messages all render values with these.
 SETFIT_API std::string format_value(const ParamValue& value);
+// A float in its shortest round-trip form, kept recognisable as a float: 1.0, 2e-05.
+SETFIT_API std::string format_float(double value);
 
 // One parameter a component accepts. The schema is the single source of truth for
 // defaults, validation, `setfit plugins list` and what is recorded per run.

@@ -10,8 +10,7 @@
 #include <vector>
 
 #include "setfit/export.hpp"
-#include "setfit/trainer.hpp"
-#include "setfit/training_args.hpp"
+#include "setfit/records.hpp"
 
 namespace setfit {
 
@@ -34,12 +33,6 @@ struct RunRow {
   std::optional<std::int64_t> stage1_run_id;  // the run whose stage 1 this run reused
 };
 
-// A value of the run_summary table: NaN and infinities are kept as such.
-struct SummaryValue {
-  std::string key;
-  double value = 0.0;
-};
-
 // The SQLite run store (schema in docs/results-schema.md): sweeps, runs, params, the metric
 // series, run summaries, artifacts and the plugins each run used.
 //
@@ -50,7 +43,7 @@ struct SummaryValue {
 // file systems).
 class SETFIT_API RunStore {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens or creates `file`. With `migrate` (the orchestrator, before any worker starts)
   // the schema is created or upgraded; without it (a worker) a database at another
@@ -90,6 +83,10 @@ class SETFIT_API RunStore {
   // The final state; `error_stage` and `error` for FAILED, DIVERGED and KILLED runs.
   void finish_run(std::int64_t run_id, RunStatus status, const std::string& error_stage = {},
                   const std::string& error = {});
+
+  // Replaces what the sweep varies (its grid, zip and random axes and seeds), in order.
+  void record_varied(std::int64_t sweep_id, const std::vector<VariedParameter>& varied);
+  std::vector<VariedParameter> varied(std::int64_t sweep_id) const;
 
   // Replaces the run's params (a retried run records them again).
   void record_params(std::int64_t run_id, const std::vector<ArgRecord>& params);

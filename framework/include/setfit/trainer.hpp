@@ -10,20 +10,12 @@
 #include "setfit/dataset.hpp"
 #include "setfit/export.hpp"
 #include "setfit/model.hpp"
+#include "setfit/records.hpp"
 #include "setfit/training_args.hpp"
 
 namespace setfit {
 
 class PluginRegistry;
-
-// One logged value: the training loss every logging_steps, and every evaluation
-// ("eval_<metric>", "eval_embedding_loss"), per stage.
-struct MetricPoint {
-  std::string stage;  // "embedding" or "classifier"
-  std::int64_t step = 0;
-  std::string key;
-  double value = 0.0;
-};
 
 // Which task metrics evaluation computes.
 struct EvalOptions {

@@ -10,17 +10,9 @@
 #include "setfit/export.hpp"
 #include "setfit/params.hpp"
 #include "setfit/per_stage.hpp"
+#include "setfit/records.hpp"
 
 namespace setfit {
-
-// One recorded value of a run's configuration (what the run store keeps per run).
-struct ArgRecord {
-  std::string key;
-  std::string stage;                // "embedding", "classifier" or "global"
-  std::string value_text;           // TOML-like rendering
-  std::optional<double> value_num;  // numbers and booleans (1/0)
-  bool is_default = true;           // false when the user set it
-};
 
 // One field of the schema: what `--help`, validation errors and docs show.
 struct ArgSpec {

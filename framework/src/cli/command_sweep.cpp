@@ -4,25 +4,94 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <atomic>
 #include <boost/program_options.hpp>
+#include <csignal>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "../core/json_file.hpp"
-#include "../sweep/sweep_spec.hpp"
-#include "../train/training_args_toml.hpp"
 #include "command.hpp"
+#include "progress.hpp"
+#include "setfit/assets.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/plugin_registry.hpp"
-#include "sweep_executor.hpp"
-#include "train_config.hpp"
+#include "setfit/run_config.hpp"
+#include "setfit/run_store.hpp"
+#include "setfit/sweep.hpp"
+#include "text_io.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 namespace setfit::cli {
 namespace {
+
+std::atomic<bool> interrupted{false};
+
+void on_interrupt(int) {
+  interrupted = true;
+}
+
+// Ctrl-C and SIGTERM stop the sweep cleanly from here on: nothing new is launched, running
+// workers are stopped and their runs marked KILLED.
+void stop_on_signals() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+// Counts by state and the best configurations (mean +- std over seeds); the exit code: 0 when
+// every run finished, 1 otherwise, 130 when interrupted.
+int print_sweep_report(const fs::path& file, const fs::path& db, const SweepReport& report,
+                       bool was_interrupted) {
+  if (report.distinct_runs > 0) {
+    const auto sweep = expand_sweep(parse_toml_file(file), file.string());
+    std::vector<std::string> counts;
+    for (const auto& [status, count] : report.counts)
+      counts.push_back(fmt::format("{} {}", count, to_string(status)));
+    fmt::print("sweep '{}' in {}: {}\n", sweep.header.name, db.string(), fmt::join(counts, ", "));
+    if (!report.best.empty()) {
+      fmt::print("best by {} ({}), mean +- std over seeds:\n", sweep.header.metric,
+                 sweep.header.direction);
+      for (std::size_t i = 0; i < std::min<std::size_t>(5, report.best.size()); ++i) {
+        const auto& b = report.best[i];
+        fmt::print("  {:.4f} +- {:.4f} (n={})  {}\n", b.mean, b.std, b.runs, b.label);
+      }
+    }
+  }
+  if (was_interrupted) {
+    fmt::print("interrupted: running runs were marked KILLED; run the same command to resume\n");
+    return 130;
+  }
+  const auto finished = report.counts.find(RunStatus::Finished);
+  const std::size_t done = finished == report.counts.end() ? 0 : finished->second;
+  return done == report.distinct_runs ? kExitOk : kExitFailure;
+}
+
+// `setfit sweep status`: runs by state, per sweep.
+int print_sweep_status(const fs::path& db, const std::string& sweep_name) {
+  if (!fs::exists(db)) throw Error(fmt::format("{}: no such run store", db.string()));
+  auto store = RunStore::open(db, /*migrate=*/false);
+  std::vector<std::pair<std::string, std::int64_t>> sweeps = store->sweeps();
+  if (!sweep_name.empty()) {
+    const auto id = store->find_sweep(sweep_name);
+    if (!id) throw Error(fmt::format("{}: no sweep named '{}'", db.string(), sweep_name));
+    sweeps = {{sweep_name, *id}};
+  }
+  for (const auto& [name, id] : sweeps) {
+    std::map<std::string, std::size_t> counts;
+    const auto runs = store->runs(id);
+    for (const auto& run : runs) ++counts[std::string(to_string(run.status))];
+    std::vector<std::string> parts;
+    for (const auto& [status, count] : counts) parts.push_back(fmt::format("{} {}", count, status));
+    fmt::print("{}: {} runs: {}\n", name, runs.size(), fmt::join(parts, ", "));
+  }
+  return kExitOk;
+}
 
 nlohmann::json json_of(const toml::table& table) {
   std::ostringstream out;
@@ -49,12 +118,12 @@ int expand(const GlobalOptions& global, const std::vector<std::string>& args) {
   if (format != "table" && format != "json")
     throw UsageError(fmt::format("--format must be table or json, got '{}'", format));
   const fs::path file = vm["file"].as<std::string>();
-  const auto doc = parse_toml(detail::read_text_file(file), file.string());
-  const auto sweep = detail::expand_sweep(doc, file.string());
+  const auto sweep = expand_sweep(parse_toml_file(file), file.string());
   PluginRegistry registry;
   registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
+  const auto inputs = assets::asset_inputs(global.cache_dir);
   for (const auto& run : sweep.runs)
-    validate_sweep_run(run, sweep.runs.size(), file, global, registry, /*fetch_datasets=*/false);
+    validate_sweep_run(run, sweep.runs.size(), file, registry, *inputs, /*fetch_datasets=*/false);
 
   const auto& h = sweep.header;
   if (format == "json") {
@@ -77,7 +146,7 @@ int expand(const GlobalOptions& global, const std::vector<std::string>& args) {
              h.seeds.empty() ? "" : fmt::format(", seeds {}", fmt::join(h.seeds, " ")), h.metric,
              h.direction);
   for (const auto& run : sweep.runs)
-    fmt::print("{:>5}  {}\n", run.index + 1, detail::settings_label(run, "  "));
+    fmt::print("{:>5}  {}\n", run.index + 1, settings_label(run, "  "));
   return kExitOk;
 }
 
@@ -109,15 +178,51 @@ int run(const GlobalOptions& global, const std::vector<std::string>& args) {
   if (!vm.count("db")) throw UsageError("setfit sweep run needs --db runs.db");
   SweepRunOptions run_options;
   run_options.db = vm["db"].as<std::string>();
-  run_options.jobs = vm["jobs"].as<int>();
-  if (run_options.jobs < 0) throw UsageError("--jobs must not be negative");
-  run_options.fail_fast = vm.count("fail-fast") > 0;
-  run_options.timeout_per_run = vm["timeout-per-run"].as<double>();
   run_options.allow_changed = vm.count("allow-changed") > 0;
-  run_options.max_attempts = vm["max-attempts"].as<std::int64_t>();
-  run_options.stale_after_s = vm["stale-after"].as<double>();
-  run_options.share = vm.count("no-share") == 0;
-  return run_sweep_file(vm["file"].as<std::string>(), run_options, global);
+  run_options.policy.max_attempts = vm["max-attempts"].as<std::int64_t>();
+  run_options.policy.stale_after_s = vm["stale-after"].as<double>();
+  run_options.policy.share = vm.count("no-share") == 0;
+  LocalExecutorOptions local;
+  local.jobs = vm["jobs"].as<int>();
+  if (local.jobs < 0) throw UsageError("--jobs must not be negative");
+  local.fail_fast = vm.count("fail-fast") > 0;
+  local.timeout_per_run = vm["timeout-per-run"].as<double>();
+  local.work_dir = sweep_work_dir(run_options.db);
+  // Workers are this binary: `setfit [global options] sweep worker --db DB --run-ids ...`.
+  const std::string self = fs::read_symlink("/proc/self/exe").string();
+  local.worker_command = [self, global](int threads) {
+    std::vector<std::string> command = {self, "--threads", std::to_string(threads)};
+    for (const auto& dir : global.plugin_dirs) {
+      command.push_back("--plugin-dir");
+      command.push_back(dir.string());
+    }
+    if (!global.cache_dir.empty()) {
+      command.push_back("--cache-dir");
+      command.push_back(global.cache_dir.string());
+    }
+    command.push_back("sweep");
+    command.push_back("worker");
+    return command;
+  };
+
+  stop_on_signals();
+  PluginRegistry registry;
+  registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
+  const auto inputs = assets::asset_inputs(global.cache_dir);
+  const auto executor = make_local_executor(local);
+  ProgressReporter bar("sweep", "runs");
+  const fs::path file = vm["file"].as<std::string>();
+  const SweepReport report = run_sweep(
+      file, run_options, registry, *inputs, *executor, interrupted,
+      [&](const ExecutionProgress& p) {
+        bar.update(
+            p.finished + p.failed, p.total,
+            fmt::format("{} finished, {} failed, {} running", p.finished, p.failed, p.running));
+      });
+  bar.finish();
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  return print_sweep_report(file, run_options.db, report, interrupted);
 }
 
 // The hidden worker verb the orchestrator starts: `sweep worker --db DB --run-ids 3,4,5`.
@@ -136,7 +241,9 @@ int worker(const GlobalOptions& global, const std::vector<std::string>& args) {
       throw UsageError(fmt::format("--run-ids: '{}' is not a run id", id));
     }
   }
-  return run_sweep_worker(vm["db"].as<std::string>(), ids, global);
+  PluginRegistry registry;
+  registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
+  return run_sweep_worker(vm["db"].as<std::string>(), ids, registry) ? kExitOk : kExitFailure;
 }
 
 int status(const std::vector<std::string>& args) {
@@ -154,7 +261,7 @@ int status(const std::vector<std::string>& args) {
 
 }  // namespace
 
-int run_sweep(const GlobalOptions& global, const std::vector<std::string>& args) {
+int run_sweep_verb(const GlobalOptions& global, const std::vector<std::string>& args) {
   const std::string usage =
       "Usage: setfit sweep expand FILE [--format table|json]\n"
       "       setfit sweep run FILE --db runs.db [--jobs N] [--fail-fast] [--timeout-per-run S]\n"

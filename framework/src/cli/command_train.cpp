@@ -10,16 +10,17 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "../core/json_file.hpp"
 #include "command.hpp"
-#include "model_reference.hpp"
 #include "progress.hpp"
-#include "run_recorder.hpp"
+#include "setfit/assets.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
 #include "setfit/plugin_registry.hpp"
+#include "setfit/run_config.hpp"
+#include "setfit/run_recorder.hpp"
+#include "setfit/sweep.hpp"
 #include "setfit/trainer.hpp"
-#include "train_config.hpp"
+#include "text_io.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -53,10 +54,11 @@ int run_train(const GlobalOptions& global, const std::vector<std::string>& args)
   if (!vm.count("config"))
     throw UsageError("setfit train needs a CONFIG.toml; see 'setfit train --help'");
   const fs::path config_file = vm["config"].as<std::string>();
-  toml::table doc = parse_toml(detail::read_text_file(config_file), config_file.string());
+  toml::table doc = parse_toml_file(config_file);
   if (vm.count("set")) apply_overrides(doc, vm["set"].as<std::vector<std::string>>());
-  const TrainConfig config =
-      read_train_config(doc, config_file.string(), config_file.parent_path(), global);
+  const auto inputs = assets::asset_inputs(global.cache_dir);
+  const RunConfig config =
+      read_run_config(doc, {config_file.string(), config_file.parent_path()}, *inputs);
 
   PluginRegistry registry;
   registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
@@ -72,12 +74,18 @@ int run_train(const GlobalOptions& global, const std::vector<std::string>& args)
   if (!config.test.empty()) test = load_dataset(config.test, same_labels);
   if (!config.eval.empty()) eval = load_dataset(config.eval, same_labels);
 
-  auto model = Model::from_pretrained(resolve_model(config.body, global), registry, config.model);
+  const std::filesystem::path body = inputs->model(config.body);
+  auto model = Model::from_pretrained(body, registry, config.model);
   log::info("training on {} examples, {} labels; body {}, head {}", train.size(),
             train.label_names.size(), config.body, config.model.head);
   std::unique_ptr<RunRecorder> recorder;
   if (vm.count("db")) {
-    recorder = std::make_unique<RunRecorder>(vm["db"].as<std::string>(), config, plugins, registry);
+    // The same run key as a sweep's run with this config.
+    const auto records = config_records(config, plugins);
+    InputFingerprints fingerprints;
+    const auto keys = run_keys(config, body, records, plugins, registry, fingerprints);
+    recorder = RunRecorder::start_standalone(vm["db"].as<std::string>(), keys.key, records,
+                                             plugins_used(config, plugins), registry);
   }
   const auto start = std::chrono::steady_clock::now();
   Trainer trainer(model, config.args, registry, config.eval_options);
@@ -122,7 +130,8 @@ int run_train(const GlobalOptions& global, const std::vector<std::string>& args)
     fmt::print("{}: {:.4f}\n", name, value);
     json[name] = value;
   }
-  if (vm.count("metrics-json")) detail::write_json_file(vm["metrics-json"].as<std::string>(), json);
+  if (vm.count("metrics-json"))
+    write_file_atomically(vm["metrics-json"].as<std::string>(), json.dump(2) + "\n");
   return kExitOk;
 }
 

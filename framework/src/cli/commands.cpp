@@ -16,7 +16,7 @@ const std::vector<Command>& commands() {
       {"model", "Describe a model folder (architecture, dimensions, tokeniser)", run_model},
       {"plugins", "List, inspect and check loss, head and sampler plugins", run_plugins},
       {"predict", "Labels or probabilities of texts from a trained SetFit model", run_predict},
-      {"sweep", "Expand, run (resumably, into a run store) and inspect sweeps", run_sweep},
+      {"sweep", "Expand, run (resumably, into a run store) and inspect sweeps", run_sweep_verb},
       {"train", "Train and evaluate a SetFit model from a TOML config", run_train},
   };
   return all;

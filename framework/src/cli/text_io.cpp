@@ -110,4 +110,18 @@ void write_embeddings(const fs::path& file, const at::Tensor& embeddings_in) {
   if (failed) throw Error(fmt::format("{}: write failed", file.string()));
 }
 
+void write_file_atomically(const std::filesystem::path& file, const std::string& text) {
+  auto partial = file;
+  partial += ".partial";
+  {
+    std::ofstream out(partial);
+    out << text;
+    out.close();
+    if (!out) throw Error(fmt::format("{}: cannot be written", file.string()));
+  }
+  std::error_code error;
+  std::filesystem::rename(partial, file, error);
+  if (error) throw Error(fmt::format("{}: cannot be written: {}", file.string(), error.message()));
+}
+
 }  // namespace setfit::cli

@@ -19,4 +19,7 @@ std::vector<std::string> read_texts(const std::filesystem::path& file, const std
 // array. An empty path writes JSONL to stdout.
 void write_embeddings(const std::filesystem::path& file, const at::Tensor& embeddings);
 
+// Writes `text` beside `file` and renames it into place, so a crash never leaves half a file.
+void write_file_atomically(const std::filesystem::path& file, const std::string& text);
+
 }  // namespace setfit::cli

@@ -27,18 +27,21 @@ ParamType type_of(const ParamValue& value) {
   return static_cast<ParamType>(value.index());
 }
 
+std::string format_float(double value) {
+  std::string text = fmt::format("{}", value);
+  // Keep floats recognisable as floats: 1.0, not 1.
+  if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
+  return text;
+}
+
 std::string format_value(const ParamValue& value) {
   switch (type_of(value)) {
     case ParamType::Bool:
       return std::get<bool>(value) ? "true" : "false";
     case ParamType::Int:
       return fmt::format("{}", std::get<std::int64_t>(value));
-    case ParamType::Float: {
-      // Keep floats recognisable as floats: 1.0, not 1.
-      std::string text = fmt::format("{}", std::get<double>(value));
-      if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
-      return text;
-    }
+    case ParamType::Float:
+      return format_float(std::get<double>(value));
     case ParamType::String:
       return fmt::format("\"{}\"", std::get<std::string>(value));
   }

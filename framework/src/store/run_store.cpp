@@ -308,6 +308,32 @@ void RunStore::finish_run(std::int64_t run_id, RunStatus status, const std::stri
   });
 }
 
+void RunStore::record_varied(std::int64_t sweep_id, const std::vector<VariedParameter>& varied) {
+  impl_->write("recording what the sweep varies", [&] {
+    SQLite::Statement clear(impl_->db, "DELETE FROM sweep_varied WHERE sweep_id = ?");
+    clear.bind(1, sweep_id);
+    clear.exec();
+    SQLite::Statement insert(
+        impl_->db, "INSERT INTO sweep_varied (sweep_id, key, kind, position) VALUES (?, ?, ?, ?)");
+    for (std::size_t i = 0; i < varied.size(); ++i) {
+      SQLite::bind(insert, sweep_id, varied[i].key, varied[i].kind, static_cast<std::int64_t>(i));
+      insert.exec();
+      insert.reset();
+    }
+  });
+}
+
+std::vector<VariedParameter> RunStore::varied(std::int64_t sweep_id) const {
+  return impl_->guarded("reading what the sweep varies", [&] {
+    SQLite::Statement s(impl_->db,
+                        "SELECT key, kind FROM sweep_varied WHERE sweep_id = ? ORDER BY position");
+    s.bind(1, sweep_id);
+    std::vector<VariedParameter> out;
+    while (s.executeStep()) out.push_back({s.getColumn(0).getString(), s.getColumn(1).getString()});
+    return out;
+  });
+}
+
 void RunStore::record_params(std::int64_t run_id, const std::vector<ArgRecord>& params) {
   impl_->write("recording params", [&] {
     SQLite::Statement clear(impl_->db, "DELETE FROM params WHERE run_id = ?");

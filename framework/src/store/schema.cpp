@@ -85,6 +85,16 @@ CREATE TABLE plugins (
 ALTER TABLE runs ADD COLUMN stage1_key TEXT;
 ALTER TABLE runs ADD COLUMN stage1_run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL;
 )sql",
+      // 2 -> 3: which parameters a sweep varies, so queries can tell its configurations apart.
+      R"sql(
+CREATE TABLE sweep_varied (
+  sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('grid', 'zip', 'random', 'seeds')),
+  position INTEGER NOT NULL,
+  PRIMARY KEY (sweep_id, key)
+);
+)sql",
   };
   return all;
 }

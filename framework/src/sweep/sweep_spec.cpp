@@ -11,13 +11,15 @@
 
 #include "../train/training_args_toml.hpp"
 #include "setfit/errors.hpp"
+#include "setfit/params.hpp"
+#include "setfit/run_config.hpp"
 #include "setfit/training_args.hpp"
 
-namespace setfit::detail {
+namespace setfit {
 namespace {
 
 std::string at(const std::string& origin, const toml::node& node) {
-  return toml_position(origin, node);
+  return detail::toml_position(origin, node);
 }
 
 // Entries of a table in the order they appear in the file (toml++ keeps them sorted).
@@ -44,6 +46,7 @@ using Choice = std::vector<Setting>;
 
 struct Axis {
   std::string label;
+  bool zip = false;  // a list of tables: its keys vary together
   const toml::node* where = nullptr;
   std::vector<Choice> choices;  // a list (grid, or "choice" in random search)
   // Random search distributions: uniform, log_uniform, int_uniform (on `target`).
@@ -52,17 +55,20 @@ struct Axis {
   Setting target;
 };
 
+// The config schema answers every question about a key.
 bool is_per_stage_field(const std::string& name) {
-  for (const auto& spec : TrainingArguments::schema()) {
-    if (spec.name == name) return spec.per_stage;
-  }
-  return false;
+  const ConfigField* field = find_config_field("args", name);
+  return field != nullptr && field->per_stage;
 }
 
-bool is_args_field(const std::string& name) {
-  const auto& schema = TrainingArguments::schema();
-  return std::any_of(schema.begin(), schema.end(),
-                     [&](const ArgSpec& spec) { return spec.name == name; });
+bool is_field_of(const std::string& table, const std::string& name) {
+  return find_config_field(table, name) != nullptr;
+}
+
+// [model] keys that hold a plugin's parameters ("head_params", ...): NAME.KEY grid keys.
+bool is_param_table(const std::string& name) {
+  const ConfigField* field = find_config_field("model", name);
+  return field != nullptr && field->type == "table";
 }
 
 std::vector<std::string> split(const std::string& key) {
@@ -80,21 +86,15 @@ std::vector<std::string> split(const std::string& key) {
 std::vector<std::string> resolve_key(const std::string& key, const std::string& origin,
                                      const toml::node& where) {
   static const std::set<std::string> tables = {"data", "model", "args", "eval"};
-  static const std::set<std::string> model_keys = {"body", "head", "normalize_embeddings",
-                                                   "multi_target_strategy"};
-  static const std::set<std::string> data_keys = {
-      "train", "test", "eval", "dataset", "num_samples", "text_column", "label_column", "labels"};
   auto parts = split(key);
   if (std::any_of(parts.begin(), parts.end(), [](const auto& p) { return p.empty(); }))
     throw Error(fmt::format("{}: [grid] key '{}' has an empty part", at(origin, where), key));
   if (parts.size() >= 2 && tables.count(parts[0])) return parts;
-  if (parts.size() == 2 &&
-      (parts[0] == "head_params" || parts[0] == "loss_params" || parts[0] == "sampler_params"))
-    return {"model", parts[0], parts[1]};
+  if (parts.size() == 2 && is_param_table(parts[0])) return {"model", parts[0], parts[1]};
   if (parts.size() == 1) {
-    if (is_args_field(key)) return {"args", key};
-    if (model_keys.count(key)) return {"model", key};
-    if (data_keys.count(key)) return {"data", key};
+    for (const char* table : {"args", "model", "data"}) {
+      if (is_field_of(table, key)) return {table, key};
+    }
   }
   throw Error(fmt::format(
       "{}: [grid] unknown key '{}': expected a TrainingArguments field (batch_size, loss, ...), "
@@ -122,12 +122,16 @@ toml::array current_pair(const toml::table& args, const std::string& name) {
     });
     return pair;
   }
-  const TrainingArguments defaults;
-  if (name == "batch_size")
-    return toml::array{defaults.batch_size.embedding, defaults.batch_size.classifier};
-  if (name == "num_epochs")
-    return toml::array{defaults.num_epochs.embedding, defaults.num_epochs.classifier};
-  return toml::array{defaults.body_learning_rate.embedding, defaults.body_learning_rate.classifier};
+  // The defaults, as the records render them ("16", "2e-05"), read back as TOML values.
+  static const auto default_records = TrainingArguments{}.records();
+  for (const char* stage : {"embedding", "classifier"}) {
+    for (const auto& record : default_records) {
+      if (record.key != name || record.stage != stage) continue;
+      const auto parsed = toml::parse("value = " + record.value_text);
+      parsed.get("value")->visit([&](const auto& v) { pair.push_back(v); });
+    }
+  }
+  return pair;
 }
 
 void apply(toml::table& config, const Setting& setting, std::vector<GridAssignment>& shown) {
@@ -191,6 +195,7 @@ Axis read_axis(const std::string& key, const toml::node& node, const std::string
   const bool zip_group = node.is_array() && !node.as_array()->empty() &&
                          node.as_array()->get(0)->is_table() &&
                          !node.as_array()->get(0)->as_table()->contains("distribution");
+  axis.zip = zip_group;
   std::vector<std::string> path;
   if (!zip_group) {
     path = resolve_key(key, origin, node);
@@ -354,15 +359,10 @@ SweepHeader read_header(const toml::table& doc, const std::string& origin) {
 }  // namespace
 
 std::string render_toml_value(const toml::node& node) {
-  if (const auto* d = node.as_floating_point()) {
-    std::string text = fmt::format("{}", d->get());
-    // Keep floats recognisable as floats: 1.0, not 1.
-    if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
-    return text;
-  }
-  if (const auto* i = node.as_integer()) return fmt::format("{}", i->get());
-  if (const auto* b = node.as_boolean()) return b->get() ? "true" : "false";
-  if (const auto* s = node.as_string()) return fmt::format("\"{}\"", s->get());
+  if (const auto* d = node.as_floating_point()) return format_float(d->get());
+  if (const auto* i = node.as_integer()) return format_value(i->get());
+  if (const auto* b = node.as_boolean()) return format_value(b->get());
+  if (const auto* s = node.as_string()) return format_value(s->get());
   if (const auto* list = node.as_array()) {
     std::vector<std::string> items;
     for (const auto& item : *list) items.push_back(render_toml_value(item));
@@ -424,6 +424,24 @@ ExpandedSweep expand_sweep(const toml::table& doc, const std::string& origin) {
     }
   }
 
+  // What the sweep varies, for results queries: each axis's config paths.
+  for (const auto& axis : axes) {
+    const std::string kind = random ? "random" : axis.zip ? "zip" : "grid";
+    std::vector<const Setting*> settings;
+    if (!axis.distribution.empty()) settings.push_back(&axis.target);
+    for (const auto& choice : axis.choices) {
+      for (const auto& setting : choice) settings.push_back(&setting);
+    }
+    for (const Setting* setting : settings) {
+      std::string key = fmt::format("{}", fmt::join(setting->path, "."));
+      if (!setting->half.empty()) key += "[" + setting->half + "]";
+      const bool known = std::any_of(out.varied.begin(), out.varied.end(),
+                                     [&](const VariedParameter& v) { return v.key == key; });
+      if (!known) out.varied.push_back({key, kind});
+    }
+  }
+  if (!out.header.seeds.empty()) out.varied.push_back({"args.seed", "seeds"});
+
   // Every combination of choices (grid) or one draw per trial (random).
   std::vector<std::vector<Choice>> combinations;
   if (random) {
@@ -472,4 +490,4 @@ ExpandedSweep expand_sweep(const toml::table& doc, const std::string& origin) {
   return out;
 }
 
-}  // namespace setfit::detail
+}  // namespace setfit

@@ -30,6 +30,15 @@ std::string losses_declaring(const PluginRegistry& registry, std::string_view na
 
 }  // namespace
 
+std::string stage_one_sampler(const TrainingArguments& args, const PluginRegistry& registry) {
+  // Whether a loss needs label-grouped batches is a property of the loss object, and only
+  // a default-constructed one is certain to build here.
+  const bool needs_batches = registry.create_loss(args.loss)->input() == LossInput::LabelledBatch;
+  if (needs_batches && !registry.create_sampler(args.sampling_strategy)->yields_batches())
+    return "group_by_label";
+  return args.sampling_strategy;
+}
+
 StageOnePlugins resolve_stage_one_plugins(const TrainingArguments& args,
                                           const PluginRegistry& registry) {
   StageOnePlugins out;
@@ -56,14 +65,10 @@ StageOnePlugins resolve_stage_one_plugins(const TrainingArguments& args,
   if (args.margin) from_args("margin", *args.margin);
   if (args.user_set.count("distance_metric")) from_args("distance_metric", args.distance_metric);
   out.loss_params = Params::resolve(loss.info.params, loss_values, loss_owner);
-  const auto created_loss = registry.create_loss(args.loss, out.loss_params.values());
+  registry.create_loss(args.loss, out.loss_params.values());  // the plugin's own checks
 
-  out.sampler = args.sampling_strategy;
-  if (created_loss->input() == LossInput::LabelledBatch &&
-      !registry.create_sampler(args.sampling_strategy)->yields_batches()) {
-    out.sampler = "group_by_label";
-    out.sampler_replaced = true;
-  }
+  out.sampler = stage_one_sampler(args, registry);
+  out.sampler_replaced = out.sampler != args.sampling_strategy;
   const auto& sampler = registry.find(PluginKind::Sampler, out.sampler);
   out.sampler_params = Params::resolve(
       sampler.info.params, args.sampler_params,

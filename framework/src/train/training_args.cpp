@@ -22,11 +22,11 @@ struct Where {
   std::string table;
   std::string key;
   toml::source_position position;
+  std::string placed_label;  // for values without a position ("--set", "grid value")
 
   std::string str() const {
     // Values given with `--set` have no position in any file.
-    if (position.line == 0)
-      return fmt::format("{} {}.{}", detail::placed_value_label(), table, key);
+    if (position.line == 0) return fmt::format("{} {}.{}", placed_label, table, key);
     return fmt::format("{}:{}:{}: [{}] key '{}'", origin, position.line, position.column, table,
                        key);
   }
@@ -99,9 +99,7 @@ PerStage<T> read_per_stage(const toml::node& node, const Where& where, Read read
 }
 
 std::string text_of(double v) {
-  std::string text = fmt::format("{}", v);
-  if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
-  return text;
+  return format_float(v);
 }
 
 struct Value {
@@ -264,33 +262,19 @@ std::string suggestion(std::string_view key) {
 
 namespace detail {
 
-namespace {
-thread_local std::string current_placed_value_label = "--set";
-}
-
-const std::string& placed_value_label() {
-  return current_placed_value_label;
-}
-
-PlacedValueLabel::PlacedValueLabel(std::string label)
-    : previous_(std::exchange(current_placed_value_label, std::move(label))) {}
-
-PlacedValueLabel::~PlacedValueLabel() {
-  current_placed_value_label = std::move(previous_);
-}
-
-std::string toml_position(const std::string& origin, const toml::node& node) {
+std::string toml_position(const std::string& origin, const toml::node& node,
+                          const std::string& placed_label) {
   const auto& begin = node.source().begin;
-  if (begin.line == 0) return placed_value_label();
+  if (begin.line == 0) return placed_label;
   return fmt::format("{}:{}:{}", origin, begin.line, begin.column);
 }
 
 void apply_toml_args(TrainingArguments& args, const toml::table& table, const std::string& origin,
-                     std::string_view table_name) {
+                     std::string_view table_name, const std::string& placed_label) {
   bool legacy = false;
   for (const auto& [key_view, node] : table) {
     const std::string key(key_view.str());
-    Where where{origin, std::string(table_name), key, node.source().begin};
+    Where where{origin, std::string(table_name), key, node.source().begin, placed_label};
     if (key == "learning_rate") {
       const double rate = read_float(node, where);
       args.body_learning_rate = PerStage<double>(rate);

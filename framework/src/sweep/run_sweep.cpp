@@ -1,0 +1,83 @@
+// The sweep pipeline: expand, prepare, record in the store, plan, execute, report.
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "../core/json_file.hpp"
+#include "../core/sha256.hpp"
+#include "setfit/errors.hpp"
+#include "setfit/log.hpp"
+#include "setfit/run_recorder.hpp"
+#include "setfit/sweep.hpp"
+
+namespace fs = std::filesystem;
+
+namespace setfit {
+namespace {
+
+// Whether `pid` is a live worker for run `run_id` on this machine: not gone, not a zombie
+// (a dead worker whose reaper has not collected it), and not a reused pid.
+bool worker_alive(std::int64_t pid, std::int64_t run_id) {
+  if (pid <= 0) return false;
+  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+  std::string text;
+  if (!std::getline(stat, text)) return false;
+  const auto close = text.rfind(')');
+  if (close == std::string::npos || close + 2 >= text.size() || text[close + 2] == 'Z')
+    return false;
+  std::ifstream cmdline(fmt::format("/proc/{}/cmdline", pid));
+  std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+  std::replace(args.begin(), args.end(), '\0', ' ');  // every argument now ends with a space
+  const auto list = args.find(" --run-ids ");
+  if (args.find(" sweep worker ") == std::string::npos || list == std::string::npos) return false;
+  const auto start = list + 11;
+  const std::string ids = "," + args.substr(start, args.find(' ', start) - start) + ",";
+  return ids.find(fmt::format(",{},", run_id)) != std::string::npos;
+}
+
+}  // namespace
+
+SweepReport run_sweep(const fs::path& file, const SweepRunOptions& options,
+                      const PluginRegistry& registry, const NamedInputs& inputs, Executor& executor,
+                      const std::atomic<bool>& stop,
+                      const std::function<void(const ExecutionProgress&)>& progress) {
+  const std::string spec_text = detail::read_text_file(file);
+  const auto sweep = expand_sweep(parse_toml(spec_text, file.string()), file.string());
+  const auto prepared = prepare_sweep(sweep, file, registry, inputs, &stop);
+  if (stop) return {};  // interrupted while preparing: nothing recorded
+
+  auto store = RunStore::open(options.db);  // migrations happen here, before any worker
+  std::string keys;
+  for (const auto& p : prepared) keys += p.key + "\n";
+  const auto sweep_id = store->ensure_sweep(sweep.header.name, spec_text, detail::sha256_hex(keys),
+                                            options.allow_changed);
+  store->record_varied(sweep_id, sweep.varied);
+  std::vector<std::int64_t> ids;
+  std::vector<StoredRunState> states;
+  const std::string here = host_name();
+  for (const auto& p : prepared) {
+    ids.push_back(store->ensure_run(sweep_id, p.key));
+    const auto row = store->run(ids.back());
+    states.push_back({row.id, row.status, row.attempt, row.host, row.pid, row.heartbeat_age_s,
+                      row.host == here && worker_alive(row.pid, row.id), row.host == here});
+  }
+  const SweepPlan plan = plan_sweep(prepared, states, options.policy);
+  for (const auto& note : plan.notes) log::warn("{}", note);
+  log::info("sweep '{}': {} runs, {} to do ({} already done or not retried) in {} stage-1 groups",
+            sweep.header.name, prepared.size(), plan.to_do, plan.skipped, plan.units.size());
+
+  // A unit's runs are marked started, with what they are, just before its worker starts.
+  const auto start_unit = [&](const WorkUnit& unit) {
+    for (auto index : unit.runs) {
+      store->start_run(ids[index], 0, here);
+      store->set_stage1(ids[index], prepared[index].stage1_key, ids[unit.runs.front()]);
+      describe_run(*store, ids[index], prepared[index].records, prepared[index].plugins, registry);
+    }
+  };
+  executor.execute(prepared, ids, plan.units, *store, start_unit, stop, progress);
+  return sweep_report(sweep, prepared, ids, *store);
+}
+
+}  // namespace setfit
