@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/sweep: wall time of bench/sweep_bench.toml with stage-1 sharing against --no-share,
-# each into a fresh run store, with the same --jobs. Not a test. Target (issue 5): >= 2x.
+# each into a fresh run store, with the same --jobs. Not a test. Target: >= 2x.
 #
 #   bench/sweep_bench.sh [JOBS]      # default 2
 set -euo pipefail

@@ -1,5 +1,5 @@
 // The logistic_regression head against scikit-learn's LogisticRegression() fitted on the
-// same data (tests/data/golden/logreg, from shared/golden).
+// same data (tests/data/golden/logreg).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 

@@ -1,4 +1,4 @@
-// Pair samplers against the counts of setfit-semantics.md section 3.
+// Pair samplers against the pair counts of SetFit's sampling strategies.
 #include <gtest/gtest.h>
 
 #include <map>

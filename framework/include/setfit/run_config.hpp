@@ -41,6 +41,9 @@ struct ConfigField {
 SETFIT_API const std::vector<ConfigField>& config_schema();
 // The field, or nullptr.
 SETFIT_API const ConfigField* find_config_field(std::string_view table, std::string_view name);
+// The schema as help text, one key per line ("[data] train  path  (required)  ..."), as
+// `setfit train --help` prints it and docs/training.md shows it (a test keeps them equal).
+SETFIT_API std::string config_help();
 
 struct RunConfig {
   std::filesystem::path train, test, eval;  // eval: optional, for evaluation during training

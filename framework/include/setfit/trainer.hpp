@@ -34,7 +34,7 @@ struct TrainProgress {
 };
 
 // Runs SetFit's two stages on a Model with one TrainingArguments, freezing and
-// unfreezing by itself (setfit-semantics.md section 2):
+// unfreezing by itself, as SetFit does:
 // stage 1 trains the body on sampler pairs with the loss plugin (AdamW, linear warm-up and
 // decay, gradient clipping at 1.0); stage 2 fits a non-differentiable head on embeddings
 // computed once, or trains a differentiable head on cached embeddings, or, with

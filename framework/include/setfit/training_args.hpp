@@ -24,7 +24,7 @@ struct ArgSpec {
 };
 
 // Every setting of a SetFit run, with SetFit's names and defaults
-// (../shared/spec/setfit-semantics.md §1). Per-stage fields take one value (both
+// (docs/training.md). Per-stage fields take one value (both
 // stages) or an (embedding, classifier) pair.
 struct SETFIT_API TrainingArguments {
   PerStage<std::int64_t> batch_size{16, 2};

@@ -41,12 +41,8 @@ int run_train(const GlobalOptions& global, const std::vector<std::string>& args)
   if (vm.count("help")) {
     std::cout << "Usage: setfit train CONFIG.toml [--set section.key=value ...] [--output DIR]\n"
                  "                    [--metrics-json FILE] [--db runs.db]\n\n"
-                 "CONFIG tables: [data] train, test, eval or dataset, num_samples, text_column,\n"
-                 "label_column, labels; [model] body, head, head_params, loss_params,\n"
-                 "sampler_params, normalize_embeddings,\n"
-                 "multi_target_strategy; [args]; [eval] metrics, average.\n\n"
-                 "[args] keys (TrainingArguments):\n"
-              << TrainingArguments::help() << "\n"
+                 "CONFIG keys, by table:\n"
+              << config_help() << "\n"
               << options << "\n"
               << global_options_description();
     return kExitOk;

@@ -44,8 +44,7 @@ struct ReadContext {
     if (!node.is_string()) fail(node, table, fmt::format("key '{}' must be a string", key));
     return *node.value<std::string>();
   }
-  fs::path path_of(const toml::node& node, const std::string& table,
-                   const std::string& key) const {
+  fs::path path_of(const toml::node& node, const std::string& table, const std::string& key) const {
     fs::path p = string_of(node, table, key);
     return p.is_absolute() ? p : source.base / p;
   }
@@ -104,7 +103,8 @@ void add_param_records(std::vector<ArgRecord>& out, const std::string& table, co
 template <typename Member>
 Field string_field(std::string table, std::string name, std::string description, Member member) {
   const RunConfig defaults;
-  ConfigField spec{table, name, "string", false, std::invoke(member, defaults), description};
+  ConfigField spec{table,      name, "string", false, format_value(std::invoke(member, defaults)),
+                   description};
   const std::string key = table + "." + name;
   return {std::move(spec),
           [=](RunConfig& c, const toml::node& n, const ReadContext& ctx) {
@@ -124,7 +124,8 @@ const std::vector<Field>& fields() {
     const auto path_record = [](const char* key, fs::path RunConfig::*member) {
       return [=](const RunConfig& c, const ResolvedPlugins&, std::vector<ArgRecord>& out) {
         const fs::path& p = c.*member;
-        add_record(out, key, p.string(), std::nullopt, p.empty() && std::string(key) != "data.train");
+        add_record(out, key, p.string(), std::nullopt,
+                   p.empty() && std::string(key) != "data.train");
       };
     };
     std::vector<Field> f;
@@ -168,15 +169,17 @@ const std::vector<Field>& fields() {
                  [](const RunConfig& c, const ResolvedPlugins&, std::vector<ArgRecord>& out) {
                    add_record(out, "data.num_samples",
                               c.num_samples ? std::to_string(*c.num_samples) : "all",
-                              c.num_samples ? std::optional<double>(
-                                                  static_cast<double>(*c.num_samples))
-                                            : std::nullopt,
+                              c.num_samples
+                                  ? std::optional<double>(static_cast<double>(*c.num_samples))
+                                  : std::nullopt,
                               !c.num_samples);
                  }});
-    f.push_back(string_field("data", "text_column", "the column holding the text",
-                             [](auto& c) -> auto& { return c.data.text_column; }));
-    f.push_back(string_field("data", "label_column", "the column holding the label",
-                             [](auto& c) -> auto& { return c.data.label_column; }));
+    f.push_back(string_field(
+        "data", "text_column", "the column holding the text",
+        [](auto& c) -> auto& { return c.data.text_column; }));
+    f.push_back(string_field(
+        "data", "label_column", "the column holding the label",
+        [](auto& c) -> auto& { return c.data.label_column; }));
     f.push_back({{"data", "labels", "strings", false, "from the data",
                   "the label names, in the order of predict_proba's columns"},
                  [](RunConfig& c, const toml::node& n, const ReadContext& ctx) {
@@ -204,8 +207,8 @@ const std::vector<Field>& fields() {
                  [](const RunConfig& c, const ResolvedPlugins&, std::vector<ArgRecord>& out) {
                    add_record(out, "model.body", c.body, std::nullopt, false);
                  }});
-    f.push_back(string_field("model", "head", "the head plugin",
-                             [](auto& c) -> auto& { return c.model.head; }));
+    f.push_back(string_field(
+        "model", "head", "the head plugin", [](auto& c) -> auto& { return c.model.head; }));
     f.push_back({{"model", "head_params", "table", false, "the plugin's defaults",
                   "the head plugin's parameters"},
                  [](RunConfig& c, const toml::node& n, const ReadContext& ctx) {
@@ -243,7 +246,8 @@ const std::vector<Field>& fields() {
     f.push_back({{"model", "multi_target_strategy", "string", false, "none (single-label)",
                   "multi-label data: one-vs-rest, multi-output or classifier-chain"},
                  [](RunConfig& c, const toml::node& n, const ReadContext& ctx) {
-                   c.model.multi_target_strategy = ctx.string_of(n, "model", "multi_target_strategy");
+                   c.model.multi_target_strategy =
+                       ctx.string_of(n, "model", "multi_target_strategy");
                    const auto& known = multi_target_strategies();
                    if (std::find(known.begin(), known.end(), c.model.multi_target_strategy) ==
                        known.end()) {
@@ -277,8 +281,9 @@ const std::vector<Field>& fields() {
                               fmt::format("{}", fmt::join(c.eval_options.metrics, ",")),
                               std::nullopt, false);
                  }});
-    f.push_back({{"eval", "average", "string", false, "binary for 2 classes, else macro",
-                  "f1/precision/recall averaging: binary, macro, micro, weighted (samples)"},
+    f.push_back({{"eval", "average", "string", false, "binary or macro",
+                  "f1/precision/recall averaging: binary (default, 2 classes), macro (default, "
+                  "more), micro, weighted, samples"},
                  [](RunConfig& c, const toml::node& n, const ReadContext& ctx) {
                    c.eval_options.average = ctx.string_of(n, "eval", "average");
                  },
@@ -350,12 +355,21 @@ const std::vector<ConfigField>& config_schema() {
     std::vector<ConfigField> out;
     for (const auto& field : fields()) out.push_back(field.spec);
     for (const auto& arg : TrainingArguments::schema()) {
-      out.push_back(
-          {"args", arg.name, arg.type, arg.per_stage, arg.default_text, arg.description});
+      out.push_back({"args", arg.name, arg.type, arg.per_stage, arg.default_text, arg.description});
     }
     return out;
   }();
   return all;
+}
+
+std::string config_help() {
+  std::string out;
+  for (const auto& f : config_schema()) {
+    const std::string key = fmt::format("[{}] {}{}", f.table, f.name, f.per_stage ? " *" : "");
+    out += fmt::format("{:<32} {:<7} {:<22} {}\n", key, f.type, f.default_text, f.description);
+  }
+  out += "(* per stage: one value for both stages, or [embedding, classifier])\n";
+  return out;
 }
 
 const ConfigField* find_config_field(std::string_view table, std::string_view name) {
@@ -372,9 +386,10 @@ RunConfig read_run_config(const toml::table& doc, const ConfigSource& source,
   static const std::vector<std::string> tables = {"data", "model", "args", "eval"};
   for (const auto& [key, node] : doc) {
     if (std::find(tables.begin(), tables.end(), key.str()) == tables.end()) {
-      throw Error(fmt::format("{}: unknown key '{}' at the top level{}; a config has the tables "
-                              "[data], [model], [args] and [eval]",
-                              ctx.at(node), key.str(), detail::did_you_mean(key.str(), tables)));
+      throw Error(
+          fmt::format("{}: unknown key '{}' at the top level{}; a config has the tables "
+                      "[data], [model], [args] and [eval]",
+                      ctx.at(node), key.str(), detail::did_you_mean(key.str(), tables)));
     }
     if (!node.is_table())
       throw Error(fmt::format("{}: [{}] must be a table", ctx.at(node), key.str()));
@@ -389,9 +404,9 @@ RunConfig read_run_config(const toml::table& doc, const ConfigSource& source,
   }
   const toml::table* model = table_of("model");
   if (model == nullptr || !model->contains("body")) {
-    throw Error(fmt::format(
-        "{}: [model] needs body (a model folder or a fetched name such as glove-100d)",
-        source.origin));
+    throw Error(
+        fmt::format("{}: [model] needs body (a model folder or a fetched name such as glove-100d)",
+                    source.origin));
   }
 
   RunConfig config;
@@ -407,9 +422,12 @@ RunConfig read_run_config(const toml::table& doc, const ConfigSource& source,
     }
     for (const auto& [key, node] : *table) {
       if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
-        throw Error(fmt::format("{}: [{}] unknown key '{}'{}; known: {}", ctx.at(node), name,
-                                key.str(), detail::did_you_mean(key.str(), known),
-                                fmt::join(known, ", ")));
+        const auto& begin = key.source().begin;  // point at the key itself
+        const std::string where =
+            begin.line == 0 ? ctx.at(node)
+                            : fmt::format("{}:{}:{}", source.origin, begin.line, begin.column);
+        throw Error(fmt::format("{}: [{}] unknown key '{}'{}; known: {}", where, name, key.str(),
+                                detail::did_you_mean(key.str(), known), fmt::join(known, ", ")));
       }
     }
     // In table order, so that explicit train/test files win over a dataset's.
