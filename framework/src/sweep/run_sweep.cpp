@@ -33,7 +33,9 @@ bool worker_alive(std::int64_t pid, std::int64_t run_id) {
   const auto list = args.find(" --run-ids ");
   if (args.find(" sweep worker ") == std::string::npos || list == std::string::npos) return false;
   const auto start = list + 11;
-  const std::string ids = "," + args.substr(start, args.find(' ', start) - start) + ",";
+  std::string ids = ",";  // ",3,4,5,", appended in steps (GCC 12 misreads the + chain)
+  ids += args.substr(start, args.find(' ', start) - start);
+  ids += ',';
   return ids.find(fmt::format(",{},", run_id)) != std::string::npos;
 }
 
