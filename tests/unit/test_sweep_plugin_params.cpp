@@ -10,6 +10,7 @@
 #include "golden.hpp"
 #include "setfit/run_store.hpp"
 #include "test_support.hpp"
+#include "tiny_data.hpp"
 
 namespace setfit {
 namespace {
@@ -21,13 +22,7 @@ const std::string kExample = std::string(SETFIT_TEST_FIXTURE_PLUGIN_DIR) + "/exa
 class SweepPluginParams : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::ofstream out(dir_.path() / "train.jsonl");
-    const char* rows[] = {"terrible acting", "a boring plot",       "i hated this film",
-                          "what a waste",    "the movie was great", "i loved this film",
-                          "wonderful story", "really amazing"};
-    for (int i = 0; i < 8; ++i)
-      out << "{\"text\": \"" << rows[i] << "\", \"label\": \"" << (i < 4 ? "neg" : "pos")
-          << "\"}\n";
+    test::write_tiny_reviews(dir_.path() / "train.jsonl");
   }
   std::filesystem::path write_sweep(const std::string& name, const std::string& args,
                                     const std::string& grid) {

@@ -17,6 +17,7 @@
 #include "golden.hpp"
 #include "setfit/run_store.hpp"
 #include "test_support.hpp"
+#include "tiny_data.hpp"
 
 namespace setfit {
 namespace {
@@ -28,13 +29,7 @@ const std::string kHazard = std::string(SETFIT_TEST_FIXTURE_PLUGIN_DIR) + "/haza
 class SweepRun : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::ofstream out(dir_.path() / "train.jsonl");
-    const char* rows[] = {"terrible acting", "a boring plot",       "i hated this film",
-                          "what a waste",    "the movie was great", "i loved this film",
-                          "wonderful story", "really amazing"};
-    for (int i = 0; i < 8; ++i)
-      out << "{\"text\": \"" << rows[i] << "\", \"label\": \"" << (i < 4 ? "neg" : "pos")
-          << "\"}\n";
+    test::write_tiny_reviews(dir_.path() / "train.jsonl");
   }
   // A sweep on the tiny golden BERT with the given [grid] lines.
   std::filesystem::path write_sweep(const std::string& name, const std::string& grid,

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,16 @@ inline Dataset tiny_sentiment() {
     data.labels.push_back({1});
   }
   return data;
+}
+
+// The same eight reviews as a JSONL file with labels "neg" and "pos", for CLI runs.
+inline void write_tiny_reviews(const std::filesystem::path& file) {
+  const char* rows[] = {"terrible acting", "a boring plot",       "i hated this film",
+                        "what a waste",    "the movie was great", "i loved this film",
+                        "wonderful story", "really amazing"};
+  std::ofstream out(file);
+  for (int i = 0; i < 8; ++i)
+    out << "{\"text\": \"" << rows[i] << "\", \"label\": \"" << (i < 4 ? "neg" : "pos") << "\"}\n";
 }
 
 // Multi-label: topics "film", "music", "food"; some texts have two.

@@ -47,6 +47,7 @@ SETFIT_API std::string config_help();
 
 struct RunConfig {
   std::filesystem::path train, test, eval;  // eval: optional, for evaluation during training
+  std::string dataset;                      // the named data set train/test come from, if any
   std::optional<std::int64_t> num_samples;
   DataOptions data;
   std::string body;

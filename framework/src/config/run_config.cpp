@@ -154,6 +154,7 @@ const std::vector<Field>& fields() {
                               fmt::format("dataset '{}' is not a known data set (known: {})", name,
                                           ctx.inputs.describe_datasets()));
                    }
+                   c.dataset = name;
                    const fs::path dir = ctx.inputs.dataset(name, ctx.fetch_datasets);
                    if (c.train.empty()) c.train = dir / "train.jsonl";
                    if (c.test.empty()) c.test = dir / "test.jsonl";

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <map>
+
 #include "setfit/errors.hpp"
 #include "setfit/plugin_registry.hpp"
 #include "setfit/sweep.hpp"
@@ -11,9 +13,16 @@ namespace fs = std::filesystem;
 
 namespace setfit {
 
-RunConfig validate_sweep_run(const ExpandedRun& run, std::size_t count, const fs::path& file,
-                             const PluginRegistry& registry, const NamedInputs& inputs,
-                             bool fetch_datasets) {
+namespace {
+
+struct CheckedRun {
+  RunConfig config;
+  ResolvedPlugins plugins;
+};
+
+CheckedRun check_run(const ExpandedRun& run, std::size_t count, const fs::path& file,
+                     const PluginRegistry& registry, const NamedInputs& inputs,
+                     bool fetch_datasets) {
   std::vector<std::string> settings;
   for (const auto& a : run.assignments) {
     settings.push_back(a.where.empty() ? a.key + " = " + a.value
@@ -21,10 +30,10 @@ RunConfig validate_sweep_run(const ExpandedRun& run, std::size_t count, const fs
   }
   try {
     const ConfigSource source{file.string(), file.parent_path(), "grid value"};
-    RunConfig config = read_run_config(run.config, source, inputs, fetch_datasets);
-    config.args.validate();
-    resolve_plugins(config, registry);
-    return config;
+    CheckedRun checked{read_run_config(run.config, source, inputs, fetch_datasets), {}};
+    checked.config.args.validate();
+    checked.plugins = resolve_plugins(checked.config, registry);
+    return checked;
   } catch (const Error& e) {
     throw Error(fmt::format(
         "{}: run {} of {} ({}): {}", file.string(), run.index + 1, count,
@@ -33,23 +42,47 @@ RunConfig validate_sweep_run(const ExpandedRun& run, std::size_t count, const fs
   }
 }
 
+// Replaces `planned` (where a data set was to be) by `fetched` (where it is) in a path.
+void relocate(fs::path& path, const fs::path& planned, const fs::path& fetched) {
+  if (!path.empty() && path.parent_path() == planned) path = fetched / path.filename();
+}
+
+}  // namespace
+
+RunConfig validate_sweep_run(const ExpandedRun& run, std::size_t count, const fs::path& file,
+                             const PluginRegistry& registry, const NamedInputs& inputs,
+                             bool fetch_datasets) {
+  return check_run(run, count, file, registry, inputs, fetch_datasets).config;
+}
+
 std::vector<PreparedRun> prepare_sweep(const ExpandedSweep& sweep, const fs::path& file,
                                        const PluginRegistry& registry, const NamedInputs& inputs,
                                        const std::atomic<bool>* stop) {
-  // Every run is checked before any download starts, so a bad run fails at once.
+  // Every run is read and checked once, before any download starts, so a bad run fails at
+  // once; named data sets are fetched afterwards, once each.
+  std::vector<CheckedRun> checked;
   for (const auto& run : sweep.runs)
-    validate_sweep_run(run, sweep.runs.size(), file, registry, inputs, /*fetch_datasets=*/false);
+    checked.push_back(check_run(run, sweep.runs.size(), file, registry, inputs, false));
+  std::map<std::string, fs::path> fetched;
   InputFingerprints fingerprints;
   std::vector<PreparedRun> prepared;
-  for (const auto& run : sweep.runs) {
+  for (std::size_t i = 0; i < sweep.runs.size(); ++i) {
     if (stop != nullptr && *stop) break;
+    const ExpandedRun& run = sweep.runs[i];
     PreparedRun p;
     p.index = run.index;
     p.label = settings_label(run);
     p.group_label = settings_label(run, " ", "args.seed");
-    p.config = validate_sweep_run(run, sweep.runs.size(), file, registry, inputs, true);
+    p.config = std::move(checked[i].config);
+    const ResolvedPlugins& plugins = checked[i].plugins;
+    if (!p.config.dataset.empty()) {
+      auto [it, added] = fetched.emplace(p.config.dataset, fs::path());
+      if (added) it->second = inputs.dataset(p.config.dataset, /*fetch=*/true);
+      const fs::path planned = inputs.dataset(p.config.dataset, false);
+      relocate(p.config.train, planned, it->second);
+      relocate(p.config.test, planned, it->second);
+    }
     const fs::path body = fs::absolute(inputs.model(p.config.body));
-    const ResolvedPlugins plugins = resolve_plugins(p.config, registry);
     p.records = config_records(p.config, plugins);
     p.plugins = plugins_used(p.config, plugins);
     const RunKeys keys = run_keys(p.config, body, p.records, plugins, registry, fingerprints);
