@@ -232,7 +232,8 @@ const std::vector<Field>& fields() {
                        read_param_table(n, ctx, "sampler_params", c.param_positions);
                  },
                  no_record});
-    f.push_back({{"model", "normalize_embeddings", "bool", false, "false",
+    f.push_back({{"model", "normalize_embeddings", "bool", false,
+                  format_value(ModelOptions{}.normalize_embeddings),
                   "L2-normalise embeddings before the head"},
                  [](RunConfig& c, const toml::node& n, const ReadContext& ctx) {
                    if (!n.is_boolean())
@@ -261,7 +262,12 @@ const std::vector<Field>& fields() {
                    add_record(out, "model.multi_target_strategy", c.model.multi_target_strategy,
                               std::nullopt, c.model.multi_target_strategy.empty());
                  }});
-    f.push_back({{"eval", "metrics", "strings", false, "[\"accuracy\"]",
+    f.push_back({{"eval", "metrics", "strings", false,
+                  [] {
+                    std::vector<std::string> quoted;
+                    for (const auto& m : EvalOptions{}.metrics) quoted.push_back(format_value(m));
+                    return fmt::format("[{}]", fmt::join(quoted, ", "));
+                  }(),
                   "accuracy, f1, precision, recall, matthews_correlation, mae"},
                  [](RunConfig& c, const toml::node& n, const ReadContext& ctx) {
                    if (!n.is_array()) ctx.fail(n, "eval", "metrics must be a list");

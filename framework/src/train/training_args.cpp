@@ -1,6 +1,7 @@
 #include "setfit/training_args.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -139,9 +140,9 @@ std::vector<std::pair<std::string, Value>> both(const PerStage<T>& v) {
   return {{"embedding", value_of(v.embedding)}, {"classifier", value_of(v.classifier)}};
 }
 
-#define SETFIT_INT_FIELD(NAME, DEFAULT, DOC)                            \
+#define SETFIT_INT_FIELD(NAME, DOC)                                     \
   Field {                                                               \
-    {#NAME, "int", false, DEFAULT, DOC},                                \
+    {#NAME, "int", false, "", DOC},                                     \
         [](TrainingArguments& a, const toml::node& n, const Where& w) { \
           a.NAME = read_int(n, w);                                      \
         },                                                              \
@@ -149,100 +150,109 @@ std::vector<std::pair<std::string, Value>> both(const PerStage<T>& v) {
   }
 #define SETFIT_OPTIONAL_INT_FIELD(NAME, DOC)                            \
   Field {                                                               \
-    {#NAME, "int?", false, "unset", DOC},                               \
+    {#NAME, "int?", false, "", DOC},                                    \
         [](TrainingArguments& a, const toml::node& n, const Where& w) { \
           a.NAME = read_int(n, w);                                      \
         },                                                              \
         [](const TrainingArguments& a) { return global(a.NAME); }       \
   }
-#define SETFIT_FLOAT_FIELD(NAME, DEFAULT, DOC)                          \
+#define SETFIT_FLOAT_FIELD(NAME, DOC)                                   \
   Field {                                                               \
-    {#NAME, "float", false, DEFAULT, DOC},                              \
+    {#NAME, "float", false, "", DOC},                                   \
         [](TrainingArguments& a, const toml::node& n, const Where& w) { \
           a.NAME = read_float(n, w);                                    \
         },                                                              \
         [](const TrainingArguments& a) { return global(a.NAME); }       \
   }
-#define SETFIT_BOOL_FIELD(NAME, DEFAULT, DOC)                           \
+#define SETFIT_BOOL_FIELD(NAME, DOC)                                    \
   Field {                                                               \
-    {#NAME, "bool", false, DEFAULT, DOC},                               \
+    {#NAME, "bool", false, "", DOC},                                    \
         [](TrainingArguments& a, const toml::node& n, const Where& w) { \
           a.NAME = read_bool(n, w);                                     \
         },                                                              \
         [](const TrainingArguments& a) { return global(a.NAME); }       \
   }
-#define SETFIT_STRING_FIELD(NAME, DEFAULT, DOC)                         \
+#define SETFIT_STRING_FIELD(NAME, DOC)                                  \
   Field {                                                               \
-    {#NAME, "string", false, DEFAULT, DOC},                             \
+    {#NAME, "string", false, "", DOC},                                  \
         [](TrainingArguments& a, const toml::node& n, const Where& w) { \
           a.NAME = read_string(n, w);                                   \
         },                                                              \
         [](const TrainingArguments& a) { return global(a.NAME); }       \
   }
 
+// The default texts of the schema, from a default-constructed TrainingArguments, so that a
+// default is written once: in the struct.
+std::vector<Field> with_default_texts(std::vector<Field> all) {
+  const TrainingArguments defaults;
+  for (auto& field : all) {
+    std::vector<std::string> texts;
+    for (const auto& [stage, value] : field.get(defaults)) texts.push_back(value.text);
+    field.spec.default_text =
+        texts.size() == 1 ? texts.front() : fmt::format("[{}]", fmt::join(texts, ", "));
+  }
+  return all;
+}
+
 const std::vector<Field>& fields() {
-  static const std::vector<Field> all = {
-      Field{{"batch_size", "int", true, "[16, 2]",
+  static const std::vector<Field> all = with_default_texts({
+      Field{{"batch_size", "int", true, "",
              "Stage 1: pairs per step; stage 2: examples per step (differentiable head)"},
             [](TrainingArguments& a, const toml::node& n, const Where& w) {
               a.batch_size = read_per_stage<std::int64_t>(n, w, read_int, "an integer");
             },
             [](const TrainingArguments& a) { return both(a.batch_size); }},
-      Field{{"num_epochs", "int", true, "[1, 16]",
+      Field{{"num_epochs", "int", true, "",
              "Epochs over the pairs; epochs of head training. [0, N] skips stage 1 (linear probe)"},
             [](TrainingArguments& a, const toml::node& n, const Where& w) {
               a.num_epochs = read_per_stage<std::int64_t>(n, w, read_int, "an integer");
             },
             [](const TrainingArguments& a) { return both(a.num_epochs); }},
-      SETFIT_INT_FIELD(max_steps, "-1",
+      SETFIT_INT_FIELD(max_steps,
                        "> 0: stage 1 stops after this many steps and draws at most max_steps * "
                        "batch_size[0] pairs"),
-      SETFIT_STRING_FIELD(sampling_strategy, "\"oversampling\"", "Pair sampler plugin"),
+      SETFIT_STRING_FIELD(sampling_strategy, "Pair sampler plugin"),
       SETFIT_OPTIONAL_INT_FIELD(
           num_iterations, "> 0: R * n positive and R * n negative pairs, overriding the strategy"),
-      Field{{"body_learning_rate", "float", true, "[2e-05, 1e-05]",
+      Field{{"body_learning_rate", "float", true, "",
              "Stage 1 learning rate; body learning rate in stage 2 when end_to_end"},
             [](TrainingArguments& a, const toml::node& n, const Where& w) {
               a.body_learning_rate = read_per_stage<double>(n, w, read_float, "a number");
             },
             [](const TrainingArguments& a) { return both(a.body_learning_rate); }},
-      SETFIT_FLOAT_FIELD(head_learning_rate, "0.01", "Learning rate of a differentiable head"),
-      SETFIT_STRING_FIELD(loss, "\"CosineSimilarityLoss\"", "Loss plugin of stage 1"),
-      SETFIT_STRING_FIELD(distance_metric, "\"cosine\"",
+      SETFIT_FLOAT_FIELD(head_learning_rate, "Learning rate of a differentiable head"),
+      SETFIT_STRING_FIELD(loss, "Loss plugin of stage 1"),
+      SETFIT_STRING_FIELD(distance_metric,
                           "cosine, euclidean or manhattan, for losses that take one"),
-      Field{{"margin", "float?", false, "unset", "Unset: the loss's own default margin"},
+      Field{{"margin", "float?", false, "", "Unset: the loss's own default margin"},
             [](TrainingArguments& a, const toml::node& n, const Where& w) {
               a.margin = read_float(n, w);
             },
             [](const TrainingArguments& a) { return global(a.margin); }},
-      SETFIT_BOOL_FIELD(end_to_end, "false", "Stage 2 also trains the body (differentiable head)"),
-      SETFIT_BOOL_FIELD(use_amp, "false", "Mixed precision (bf16 autocast on supporting CPUs)"),
-      SETFIT_FLOAT_FIELD(warmup_proportion, "0.1", "Stage 1 linear warm-up fraction, in [0, 1]"),
-      SETFIT_FLOAT_FIELD(l2_weight, "0.01", "AdamW weight decay; 0 means none"),
+      SETFIT_BOOL_FIELD(end_to_end, "Stage 2 also trains the body (differentiable head)"),
+      SETFIT_BOOL_FIELD(use_amp, "Mixed precision (bf16 autocast on supporting CPUs)"),
+      SETFIT_FLOAT_FIELD(warmup_proportion, "Stage 1 linear warm-up fraction, in [0, 1]"),
+      SETFIT_FLOAT_FIELD(l2_weight, "AdamW weight decay; 0 means none"),
       SETFIT_OPTIONAL_INT_FIELD(
           max_length, "Truncation for stage 2 and inference; unset: the body's max_seq_length"),
-      SETFIT_INT_FIELD(seed, "42",
-                       "Seeds few-shot selection, pair order, initialisation, shuffles"),
-      SETFIT_STRING_FIELD(eval_strategy, "\"no\"",
+      SETFIT_INT_FIELD(seed, "Seeds few-shot selection, pair order, initialisation, shuffles"),
+      SETFIT_STRING_FIELD(eval_strategy,
                           "no, steps or epoch: task-metric evaluation during training"),
       SETFIT_OPTIONAL_INT_FIELD(eval_steps, "Evaluate every N steps (sets eval_strategy to steps)"),
-      SETFIT_INT_FIELD(logging_steps, "50", "Record the training loss every N steps"),
-      SETFIT_STRING_FIELD(save_strategy, "\"no\"",
-                          "no, steps or epoch: checkpoints of body and head"),
-      SETFIT_INT_FIELD(save_steps, "500", "Checkpoint every N steps with save_strategy = steps"),
-      SETFIT_BOOL_FIELD(load_best_model_at_end, "false",
-                        "Restore the best checkpoint after training"),
-      SETFIT_STRING_FIELD(metric_for_best_model, "\"embedding_loss\"",
-                          "Metric that picks the best checkpoint"),
-      SETFIT_BOOL_FIELD(greater_is_better, "false",
-                        "Whether a larger metric_for_best_model is better"),
-      SETFIT_STRING_FIELD(output_dir, "\"checkpoints\"", "Where checkpoints go"),
-      SETFIT_INT_FIELD(early_stopping_patience, "0",
+      SETFIT_INT_FIELD(logging_steps, "Record the training loss every N steps"),
+      SETFIT_STRING_FIELD(save_strategy, "no, steps or epoch: checkpoints of body and head"),
+      SETFIT_INT_FIELD(save_steps, "Checkpoint every N steps with save_strategy = steps"),
+      SETFIT_BOOL_FIELD(load_best_model_at_end,
+                        "Restore each stage's best state after it (kept in memory)"),
+      SETFIT_STRING_FIELD(metric_for_best_model, "Metric that picks the best checkpoint"),
+      SETFIT_BOOL_FIELD(greater_is_better, "Whether a larger metric_for_best_model is better"),
+      SETFIT_STRING_FIELD(output_dir, "Where checkpoints go"),
+      SETFIT_INT_FIELD(early_stopping_patience,
                        "> 0: stop a stage after this many evaluations without improvement of "
                        "metric_for_best_model"),
-      SETFIT_FLOAT_FIELD(early_stopping_threshold, "0.0",
+      SETFIT_FLOAT_FIELD(early_stopping_threshold,
                          "The least change of metric_for_best_model that counts as improvement"),
-  };
+  });
   return all;
 }
 
