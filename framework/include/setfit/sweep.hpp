@@ -205,8 +205,7 @@ class SETFIT_API Executor {
 // executor appends `--db DB --run-ids 3,4,5`. A crash, abort or timeout in a worker fails
 // its runs (with the signal, the stage and the last log lines), not the sweep.
 struct LocalExecutorOptions : ExecutorOptions {
-  int jobs = 0;                    // 0: one per core
-  std::filesystem::path work_dir;  // configs/ and logs/ go here
+  int jobs = 0;  // 0: one per core
   std::function<std::vector<std::string>(int threads)> worker_command;
 };
 SETFIT_API std::unique_ptr<Executor> make_local_executor(LocalExecutorOptions options);
@@ -221,6 +220,12 @@ SETFIT_API bool run_sweep_worker(const std::filesystem::path& db,
 
 // Where a sweep keeps worker configs and logs: beside the store, DB.work/.
 SETFIT_API std::filesystem::path sweep_work_dir(const std::filesystem::path& db);
+
+// Writes the resolved configs of a unit's runs where run_sweep_worker reads them
+// (sweep_work_dir(db)/configs/run-ID.toml): what any executor does before starting a worker.
+SETFIT_API void write_unit_configs(const std::vector<PreparedRun>& runs,
+                                   const std::vector<std::int64_t>& ids, const WorkUnit& unit,
+                                   const std::filesystem::path& db);
 
 // ---- Report ----
 

@@ -187,7 +187,6 @@ int run(const GlobalOptions& global, const std::vector<std::string>& args) {
   if (local.jobs < 0) throw UsageError("--jobs must not be negative");
   local.fail_fast = vm.count("fail-fast") > 0;
   local.timeout_per_run = vm["timeout-per-run"].as<double>();
-  local.work_dir = sweep_work_dir(run_options.db);
   // Workers are this binary: `setfit [global options] sweep worker --db DB --run-ids ...`.
   const std::string self = fs::read_symlink("/proc/self/exe").string();
   local.worker_command = [self, global](int threads) {

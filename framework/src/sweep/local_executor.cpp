@@ -69,8 +69,8 @@ class LocalExecutor final : public Executor {
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const int jobs = std::max(1, options_.jobs > 0 ? options_.jobs : cores);
     const int threads = std::max(1, cores / jobs);
-    fs::create_directories(options_.work_dir / "configs");
-    fs::create_directories(options_.work_dir / "logs");
+    const fs::path work_dir = sweep_work_dir(store.path());
+    fs::create_directories(work_dir / "logs");
     ExecutionProgress state;
     for (const auto& unit : units) state.total += unit.runs.size();
     log::info("{} workers x {} threads", jobs, threads);
@@ -121,14 +121,10 @@ class LocalExecutor final : public Executor {
       while (!stop && !stop_launching && next < units.size() &&
              running.size() < static_cast<std::size_t>(jobs)) {
         const WorkUnit& unit = units[next++];
+        write_unit_configs(runs, ids, unit, store.path());
         std::vector<std::int64_t> unit_ids;
-        for (auto index : unit.runs) {
-          std::ofstream(options_.work_dir / "configs" / fmt::format("run-{}.toml", ids[index]))
-              << runs[index].worker_config << "\n";
-          unit_ids.push_back(ids[index]);
-        }
-        const fs::path log_file =
-            options_.work_dir / "logs" / fmt::format("group-{}.log", unit_ids.front());
+        for (auto index : unit.runs) unit_ids.push_back(ids[index]);
+        const fs::path log_file = work_dir / "logs" / fmt::format("group-{}.log", unit_ids.front());
         std::vector<std::string> args = options_.worker_command(threads);
         args.push_back("--db");
         args.push_back(store.path().string());

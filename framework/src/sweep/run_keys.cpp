@@ -4,9 +4,11 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <fstream>
 #include <set>
 
 #include "../core/sha256.hpp"
+#include "setfit/errors.hpp"
 #include "setfit/plugin_registry.hpp"
 #include "setfit/sweep.hpp"
 
@@ -88,6 +90,19 @@ RunKeys run_keys(const RunConfig& config, const fs::path& body_folder,
 
 fs::path sweep_work_dir(const fs::path& db) {
   return fs::path(db.string() + ".work");
+}
+
+void write_unit_configs(const std::vector<PreparedRun>& runs, const std::vector<std::int64_t>& ids,
+                        const WorkUnit& unit, const fs::path& db) {
+  const fs::path dir = sweep_work_dir(db) / "configs";
+  fs::create_directories(dir);
+  for (auto index : unit.runs) {
+    const fs::path file = dir / fmt::format("run-{}.toml", ids[index]);
+    std::ofstream out(file);
+    out << runs[index].worker_config << "\n";
+    out.close();
+    if (!out) throw Error(fmt::format("{}: cannot be written", file.string()));
+  }
 }
 
 }  // namespace setfit
