@@ -235,6 +235,7 @@ struct RankedConfiguration {
   std::string label;
 };
 struct SweepReport {
+  SweepHeader header;  // name, metric and direction
   std::map<RunStatus, std::size_t> counts;
   std::size_t distinct_runs = 0;
   std::vector<RankedConfiguration> best;  // best first, by the sweep's metric and direction

@@ -20,7 +20,6 @@
 #include "setfit/run_config.hpp"
 #include "setfit/run_store.hpp"
 #include "setfit/sweep.hpp"
-#include "text_io.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -46,17 +45,15 @@ void stop_on_signals() {
 
 // Counts by state and the best configurations (mean +- std over seeds); the exit code: 0 when
 // every run finished, 1 otherwise, 130 when interrupted.
-int print_sweep_report(const fs::path& file, const fs::path& db, const SweepReport& report,
-                       bool was_interrupted) {
+int print_sweep_report(const fs::path& db, const SweepReport& report, bool was_interrupted) {
   if (report.distinct_runs > 0) {
-    const auto sweep = expand_sweep(parse_toml_file(file), file.string());
+    const SweepHeader& header = report.header;
     std::vector<std::string> counts;
     for (const auto& [status, count] : report.counts)
       counts.push_back(fmt::format("{} {}", count, to_string(status)));
-    fmt::print("sweep '{}' in {}: {}\n", sweep.header.name, db.string(), fmt::join(counts, ", "));
+    fmt::print("sweep '{}' in {}: {}\n", header.name, db.string(), fmt::join(counts, ", "));
     if (!report.best.empty()) {
-      fmt::print("best by {} ({}), mean +- std over seeds:\n", sweep.header.metric,
-                 sweep.header.direction);
+      fmt::print("best by {} ({}), mean +- std over seeds:\n", header.metric, header.direction);
       for (std::size_t i = 0; i < std::min<std::size_t>(5, report.best.size()); ++i) {
         const auto& b = report.best[i];
         fmt::print("  {:.4f} +- {:.4f} (n={})  {}\n", b.mean, b.std, b.runs, b.label);
@@ -221,7 +218,7 @@ int run(const GlobalOptions& global, const std::vector<std::string>& args) {
   bar.finish();
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
-  return print_sweep_report(file, run_options.db, report, interrupted);
+  return print_sweep_report(run_options.db, report, interrupted);
 }
 
 // The hidden worker verb the orchestrator starts: `sweep worker --db DB --run-ids 3,4,5`.

@@ -12,6 +12,7 @@ namespace setfit {
 SweepReport sweep_report(const ExpandedSweep& sweep, const std::vector<PreparedRun>& runs,
                          const std::vector<std::int64_t>& ids, const RunStore& store) {
   SweepReport report;
+  report.header = sweep.header;
   std::map<std::string, std::vector<double>> by_settings;
   std::set<std::int64_t> reported;
   for (std::size_t i = 0; i < runs.size(); ++i) {
