@@ -22,7 +22,8 @@ const char* kLayerNames[] = {"sdk",    "base",   "components", "model", "trainin
 const std::map<std::string, Layer> kFolders = {
     {"core", Base},       {"text", Base},          {"store", Components}, {"body", Components},
     {"data", Components}, {"plugins", Components}, {"model", Model},      {"train", Training},
-    {"config", Config},   {"sweep", Sweeps},       {"assets", Assets},    {"cli", Cli}};
+    {"config", Config},   {"sweep", Sweeps},       {"results", Sweeps},   {"assets", Assets},
+    {"cli", Cli}};
 
 // Files of the plugin SDK (libsetfit_sdk), inside the folders above.
 const std::map<std::string, Layer> kSdkFiles = {{"core/errors.cpp", Sdk},
@@ -57,6 +58,7 @@ const std::map<std::string, Layer> kPublic = {{"export.hpp", Sdk},
                                               {"run_config.hpp", Config},
                                               {"sweep.hpp", Sweeps},
                                               {"run_recorder.hpp", Sweeps},
+                                              {"results.hpp", Sweeps},
                                               {"assets.hpp", Assets}};
 
 struct Violation {

@@ -1,0 +1,98 @@
+#pragma once
+
+// Querying a run store: the runs of a selection with their params and summary metrics, as
+// tables (a row per run, or per configuration aggregated over seeds) in every output format,
+// and read-only SQL. Opens stores read-only; never writes.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "setfit/export.hpp"
+#include "setfit/run_store.hpp"
+
+namespace setfit {
+
+// One run as results see it. Params are named "params.KEY" for global settings and
+// "params.STAGE.KEY" for per-stage ones ("params.embedding.body_learning_rate").
+struct ResultRun {
+  std::int64_t id = 0;
+  std::string sweep;  // empty for standalone runs
+  RunStatus status = RunStatus::Scheduled;
+  std::map<std::string, std::string> params;  // name -> value as recorded ("16", "\"linear\"")
+  std::map<std::string, double> metrics;      // the run's summary (test metrics)
+  std::optional<double> duration_s;
+  std::string error_stage, error;  // for FAILED, DIVERGED, KILLED runs: the first line
+};
+
+struct ResultSet {
+  std::vector<ResultRun> runs;
+  std::vector<std::string> varied;   // params whose value differs within the selection
+  std::vector<std::string> metrics;  // every summary metric present, sorted
+  std::string metric = "accuracy";   // the sweep's declared metric (or accuracy)
+  std::string direction = "maximize";
+};
+
+struct ResultQuery {
+  std::string sweep;  // a sweep's name or id; empty: every run in the store
+};
+
+// Reads the selection. Throws setfit::Error for a file that is not a run store, a store of
+// a newer schema, an unknown sweep.
+SETFIT_API ResultSet load_results(const std::filesystem::path& db, const ResultQuery& query);
+
+// A cell of a result table: empty, a number, or text.
+using ResultCell = std::variant<std::monostate, double, std::string>;
+
+struct ResultTable {
+  std::vector<std::string> columns;
+  std::vector<std::vector<ResultCell>> rows;
+};
+
+// A row per run: id, status, the varied params, the metrics, duration, error; sorted by
+// `sort` (a column; numbers numerically, descending for metrics) and cut to `limit` (0: all).
+SETFIT_API ResultTable list_runs(const ResultSet& results, const std::string& sort = "",
+                                 std::size_t limit = 0);
+
+// Statistics over seeds.
+enum class Aggregate { Mean, Std, Sem, Min, Max, N, Ci95 };
+SETFIT_API Aggregate aggregate_from_string(const std::string& name);  // throws UsageError
+SETFIT_API std::string to_string(Aggregate aggregate);
+
+struct CompareOptions {
+  std::vector<std::string> group_by;  // params; empty: every varied param but the seed
+  std::vector<std::string> metrics;   // empty: the sweep's metric
+  std::vector<Aggregate> aggregates = {Aggregate::Mean, Aggregate::Std, Aggregate::N};
+};
+
+// FINISHED runs grouped by configuration: one row per group, a column per metric and
+// aggregate ("metrics.accuracy.mean"), sorted by the first metric's mean in the sweep's
+// direction. std is the sample standard deviation (n - 1); ci95 the half-width of Student's t
+// interval; n shows missing seeds.
+SETFIT_API ResultTable compare_configs(const ResultSet& results, const CompareOptions& options);
+
+struct BestOptions {
+  std::string metric;     // empty: the sweep's
+  std::string direction;  // "maximize"/"minimize" (or max/min); empty: the sweep's
+  std::size_t top = 5;
+  bool per_run = false;  // rank single runs instead of configurations
+};
+SETFIT_API ResultTable best_configs(const ResultSet& results, const BestOptions& options);
+
+// Output formats: table (aligned columns), csv (RFC 4180), json (an array of objects), jsonl,
+// markdown, latex. Numbers are written in their shortest round-trip form; NaN and
+// infinities as nan, inf and -inf (in JSON: null, since JSON has no such numbers).
+enum class ResultFormat { Table, Csv, Json, Jsonl, Markdown, Latex };
+SETFIT_API ResultFormat result_format_from_string(const std::string& name);  // throws UsageError
+SETFIT_API std::string render_table(const ResultTable& table, ResultFormat format);
+
+// Runs one SELECT on the store opened read-only: the connection is read-only, query_only is
+// on, and an authorizer refuses anything but reading (writes, ATTACH, PRAGMA, extension
+// loading, transactions). Throws setfit::Error saying what was refused.
+SETFIT_API ResultTable read_only_query(const std::filesystem::path& db, const std::string& sql);
+
+}  // namespace setfit

@@ -1,0 +1,181 @@
+// Reading a selection of a run store for results: runs, params and summaries, read-only.
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "results_store.hpp"
+#include "setfit/errors.hpp"
+#include "setfit/results.hpp"
+#include "setfit/sweep.hpp"
+
+namespace fs = std::filesystem;
+
+namespace setfit {
+
+namespace detail {
+
+SQLite::Database open_store_read_only(const fs::path& db) {
+  std::error_code ec;
+  if (!fs::is_regular_file(db, ec))
+    throw Error(fmt::format("{}: no such run store (expected a file made by setfit)", db.string()));
+  try {
+    SQLite::Database handle(db.string(), SQLite::OPEN_READONLY);
+    const int version = handle.execAndGet("PRAGMA user_version").getInt();
+    if (version > RunStore::kSchemaVersion) {
+      throw Error(fmt::format(
+          "{}: the run store is at schema version {}, newer than this setfit ({}); upgrade setfit",
+          db.string(), version, RunStore::kSchemaVersion));
+    }
+    if (version < 1 || !handle.tableExists("runs"))
+      throw Error(fmt::format("{}: an SQLite file, but not a setfit run store", db.string()));
+    return handle;
+  } catch (const SQLite::Exception& e) {
+    throw Error(fmt::format("{}: not a setfit run store ({})", db.string(), e.what()));
+  }
+}
+
+}  // namespace detail
+
+namespace {
+
+std::string param_name(const std::string& key, const std::string& stage) {
+  return stage == "global" ? "params." + key : fmt::format("params.{}.{}", stage, key);
+}
+
+// Whether a sweep's varied key ("args.batch_size", "args.body_learning_rate[embedding]",
+// "model.head") names the param column `name` ("params.embedding.batch_size", ...).
+bool declares(const std::string& key, const std::string& name) {
+  std::string path = key, stage;
+  if (const auto open = path.find('['); open != std::string::npos) {
+    stage = path.substr(open + 1, path.size() - open - 2);
+    path = path.substr(0, open);
+  }
+  if (path.rfind("args.", 0) == 0) path = path.substr(5);
+  if (name == "params." + path) return stage.empty();
+  for (const char* s : {"embedding", "classifier"}) {
+    if (name == fmt::format("params.{}.{}", s, path)) return stage.empty() || stage == s;
+  }
+  return false;
+}
+
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
+
+}  // namespace
+
+ResultSet load_results(const fs::path& db, const ResultQuery& query) {
+  auto handle = detail::open_store_read_only(db);
+  ResultSet out;
+  std::optional<std::int64_t> sweep_id;
+  if (!query.sweep.empty()) {
+    SQLite::Statement find(handle,
+                           "SELECT id, spec_toml FROM sweeps WHERE name = ? OR "
+                           "CAST(id AS TEXT) = ? ORDER BY name = ? DESC LIMIT 1");
+    find.bind(1, query.sweep);
+    find.bind(2, query.sweep);
+    find.bind(3, query.sweep);
+    if (!find.executeStep()) {
+      std::vector<std::string> names;
+      SQLite::Statement all(handle, "SELECT name FROM sweeps ORDER BY id");
+      while (all.executeStep()) names.push_back(all.getColumn(0).getString());
+      throw Error(fmt::format(
+          "{}: no sweep named '{}'; the store has: {}", db.string(), query.sweep,
+          names.empty() ? std::string("no sweeps") : fmt::format("{}", fmt::join(names, ", "))));
+    }
+    sweep_id = find.getColumn(0).getInt64();
+    // The metric and direction the sweep declared (defaults as in SweepHeader).
+    try {
+      const auto spec = toml::parse(find.getColumn(1).getString());
+      SweepHeader header;
+      out.metric = spec["sweep"]["metric"].value_or(header.metric);
+      out.direction = spec["sweep"]["direction"].value_or(header.direction);
+    } catch (const toml::parse_error&) {
+    }
+  }
+  const std::string where = sweep_id ? "WHERE r.sweep_id = ?" : "";
+  std::map<std::int64_t, std::size_t> index_of;
+  {
+    SQLite::Statement runs(
+        handle, fmt::format("SELECT r.id, coalesce(s.name, ''), r.status, "
+                            "(julianday(r.finished_at) - julianday(r.started_at)) * 86400.0, "
+                            "coalesce(r.error_stage, ''), coalesce(r.error, '') FROM runs r "
+                            "LEFT JOIN sweeps s ON s.id = r.sweep_id {} ORDER BY r.id",
+                            where));
+    if (sweep_id) runs.bind(1, *sweep_id);
+    while (runs.executeStep()) {
+      ResultRun run;
+      run.id = runs.getColumn(0).getInt64();
+      run.sweep = runs.getColumn(1).getString();
+      run.status = run_status_from_string(runs.getColumn(2).getString());
+      if (!runs.getColumn(3).isNull()) run.duration_s = runs.getColumn(3).getDouble();
+      run.error_stage = runs.getColumn(4).getString();
+      run.error = first_line(runs.getColumn(5).getString());
+      index_of[run.id] = out.runs.size();
+      out.runs.push_back(std::move(run));
+    }
+  }
+  const std::string in_selection =
+      sweep_id ? "WHERE run_id IN (SELECT id FROM runs WHERE sweep_id = ?)" : "";
+  {
+    SQLite::Statement params(
+        handle, fmt::format("SELECT run_id, key, stage, value_text FROM params {}", in_selection));
+    if (sweep_id) params.bind(1, *sweep_id);
+    while (params.executeStep()) {
+      const auto it = index_of.find(params.getColumn(0).getInt64());
+      if (it == index_of.end()) continue;
+      out.runs[it->second]
+          .params[param_name(params.getColumn(1).getString(), params.getColumn(2).getString())] =
+          params.getColumn(3).getString();
+    }
+  }
+  std::set<std::string> metrics;
+  {
+    SQLite::Statement summary(
+        handle, fmt::format("SELECT run_id, key, value, is_nan FROM run_summary {}", in_selection));
+    if (sweep_id) summary.bind(1, *sweep_id);
+    while (summary.executeStep()) {
+      const auto it = index_of.find(summary.getColumn(0).getInt64());
+      if (it == index_of.end()) continue;
+      const std::string key = summary.getColumn(1).getString();
+      const double value = summary.getColumn(3).getInt() != 0
+                               ? std::numeric_limits<double>::quiet_NaN()
+                               : summary.getColumn(2).getDouble();
+      out.runs[it->second].metrics[key] = value;
+      metrics.insert(key);
+    }
+  }
+  out.metrics.assign(metrics.begin(), metrics.end());
+  // What varies within the selection: a param with two values among the runs that have it
+  // (a head's own parameters exist only in its runs, at one value: they do not vary).
+  std::map<std::string, std::set<std::string>> values;
+  for (const auto& run : out.runs) {
+    for (const auto& [name, value] : run.params) values[name].insert(value);
+  }
+  // A sweep says what it varies (store schema 3): keep those, so that a parameter changed
+  // only as a consequence (the sampler a loss switches to, a data set's path) stays out.
+  std::vector<std::string> declared;
+  if (sweep_id && handle.tableExists("sweep_varied")) {
+    SQLite::Statement varied(handle, "SELECT key FROM sweep_varied WHERE sweep_id = ?");
+    varied.bind(1, *sweep_id);
+    while (varied.executeStep()) declared.push_back(varied.getColumn(0).getString());
+  }
+  for (const auto& [name, seen] : values) {
+    if (seen.size() < 2) continue;
+    if (!declared.empty() &&
+        std::none_of(declared.begin(), declared.end(),
+                     [&](const std::string& key) { return declares(key, name); }))
+      continue;
+    out.varied.push_back(name);
+  }
+  return out;
+}
+
+}  // namespace setfit

@@ -1,0 +1,261 @@
+// Querying a run store: runs with the parameters that vary, configurations over seeds
+// (sample std, sem, Student-t ci95, n), the best ones, every output format, read-only SQL,
+// and clear errors for what is not a store. The stores are written through RunStore.
+#include <SQLiteCpp/Database.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "setfit/errors.hpp"
+#include "setfit/results.hpp"
+#include "setfit/run_store.hpp"
+#include "test_support.hpp"
+
+namespace setfit {
+namespace {
+
+using test::contains;
+
+struct FakeRun {
+  std::int64_t batch;  // varies per stage (embedding half)
+  std::string head;
+  std::int64_t seed;
+  RunStatus status;
+  double accuracy;
+};
+
+// A sweep of 2 batch sizes x 2 heads x seeds, one run FAILED: written as a sweep would.
+std::filesystem::path make_store(const test::TempDir& dir, const std::vector<FakeRun>& runs,
+                                 const std::string& direction = "maximize") {
+  const auto file = dir.path() / "runs.db";
+  auto store = RunStore::open(file);
+  const auto sweep = store->ensure_sweep(
+      "grid",
+      "[sweep]\nname = \"grid\"\nmetric = \"accuracy\"\ndirection = \"" + direction + "\"\n", "fp");
+  store->record_varied(
+      sweep,
+      {{"args.batch_size[embedding]", "grid"}, {"model.head", "grid"}, {"args.seed", "seeds"}});
+  int n = 0;
+  for (const auto& r : runs) {
+    const auto id = store->ensure_run(sweep, "key-" + std::to_string(n++));
+    store->start_run(id, 1, "host");
+    store->record_params(
+        id, {{"batch_size", "embedding", std::to_string(r.batch), double(r.batch), false},
+             {"batch_size", "classifier", "2", 2.0, true},
+             {"seed", "global", std::to_string(r.seed), double(r.seed), false},
+             {"model.head", "global", "\"" + r.head + "\"", std::nullopt, false},
+             {"data.train", "global", "/data/train.jsonl", std::nullopt, false}});
+    if (r.status == RunStatus::Finished) {
+      store->record_summary(id, {{"accuracy", r.accuracy}, {"f1", r.accuracy - 0.1}});
+      store->finish_run(id, RunStatus::Finished);
+    } else {
+      store->finish_run(id, r.status, "embedding", "loss crashed\nsecond line");
+    }
+  }
+  return file;
+}
+
+const std::vector<FakeRun> kRuns = {
+    {16, "linear", 0, RunStatus::Finished, 0.80},
+    {16, "linear", 1, RunStatus::Finished, 0.90},
+    {16, "linear", 2, RunStatus::Finished, 0.85},
+    {32, "linear", 0, RunStatus::Finished, 0.70},
+    {32, "linear", 1, RunStatus::Failed, 0.0},
+    {32, "linear", 2, RunStatus::Finished, 0.60},
+    {16, "logistic_regression", 0, RunStatus::Finished, 0.95},
+    {16, "logistic_regression", 1, RunStatus::Finished, 0.93},
+};
+
+std::size_t column(const ResultTable& t, const std::string& name) {
+  const auto it = std::find(t.columns.begin(), t.columns.end(), name);
+  EXPECT_NE(it, t.columns.end()) << name;
+  return static_cast<std::size_t>(it - t.columns.begin());
+}
+
+double number(const ResultCell& cell) {
+  return std::get<double>(cell);
+}
+
+struct Stats {
+  double mean, std, n;
+};
+Stats stats(const std::vector<double>& v) {
+  double mean = 0;
+  for (double x : v) mean += x;
+  mean /= double(v.size());
+  double ss = 0;
+  for (double x : v) ss += (x - mean) * (x - mean);
+  return {mean, std::sqrt(ss / double(v.size() - 1)), double(v.size())};
+}
+
+TEST(Results, ListShowsWhatVariesTheMetricsAndTheFirstErrorLine) {
+  test::TempDir dir;
+  const auto results = load_results(make_store(dir, kRuns), {"grid"});
+  EXPECT_EQ(results.varied, (std::vector<std::string>{"params.embedding.batch_size",
+                                                      "params.model.head", "params.seed"}));
+  const auto table = list_runs(results);
+  ASSERT_EQ(table.rows.size(), kRuns.size());
+  EXPECT_EQ(table.columns.front(), "id");
+  EXPECT_EQ(std::get<std::string>(table.rows[4][column(table, "error")]),
+            "embedding: loss crashed");
+  EXPECT_EQ(std::get<std::string>(table.rows[4][column(table, "status")]), "FAILED");
+  EXPECT_EQ(std::get<std::string>(table.rows[6][column(table, "params.model.head")]),
+            "logistic_regression");
+  const auto sorted = list_runs(results, "accuracy", 3);  // a short name, best first
+  ASSERT_EQ(sorted.rows.size(), 3u);
+  EXPECT_DOUBLE_EQ(number(sorted.rows[0][column(sorted, "metrics.accuracy")]), 0.95);
+  EXPECT_DOUBLE_EQ(number(sorted.rows[2][column(sorted, "metrics.accuracy")]), 0.90);
+}
+
+TEST(Results, CompareAggregatesOverSeedsWithSampleStatisticsAndShowsN) {
+  test::TempDir dir;
+  const auto results = load_results(make_store(dir, kRuns), {"grid"});
+  CompareOptions options;
+  options.aggregates = {Aggregate::Mean, Aggregate::Std, Aggregate::Sem, Aggregate::N,
+                        Aggregate::Ci95, Aggregate::Min, Aggregate::Max};
+  const auto table = compare_configs(results, options);
+  // Grouped by batch and head, not by seed; best mean first.
+  EXPECT_EQ(table.columns[1], "params.embedding.batch_size");
+  EXPECT_EQ(table.columns[2], "params.model.head");
+  ASSERT_EQ(table.rows.size(), 3u);
+  const auto mean = column(table, "metrics.accuracy.mean");
+  const auto lr = stats({0.95, 0.93}), linear16 = stats({0.80, 0.90, 0.85}),
+             linear32 = stats({0.70, 0.60});
+  EXPECT_NEAR(number(table.rows[0][mean]), lr.mean, 1e-12);
+  EXPECT_NEAR(number(table.rows[1][mean]), linear16.mean, 1e-12);
+  EXPECT_NEAR(number(table.rows[1][column(table, "metrics.accuracy.std")]), linear16.std, 1e-12);
+  EXPECT_NEAR(number(table.rows[1][column(table, "metrics.accuracy.sem")]),
+              linear16.std / std::sqrt(3.0), 1e-12);
+  // Student's t with 2 degrees of freedom: 4.303.
+  EXPECT_NEAR(number(table.rows[1][column(table, "metrics.accuracy.ci95")]),
+              4.303 * linear16.std / std::sqrt(3.0), 1e-9);
+  EXPECT_DOUBLE_EQ(number(table.rows[1][column(table, "metrics.accuracy.min")]), 0.80);
+  EXPECT_DOUBLE_EQ(number(table.rows[1][column(table, "metrics.accuracy.max")]), 0.90);
+  // The failed seed is visible as a smaller n.
+  EXPECT_EQ(number(table.rows[2][column(table, "metrics.accuracy.n")]), 2);
+  EXPECT_NEAR(number(table.rows[2][mean]), linear32.mean, 1e-12);
+  // Grouping by one short-named parameter folds the heads together.
+  options.group_by = {"head"};
+  options.aggregates = {Aggregate::N};
+  const auto by_head = compare_configs(results, options);
+  ASSERT_EQ(by_head.rows.size(), 2u);
+  EXPECT_EQ(by_head.columns[1], "params.model.head");
+}
+
+TEST(Results, BestFollowsTheSweepsDirectionAndCanRankRuns) {
+  test::TempDir dir;
+  const auto store = make_store(dir, kRuns, "minimize");
+  const auto results = load_results(store, {"grid"});
+  EXPECT_EQ(results.direction, "minimize");
+  BestOptions best;
+  best.top = 1;
+  auto table = best_configs(results, best);
+  ASSERT_EQ(table.rows.size(), 1u);
+  EXPECT_EQ(std::get<std::string>(table.rows[0][column(table, "params.model.head")]), "linear");
+  EXPECT_NEAR(number(table.rows[0][column(table, "metrics.accuracy.mean")]), 0.65, 1e-12);
+  best.direction = "max";
+  best.per_run = true;
+  best.top = 2;
+  table = best_configs(results, best);
+  ASSERT_EQ(table.rows.size(), 2u);
+  EXPECT_DOUBLE_EQ(number(table.rows[1][column(table, "metrics.accuracy")]), 0.93);
+  best.metric = "acuracy";
+  try {
+    best_configs(results, best);
+    FAIL() << "expected an error";
+  } catch (const UsageError& e) {
+    EXPECT_TRUE(contains(e.what(), "did you mean 'accuracy'?")) << e.what();
+  }
+}
+
+TEST(Results, EveryFormatQuotesEscapesAndWritesNumbersAsNumbers) {
+  ResultTable table;
+  table.columns = {"name", "value"};
+  table.rows = {{std::string("a, \"b\"|_c"), 0.5},
+                {std::string("nan"), std::numeric_limits<double>::quiet_NaN()},
+                {std::monostate{}, 3.0}};
+  EXPECT_EQ(render_table(table, ResultFormat::Csv),
+            "name,value\r\n\"a, \"\"b\"\"|_c\",0.5\r\nnan,nan\r\n,3\r\n");
+  const auto json = nlohmann::json::parse(render_table(table, ResultFormat::Json));
+  EXPECT_EQ(json[0]["value"], 0.5);
+  EXPECT_TRUE(json[1]["value"].is_null());  // JSON has no NaN
+  EXPECT_TRUE(json[2]["value"].is_number_integer());
+  EXPECT_TRUE(json[2]["name"].is_null());
+  const auto jsonl = render_table(table, ResultFormat::Jsonl);
+  EXPECT_EQ(std::count(jsonl.begin(), jsonl.end(), '\n'), 3);
+  EXPECT_TRUE(contains(render_table(table, ResultFormat::Markdown), "| a, \"b\"\\|_c | 0.5000 |"));
+  EXPECT_TRUE(contains(render_table(table, ResultFormat::Latex), "a, \"b\"|\\_c & 0.5000 \\\\"));
+  // Aligned columns; NaN written as nan.
+  std::istringstream lines(render_table(table, ResultFormat::Table));
+  std::string header, first, second;
+  std::getline(lines, header);
+  std::getline(lines, first);
+  std::getline(lines, second);
+  EXPECT_EQ(header.find("value"), first.find("0.5000"));
+  EXPECT_EQ(second.rfind("nan", 0), 0u);
+  EXPECT_EQ(second.substr(second.size() - 3), "nan");
+  EXPECT_EQ(second.find("nan", 3), header.find("value"));
+  EXPECT_THROW(result_format_from_string("xml"), UsageError);
+}
+
+std::string file_bytes(const std::filesystem::path& file) {
+  return test::read_file(file);
+}
+
+TEST(Results, SqlReadsAndRefusesEveryWayOfWriting) {
+  test::TempDir dir;
+  const auto store = make_store(dir, kRuns);
+  const std::string before = file_bytes(store);
+  const auto table = read_only_query(store, "SELECT status, count(*) AS n FROM runs GROUP BY 1");
+  EXPECT_EQ(table.columns, (std::vector<std::string>{"status", "n"}));
+  EXPECT_EQ(table.rows.size(), 2u);
+  for (const std::string sql :
+       {"DELETE FROM runs", "UPDATE runs SET status = 'KILLED'", "DROP TABLE runs",
+        "INSERT INTO sweeps (name, spec_toml, spec_fingerprint) VALUES ('x', '', '')",
+        "SELECT 1; DROP TABLE runs", "ATTACH 'other.db' AS other", "PRAGMA user_version = 9",
+        "PRAGMA journal_mode = DELETE", "CREATE TABLE t (x)", "BEGIN", "SELECT load_extension('x')",
+        "VACUUM"}) {
+    EXPECT_THROW(read_only_query(store, sql), Error) << sql;
+  }
+  EXPECT_EQ(file_bytes(store), before);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "other.db"));
+  const auto r = test::run_command(std::string(SETFIT_TEST_CLI) + " results sql " + store.string() +
+                                   " \"DELETE FROM runs\"");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "refused: results sql only reads")) << r.err;
+  EXPECT_EQ(file_bytes(store), before);
+}
+
+TEST(Results, WhatIsNotAStoreIsAClearError) {
+  test::TempDir dir;
+  const auto error_of = [&](const std::filesystem::path& file, const std::string& sweep = "") {
+    try {
+      load_results(file, {sweep});
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_TRUE(contains(error_of(dir.path() / "missing.db"), "no such run store"));
+  std::ofstream(dir.path() / "text.db") << "not a database at all, just some text here\n";
+  EXPECT_TRUE(contains(error_of(dir.path() / "text.db"), "not a setfit run store"));
+  {
+    SQLite::Database other((dir.path() / "other.db").string(),
+                           SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    other.exec("CREATE TABLE t (x)");
+  }
+  EXPECT_TRUE(contains(error_of(dir.path() / "other.db"), "not a setfit run store"));
+  const auto store = make_store(dir, kRuns);
+  EXPECT_TRUE(contains(error_of(store, "nope"), "no sweep named 'nope'; the store has: grid"));
+  {
+    SQLite::Database raw(store.string(), SQLite::OPEN_READWRITE);
+    raw.exec("PRAGMA user_version = 99");
+  }
+  EXPECT_TRUE(contains(error_of(store), "newer than this setfit"));
+}
+
+}  // namespace
+}  // namespace setfit
