@@ -201,6 +201,46 @@ TEST(Results, EveryFormatQuotesEscapesAndWritesNumbersAsNumbers) {
   EXPECT_THROW(result_format_from_string("xml"), UsageError);
 }
 
+TEST(Results, PValuesMatchClosedForms) {
+  // df = 1 is the Cauchy distribution: P(|T| > t) = 1 - 2 atan(t) / pi.
+  for (double t : {0.5, 1.0, 3.0})
+    EXPECT_NEAR(student_t_two_sided_p(t, 1), 1 - 2 * std::atan(t) / M_PI, 1e-10) << t;
+  // df = 2: P(|T| > t) = 1 - t / sqrt(t^2 + 2).
+  for (double t : {0.3, 2.0, 10.0})
+    EXPECT_NEAR(student_t_two_sided_p(t, 2), 1 - t / std::sqrt(t * t + 2), 1e-10) << t;
+  EXPECT_NEAR(student_t_two_sided_p(2.228, 10), 0.05, 2e-4);  // the tabulated 97.5% point
+  EXPECT_NEAR(student_t_two_sided_p(-2.228, 10), 0.05, 2e-4);
+  EXPECT_DOUBLE_EQ(student_t_two_sided_p(0, 7), 1.0);
+  EXPECT_DOUBLE_EQ(sign_test_p(5, 0), 2.0 / 32);
+  EXPECT_DOUBLE_EQ(sign_test_p(4, 1), 2.0 * (1 + 5) / 32);
+  EXPECT_DOUBLE_EQ(sign_test_p(3, 3), 1.0);
+}
+
+TEST(Results, DiffPairsTwoConfigurationsOverTheSeedsTheyShare) {
+  test::TempDir dir;
+  const auto results = load_results(make_store(dir, kRuns), {"grid"});
+  // compare numbers logistic_regression/16 first (seeds 0, 1), linear/16 second (0, 1, 2).
+  const auto d = paired_difference(results, 1, 2);
+  EXPECT_EQ(d.pairs, 2u);
+  EXPECT_EQ(d.seeds, (std::vector<std::string>{"0", "1"}));
+  const double d0 = 0.95 - 0.80, d1 = 0.93 - 0.90, mean = (d0 + d1) / 2;
+  const double sem =
+      std::sqrt(((d0 - mean) * (d0 - mean) + (d1 - mean) * (d1 - mean)) / 1) / std::sqrt(2.0);
+  EXPECT_NEAR(d.mean, mean, 1e-12);
+  EXPECT_NEAR(d.sem, sem, 1e-12);
+  EXPECT_EQ(d.a_wins, 2u);
+  EXPECT_EQ(d.b_wins, 0u);
+  EXPECT_DOUBLE_EQ(d.sign_p, 0.5);
+  EXPECT_NEAR(d.t_p, 1 - 2 * std::atan(mean / sem) / M_PI, 1e-10);
+  EXPECT_THROW(paired_difference(results, 1, 9), UsageError);
+  const auto r = test::run_command(std::string(SETFIT_TEST_CLI) + " results diff " +
+                                   (dir.path() / "runs.db").string() + " 1 2 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  EXPECT_EQ(json[0]["pairs"], 2);
+  EXPECT_NEAR(json[0]["mean_difference"].get<double>(), mean, 1e-12);
+}
+
 std::string file_bytes(const std::filesystem::path& file) {
   return test::read_file(file);
 }

@@ -83,6 +83,23 @@ struct BestOptions {
 };
 SETFIT_API ResultTable best_configs(const ResultSet& results, const BestOptions& options);
 
+// A paired comparison of two configurations (numbered as compare_configs numbers them with
+// its defaults for `metric`) over the seeds both have: the mean difference A - B with its
+// standard error, wins, the two-sided sign test (ties dropped) and paired t test p-values.
+struct PairedDifference {
+  std::string metric;
+  std::size_t pairs = 0, a_wins = 0, b_wins = 0, ties = 0;
+  double mean = 0, sem = 0, sign_p = 1, t_p = 1;
+  std::vector<std::string> seeds;
+};
+SETFIT_API PairedDifference paired_difference(const ResultSet& results, std::size_t config_a,
+                                              std::size_t config_b,
+                                              const std::string& metric = "");
+SETFIT_API ResultTable paired_difference_table(const PairedDifference& difference);
+// Two-sided p-values: Student's t with `df` degrees of freedom; the sign test.
+SETFIT_API double student_t_two_sided_p(double t, double df);
+SETFIT_API double sign_test_p(std::size_t wins, std::size_t losses);
+
 // Output formats: table (aligned columns), csv (RFC 4180), json (an array of objects), jsonl,
 // markdown, latex. Numbers are written in their shortest round-trip form; NaN and
 // infinities as nan, inf and -inf (in JSON: null, since JSON has no such numbers).

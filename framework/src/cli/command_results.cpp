@@ -21,6 +21,7 @@ const char* kUsage =
     "                              [--per run|config] [--format F]\n"
     "       setfit results compare DB [--sweep S] [--group-by PARAM ...] [--metric NAME ...]\n"
     "                                 [--agg mean,std,sem,min,max,n,ci95] [--format F]\n"
+    "       setfit results diff DB A B [--sweep S] [--metric NAME] [--format F]\n"
     "       setfit results sql DB \"SELECT ...\" [--format F]\n"
     "F: table (default), csv, json, jsonl, markdown, latex";
 
@@ -127,6 +128,36 @@ int compare(const std::vector<std::string>& args) {
   return print(compare_configs(results, compare), vm);
 }
 
+int diff(const std::vector<std::string>& args) {
+  po::options_description options("Options for 'setfit results diff DB A B'");
+  add_common(options);
+  add_selection(options);
+  options.add_options()("metric", po::value<std::string>()->default_value(""),
+                        "Default: the sweep's metric");
+  const auto vm = parse_verb_arguments("results diff", args, options, {"db", "a", "b"});
+  if (wants_help(vm, options,
+                 "A paired comparison of configurations A and B (the numbers `results compare`\n"
+                 "prints) over the seeds both have: mean difference A - B, its standard error,\n"
+                 "seeds won, sign test and paired t test p-values."))
+    return kExitOk;
+  if (!vm.count("a") || !vm.count("b"))
+    throw UsageError("setfit results diff needs two configuration numbers A and B");
+  const auto number = [](const std::string& text) {
+    try {
+      std::size_t used = 0;
+      const auto value = std::stoul(text, &used);
+      if (used == text.size()) return static_cast<std::size_t>(value);
+    } catch (const std::exception&) {
+    }
+    throw UsageError(fmt::format("'{}' is not a configuration number (see results compare)", text));
+  };
+  const auto results = load_results(store_of(vm, "diff"), {vm["sweep"].as<std::string>()});
+  const auto difference =
+      paired_difference(results, number(vm["a"].as<std::string>()),
+                        number(vm["b"].as<std::string>()), vm["metric"].as<std::string>());
+  return print(paired_difference_table(difference), vm);
+}
+
 int sql(const std::vector<std::string>& args) {
   po::options_description options("Options for 'setfit results sql DB QUERY'");
   add_common(options);
@@ -148,6 +179,7 @@ int run_results(const GlobalOptions&, const std::vector<std::string>& args) {
   if (args[0] == "list") return list(rest);
   if (args[0] == "best") return best(rest);
   if (args[0] == "compare") return compare(rest);
+  if (args[0] == "diff") return diff(rest);
   if (args[0] == "sql") return sql(rest);
   throw UsageError(fmt::format("setfit results: unknown subcommand '{}'\n{}", args[0], kUsage));
 }

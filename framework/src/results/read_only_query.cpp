@@ -61,8 +61,8 @@ ResultTable read_only_query(const std::filesystem::path& db, const std::string& 
   {
     sqlite3_stmt* first = nullptr;
     const char* tail = nullptr;
-    const int rc = sqlite3_prepare_v2(handle.getHandle(), sql.c_str(),
-                                      static_cast<int>(sql.size()), &first, &tail);
+    const int rc = sqlite3_prepare_v2(handle.getHandle(), sql.c_str(), static_cast<int>(sql.size()),
+                                      &first, &tail);
     sqlite3_finalize(first);
     if (rc == SQLITE_OK && tail != nullptr &&
         std::string_view(tail).find_first_not_of(" \t\r\n;") != std::string_view::npos) {
@@ -90,8 +90,8 @@ ResultTable read_only_query(const std::filesystem::path& db, const std::string& 
     }
   } catch (const SQLite::Exception& e) {
     if (refused != 0) {
-      throw Error(fmt::format("{}: refused: results sql only reads ({} not allowed)",
-                              db.string(), action_name(refused)));
+      throw Error(fmt::format("{}: refused: results sql only reads ({} not allowed)", db.string(),
+                              action_name(refused)));
     }
     throw Error(fmt::format("{}: {}", db.string(), e.what()));
   }

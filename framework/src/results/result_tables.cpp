@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "../core/nearest_name.hpp"
+#include "result_cell.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/results.hpp"
 
@@ -58,17 +59,6 @@ double aggregate(const std::vector<double>& values, Aggregate kind) {
       break;
   }
   return nan;
-}
-
-// A recorded value as a cell: a number when it reads as one, else its text (unquoted).
-ResultCell cell_of(const std::string& value) {
-  if (value.empty()) return std::monostate{};
-  char* end = nullptr;
-  const double number = std::strtod(value.c_str(), &end);
-  if (end != value.c_str() && *end == '\0') return number;
-  if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
-    return value.substr(1, value.size() - 2);
-  return value;
 }
 
 void check_name(const std::string& name, const std::vector<std::string>& known,
@@ -138,6 +128,20 @@ void sort_rows(std::vector<std::vector<ResultCell>>& rows, std::size_t column, b
 
 }  // namespace
 
+namespace detail {
+
+ResultCell cell_of(const std::string& value) {
+  if (value.empty()) return std::monostate{};
+  char* end = nullptr;
+  const double number = std::strtod(value.c_str(), &end);
+  if (end != value.c_str() && *end == '\0') return number;
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+    return value.substr(1, value.size() - 2);
+  return value;
+}
+
+}  // namespace detail
+
 Aggregate aggregate_from_string(const std::string& name) {
   for (auto kind : {Aggregate::Mean, Aggregate::Std, Aggregate::Sem, Aggregate::Min, Aggregate::Max,
                     Aggregate::N, Aggregate::Ci95}) {
@@ -186,7 +190,7 @@ ResultTable list_runs(const ResultSet& results, const std::string& sort, std::si
     for (const auto& name : results.varied) {
       const auto it = run.params.find(name);
       row.emplace_back(std::monostate{});
-      if (it != run.params.end()) row.back() = cell_of(it->second);
+      if (it != run.params.end()) row.back() = detail::cell_of(it->second);
     }
     for (const auto& metric : results.metrics) {
       const auto it = run.metrics.find(metric);
@@ -268,7 +272,7 @@ ResultTable compare_configs(const ResultSet& results, const CompareOptions& opti
   }
   for (const auto& group : group_finished(results, by)) {
     std::vector<ResultCell> row = {static_cast<double>(table.rows.size() + 1)};
-    for (const auto& value : group.key) row.push_back(cell_of(value));
+    for (const auto& value : group.key) row.push_back(detail::cell_of(value));
     for (const auto& metric : metrics) {
       const auto values = metric_values(group, metric);
       for (auto kind : options.aggregates) row.push_back(aggregate(values, kind));
