@@ -241,6 +241,73 @@ TEST(Results, DiffPairsTwoConfigurationsOverTheSeedsTheyShare) {
   EXPECT_NEAR(json[0]["mean_difference"].get<double>(), mean, 1e-12);
 }
 
+std::vector<std::int64_t> ids_where(const std::filesystem::path& store, const std::string& where) {
+  std::vector<std::int64_t> ids;
+  for (const auto& run : load_results(store, {"grid", where}).runs) ids.push_back(run.id);
+  return ids;
+}
+
+std::string where_error(const std::filesystem::path& store, const std::string& where) {
+  try {
+    load_results(store, {"grid", where});
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(Results, WhereFiltersOnParamsMetricsAndRunColumns) {
+  test::TempDir dir;
+  const auto store = make_store(dir, kRuns);
+  using Ids = std::vector<std::int64_t>;
+  EXPECT_EQ(ids_where(store, "head = 'logistic_regression'"), (Ids{7, 8}));
+  EXPECT_EQ(ids_where(store, "params.embedding.batch_size = 32 and status = \"FINISHED\""),
+            (Ids{4, 6}));
+  EXPECT_EQ(ids_where(store, "accuracy >= 0.9 or status in ('FAILED')"), (Ids{2, 5, 7, 8}));
+  EXPECT_EQ(ids_where(store, "not (seed in (0, 1)) and metrics.accuracy < 1"), (Ids{3, 6}));
+  EXPECT_EQ(ids_where(store, "seed not in (0, 1)"), (Ids{3, 6}));
+  EXPECT_EQ(ids_where(store, "id <= 2 or host != 'host'"), (Ids{1, 2}));
+  EXPECT_EQ(ids_where(store, "duration >= 0 and id > 7"), (Ids{8}));
+  // Compare the selection's configurations only.
+  const auto table = compare_configs(load_results(store, {"grid", "head = 'linear'"}), {});
+  EXPECT_EQ(table.rows.size(), 2u);
+}
+
+TEST(Results, WhereErrorsPointAtTheColumnAndSuggestNames) {
+  test::TempDir dir;
+  const auto store = make_store(dir, kRuns);
+  EXPECT_TRUE(contains(where_error(store, "acuracy > 0.5"),
+                       "column 1: unknown name 'acuracy'; did you mean 'accuracy'?"))
+      << where_error(store, "acuracy > 0.5");
+  EXPECT_TRUE(contains(where_error(store, "batch_size > 1"), "'batch_size' is ambiguous"))
+      << where_error(store, "batch_size > 1");
+  EXPECT_TRUE(contains(where_error(store, "seed = 1 and"), "column 13: expected a name"))
+      << where_error(store, "seed = 1 and");
+  EXPECT_TRUE(contains(where_error(store, "(seed = 1"), "column 10: expected ')'"));
+  EXPECT_TRUE(contains(where_error(store, "seed == 1"), "column 7: expected a number"));
+  EXPECT_TRUE(contains(where_error(store, "seed = 1; DROP TABLE runs"), "column 9: unexpected"));
+  EXPECT_TRUE(contains(where_error(store, "  "), "the expression is empty"));
+}
+
+TEST(Results, WhereValuesAreDataNeverSql) {
+  test::TempDir dir;
+  const auto store = make_store(dir, kRuns);
+  const std::string before = test::read_file(store);
+  for (const std::string& text : std::vector<std::string>{
+           "'); DROP TABLE runs; --", "x' OR '1'='1", "\"; DELETE FROM params; --", "/* c */ --",
+           "linear' --", "ünïcødé ✓ 模型", std::string(20000, 'a')}) {
+    const std::string quote = text.find('\'') == std::string::npos ? "'" : "\"";
+    EXPECT_TRUE(ids_where(store, "head = " + quote + text + quote).empty()) << text.substr(0, 40);
+  }
+  // A very long expression parses and selects what it says.
+  std::string many = "seed = 0";
+  for (int i = 0; i < 2000; ++i) many += " or seed = 0";
+  EXPECT_EQ(ids_where(store, many), (std::vector<std::int64_t>{1, 4, 7}));
+  EXPECT_EQ(test::read_file(store), before);
+  auto raw = RunStore::open(store, false);
+  EXPECT_EQ(raw->runs(std::nullopt).size(), kRuns.size());
+}
+
 std::string file_bytes(const std::filesystem::path& file) {
   return test::read_file(file);
 }

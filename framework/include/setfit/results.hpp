@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -38,7 +39,13 @@ struct ResultSet {
 };
 
 struct ResultQuery {
+  ResultQuery(std::string sweep_name = "", std::string condition = "")
+      : sweep(std::move(sweep_name)), where(std::move(condition)) {}
   std::string sweep;  // a sweep's name or id; empty: every run in the store
+  // Only the runs for which this holds (docs/results.md, "--where"): comparisons of params,
+  // metrics, id, status, host and duration with numbers and quoted texts, `in`, `and`, `or`,
+  // `not`, parentheses. Compiled to SQL with every value bound as a parameter.
+  std::string where;
 };
 
 // Reads the selection. Throws setfit::Error for a file that is not a run store, a store of

@@ -44,7 +44,13 @@ void add_common(po::options_description& options) {
 
 void add_selection(po::options_description& options) {
   options.add_options()("sweep", po::value<std::string>()->default_value(""),
-                        "Only this sweep (name or id); default: every run in the store");
+                        "Only this sweep (name or id); default: every run in the store")  //
+      ("where", po::value<std::string>()->default_value(""),
+       "Only runs for which EXPR holds, e.g. \"head = 'linear' and accuracy > 0.8\"");
+}
+
+ResultQuery selection(const po::variables_map& vm) {
+  return {vm["sweep"].as<std::string>(), vm["where"].as<std::string>()};
 }
 
 int print(const ResultTable& table, const po::variables_map& vm) {
@@ -75,7 +81,7 @@ int list(const std::vector<std::string>& args) {
   const auto vm = parse_verb_arguments("results list", args, options, {"db"});
   if (wants_help(vm, options, "A row per run: status, the parameters that vary, the metrics."))
     return kExitOk;
-  const auto results = load_results(store_of(vm, "list"), {vm["sweep"].as<std::string>()});
+  const auto results = load_results(store_of(vm, "list"), selection(vm));
   return print(list_runs(results, vm["sort"].as<std::string>(), vm["limit"].as<std::size_t>()), vm);
 }
 
@@ -95,7 +101,7 @@ int best(const std::vector<std::string>& args) {
   const std::string per = vm["per"].as<std::string>();
   if (per != "config" && per != "run")
     throw UsageError(fmt::format("--per must be config or run, got '{}'", per));
-  const auto results = load_results(store_of(vm, "best"), {vm["sweep"].as<std::string>()});
+  const auto results = load_results(store_of(vm, "best"), selection(vm));
   BestOptions best;
   best.metric = vm["metric"].as<std::string>();
   best.direction = vm["direction"].as<std::string>();
@@ -116,7 +122,7 @@ int compare(const std::vector<std::string>& args) {
        "Aggregates over seeds: mean, std (sample), sem, min, max, n, ci95");
   const auto vm = parse_verb_arguments("results compare", args, options, {"db"});
   if (wants_help(vm, options, "Configurations over seeds: mean, std, n, ...")) return kExitOk;
-  const auto results = load_results(store_of(vm, "compare"), {vm["sweep"].as<std::string>()});
+  const auto results = load_results(store_of(vm, "compare"), selection(vm));
   CompareOptions compare;
   if (vm.count("group-by"))
     compare.group_by = split_commas(vm["group-by"].as<std::vector<std::string>>());
@@ -151,7 +157,7 @@ int diff(const std::vector<std::string>& args) {
     }
     throw UsageError(fmt::format("'{}' is not a configuration number (see results compare)", text));
   };
-  const auto results = load_results(store_of(vm, "diff"), {vm["sweep"].as<std::string>()});
+  const auto results = load_results(store_of(vm, "diff"), selection(vm));
   const auto difference =
       paired_difference(results, number(vm["a"].as<std::string>()),
                         number(vm["b"].as<std::string>()), vm["metric"].as<std::string>());

@@ -14,6 +14,7 @@
 #include "setfit/errors.hpp"
 #include "setfit/results.hpp"
 #include "setfit/sweep.hpp"
+#include "where_filter.hpp"
 
 namespace fs = std::filesystem;
 
@@ -100,7 +101,32 @@ ResultSet load_results(const fs::path& db, const ResultQuery& query) {
     } catch (const toml::parse_error&) {
     }
   }
-  const std::string where = sweep_id ? "WHERE r.sweep_id = ?" : "";
+  const std::string in_selection =
+      sweep_id ? "WHERE run_id IN (SELECT id FROM runs WHERE sweep_id = ?)" : "";
+  detail::CompiledFilter filter;
+  if (!query.where.empty()) {
+    // The names the expression may use: the selection's params and metrics.
+    detail::FilterNames names;
+    SQLite::Statement params(
+        handle,
+        fmt::format("SELECT DISTINCT key, stage FROM params {} ORDER BY 1, 2", in_selection));
+    if (sweep_id) params.bind(1, *sweep_id);
+    while (params.executeStep()) {
+      const std::string key = params.getColumn(0).getString(),
+                        stage = params.getColumn(1).getString();
+      names.params.push_back({param_name(key, stage), key, stage});
+    }
+    SQLite::Statement metrics(
+        handle, fmt::format("SELECT DISTINCT key FROM run_summary {} ORDER BY 1", in_selection));
+    if (sweep_id) metrics.bind(1, *sweep_id);
+    while (metrics.executeStep()) names.metrics.push_back(metrics.getColumn(0).getString());
+    filter = detail::compile_where(query.where, names);
+  }
+  std::vector<std::string> conditions;
+  if (sweep_id) conditions.push_back("r.sweep_id = ?");
+  if (!filter.sql.empty()) conditions.push_back(filter.sql);
+  const std::string where =
+      conditions.empty() ? "" : fmt::format("WHERE {}", fmt::join(conditions, " AND "));
   std::map<std::int64_t, std::size_t> index_of;
   {
     SQLite::Statement runs(
@@ -109,7 +135,14 @@ ResultSet load_results(const fs::path& db, const ResultQuery& query) {
                             "coalesce(r.error_stage, ''), coalesce(r.error, '') FROM runs r "
                             "LEFT JOIN sweeps s ON s.id = r.sweep_id {} ORDER BY r.id",
                             where));
-    if (sweep_id) runs.bind(1, *sweep_id);
+    int next = 1;
+    if (sweep_id) runs.bind(next++, *sweep_id);
+    for (const auto& value : filter.bindings) {
+      if (const auto* number = std::get_if<double>(&value))
+        runs.bind(next++, *number);
+      else
+        runs.bind(next++, std::get<std::string>(value));
+    }
     while (runs.executeStep()) {
       ResultRun run;
       run.id = runs.getColumn(0).getInt64();
@@ -122,8 +155,6 @@ ResultSet load_results(const fs::path& db, const ResultQuery& query) {
       out.runs.push_back(std::move(run));
     }
   }
-  const std::string in_selection =
-      sweep_id ? "WHERE run_id IN (SELECT id FROM runs WHERE sweep_id = ?)" : "";
   {
     SQLite::Statement params(
         handle, fmt::format("SELECT run_id, key, stage, value_text FROM params {}", in_selection));
