@@ -32,10 +32,17 @@ struct ResultRun {
 
 struct ResultSet {
   std::vector<ResultRun> runs;
+  // Params with one value in every run of the sweep are kept once here, not per run.
+  std::map<std::string, std::string> constants;
   std::vector<std::string> varied;   // params whose value differs within the selection
   std::vector<std::string> metrics;  // every summary metric present, sorted
   std::string metric = "accuracy";   // the sweep's declared metric (or accuracy)
   std::string direction = "maximize";
+
+  // A param's recorded value in a run (a constant's value, or empty when the run has none).
+  SETFIT_API std::string value_of(const ResultRun& run, const std::string& param) const;
+  // Every param name of the selection, loaded or constant.
+  SETFIT_API std::vector<std::string> param_names() const;
 };
 
 struct ResultQuery {
@@ -100,8 +107,7 @@ struct PairedDifference {
   std::vector<std::string> seeds;
 };
 SETFIT_API PairedDifference paired_difference(const ResultSet& results, std::size_t config_a,
-                                              std::size_t config_b,
-                                              const std::string& metric = "");
+                                              std::size_t config_b, const std::string& metric = "");
 SETFIT_API ResultTable paired_difference_table(const PairedDifference& difference);
 // Two-sided p-values: Student's t with `df` degrees of freedom; the sign test.
 SETFIT_API double student_t_two_sided_p(double t, double df);

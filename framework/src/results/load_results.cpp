@@ -155,10 +155,40 @@ ResultSet load_results(const fs::path& db, const ResultQuery& query) {
       out.runs.push_back(std::move(run));
     }
   }
+  // Which params to read per run: those with two values or missing in some runs. A param
+  // with one value everywhere is kept once, as a constant; reading it 10,000 times would
+  // dominate large queries.
+  std::vector<std::string> per_run;
   {
-    SQLite::Statement params(
-        handle, fmt::format("SELECT run_id, key, stage, value_text FROM params {}", in_selection));
-    if (sweep_id) params.bind(1, *sweep_id);
+    SQLite::Statement count(
+        handle, fmt::format("SELECT count(*) FROM runs {}", sweep_id ? "WHERE sweep_id = ?" : ""));
+    if (sweep_id) count.bind(1, *sweep_id);
+    count.executeStep();
+    const std::int64_t total = count.getColumn(0).getInt64();
+    SQLite::Statement stats(handle,
+                            fmt::format("SELECT key, stage, count(DISTINCT value_text), count(*), "
+                                        "min(value_text) FROM params {} GROUP BY key, stage",
+                                        in_selection));
+    if (sweep_id) stats.bind(1, *sweep_id);
+    while (stats.executeStep()) {
+      const std::string key = stats.getColumn(0).getString(),
+                        stage = stats.getColumn(1).getString();
+      if (stats.getColumn(2).getInt64() == 1 && stats.getColumn(3).getInt64() == total)
+        out.constants[param_name(key, stage)] = stats.getColumn(4).getString();
+      else
+        per_run.push_back(key + "|" + stage);
+    }
+  }
+  if (!per_run.empty()) {
+    std::string wanted = "?";
+    for (std::size_t i = 1; i < per_run.size(); ++i) wanted += ", ?";
+    SQLite::Statement params(handle,
+                             fmt::format("SELECT run_id, key, stage, value_text FROM params {} {} "
+                                         "key || '|' || stage IN ({})",
+                                         in_selection, sweep_id ? "AND" : "WHERE", wanted));
+    int next = 1;
+    if (sweep_id) params.bind(next++, *sweep_id);
+    for (const auto& name : per_run) params.bind(next++, name);
     while (params.executeStep()) {
       const auto it = index_of.find(params.getColumn(0).getInt64());
       if (it == index_of.end()) continue;
@@ -207,6 +237,21 @@ ResultSet load_results(const fs::path& db, const ResultQuery& query) {
     out.varied.push_back(name);
   }
   return out;
+}
+
+std::string ResultSet::value_of(const ResultRun& run, const std::string& param) const {
+  if (const auto it = run.params.find(param); it != run.params.end()) return it->second;
+  if (const auto it = constants.find(param); it != constants.end()) return it->second;
+  return "";
+}
+
+std::vector<std::string> ResultSet::param_names() const {
+  std::set<std::string> names;
+  for (const auto& [name, value] : constants) names.insert(name);
+  for (const auto& run : runs) {
+    for (const auto& [name, value] : run.params) names.insert(name);
+  }
+  return {names.begin(), names.end()};
 }
 
 }  // namespace setfit

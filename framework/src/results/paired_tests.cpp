@@ -83,12 +83,9 @@ PairedDifference paired_difference(const ResultSet& results, std::size_t config_
     for (const auto& run : results.runs) {
       if (run.status != RunStatus::Finished || !run.metrics.count(metric)) continue;
       bool same = true;
-      for (std::size_t c = 1; c + 1 < configs.columns.size(); ++c) {
-        const auto it = run.params.find(configs.columns[c]);
-        same = same && detail::cell_of(it == run.params.end() ? "" : it->second) == row[c];
-      }
-      const auto seed = run.params.find("params.seed");
-      if (same) by_seed[seed == run.params.end() ? "" : seed->second] = run.metrics.at(metric);
+      for (std::size_t c = 1; c + 1 < configs.columns.size(); ++c)
+        same = same && detail::cell_of(results.value_of(run, configs.columns[c])) == row[c];
+      if (same) by_seed[results.value_of(run, "params.seed")] = run.metrics.at(metric);
     }
     return by_seed;
   };

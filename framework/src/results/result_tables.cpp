@@ -94,10 +94,7 @@ std::vector<Group> group_finished(const ResultSet& results, const std::vector<st
   for (const auto& run : results.runs) {
     if (run.status != RunStatus::Finished) continue;
     std::vector<std::string> key;
-    for (const auto& name : by) {
-      const auto it = run.params.find(name);
-      key.push_back(it == run.params.end() ? "" : it->second);
-    }
+    for (const auto& name : by) key.push_back(results.value_of(run, name));
     const auto [it, added] = index.emplace(key, groups.size());
     if (added) groups.push_back({key, {}});
     groups[it->second].runs.push_back(&run);
@@ -234,12 +231,7 @@ ResultTable list_runs(const ResultSet& results, const std::string& sort, std::si
 ResultTable compare_configs(const ResultSet& results, const CompareOptions& options) {
   std::vector<std::string> by =
       options.group_by.empty() ? default_group_by(results) : options.group_by;
-  std::vector<std::string> params;
-  for (const auto& run : results.runs) {
-    for (const auto& [name, value] : run.params) {
-      if (std::find(params.begin(), params.end(), name) == params.end()) params.push_back(name);
-    }
-  }
+  const std::vector<std::string> params = results.param_names();
   for (auto& name : by) {
     if (std::find(params.begin(), params.end(), name) != params.end()) continue;
     // A short name: the one param ending in ".NAME".
