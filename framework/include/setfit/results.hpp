@@ -113,6 +113,25 @@ SETFIT_API ResultTable paired_difference_table(const PairedDifference& differenc
 SETFIT_API double student_t_two_sided_p(double t, double df);
 SETFIT_API double sign_test_p(std::size_t wins, std::size_t losses);
 
+// Folds run stores made on several machines into `out` (created when absent): sweeps match
+// by name, runs by run key in their sweep. An attempt that ended better replaces the other
+// (FINISHED over DIVERGED over FAILED/KILLED over unfinished). Two FINISHED attempts with
+// different summaries are a conflict: with MergePreference::None that shard is not merged
+// (each shard is one transaction) and the conflicts are reported; First keeps what `out`
+// had, Last takes the shard's. A sweep
+// whose spec differs under the same name is a conflict too (its runs are not merged).
+// Merging the same shard twice changes nothing; shards are opened read-only.
+enum class MergePreference { None, First, Last };
+struct MergeReport {
+  std::size_t sweeps_added = 0, runs_added = 0, runs_replaced = 0, runs_unchanged = 0;
+  std::vector<std::string> conflicts;
+  bool committed = false;  // every shard merged (none left out for an unresolved conflict)
+  std::string integrity;   // PRAGMA integrity_check after the merge ("ok")
+};
+SETFIT_API MergeReport merge_stores(const std::filesystem::path& out,
+                                    const std::vector<std::filesystem::path>& shards,
+                                    MergePreference prefer = MergePreference::None);
+
 // Output formats: table (aligned columns), csv (RFC 4180), json (an array of objects), jsonl,
 // markdown, latex. Numbers are written in their shortest round-trip form; NaN and
 // infinities as nan, inf and -inf (in JSON: null, since JSON has no such numbers).

@@ -23,6 +23,7 @@ const char* kUsage =
     "                                 [--agg mean,std,sem,min,max,n,ci95] [--format F]\n"
     "       setfit results diff DB A B [--sweep S] [--metric NAME] [--format F]\n"
     "       setfit results sql DB \"SELECT ...\" [--format F]\n"
+    "       setfit results merge OUT.db SHARD.db ... [--prefer first|last]\n"
     "F: table (default), csv, json, jsonl, markdown, latex";
 
 std::vector<std::string> split_commas(const std::vector<std::string>& values) {
@@ -174,6 +175,50 @@ int sql(const std::vector<std::string>& args) {
   return print(read_only_query(store_of(vm, "sql"), vm["query"].as<std::string>()), vm);
 }
 
+int merge(const std::vector<std::string>& args) {
+  po::options_description options("Options for 'setfit results merge OUT.db SHARD.db ...'");
+  options.add_options()("help,h", "Show this help")  //
+      ("prefer", po::value<std::string>()->default_value(""),
+       "first or last: which of two FINISHED runs of one key with different results to keep")  //
+      ("stores", po::value<std::vector<std::string>>(), "");
+  po::positional_options_description positional;
+  positional.add("stores", -1);
+  po::variables_map vm;
+  parse_verb_options("results merge", args, options, positional, vm);
+  if (wants_help(vm, options,
+                 "Folds stores made on several machines into OUT (created when absent): sweeps\n"
+                 "by name, runs by run key; the better-ended attempt wins. Shards are not\n"
+                 "modified; merging a shard twice changes nothing."))
+    return kExitOk;
+  const auto stores =
+      vm.count("stores") ? vm["stores"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  if (stores.size() < 2)
+    throw UsageError("setfit results merge needs OUT.db and at least one shard");
+  const std::string prefer_text = vm["prefer"].as<std::string>();
+  MergePreference prefer = MergePreference::None;
+  if (prefer_text == "first")
+    prefer = MergePreference::First;
+  else if (prefer_text == "last")
+    prefer = MergePreference::Last;
+  else if (!prefer_text.empty())
+    throw UsageError(fmt::format("--prefer must be first or last, got '{}'", prefer_text));
+  const std::vector<std::filesystem::path> shards(stores.begin() + 1, stores.end());
+  const MergeReport report = merge_stores(stores.front(), shards, prefer);
+  for (const auto& conflict : report.conflicts) fmt::print(stderr, "conflict: {}\n", conflict);
+  fmt::print(
+      "{}: {} sweeps added, {} runs added, {} replaced by better-ended attempts, {} "
+      "unchanged; integrity {}\n",
+      stores.front(), report.sweeps_added, report.runs_added, report.runs_replaced,
+      report.runs_unchanged, report.integrity);
+  if (!report.committed) {
+    fmt::print(stderr,
+               "shards with runs that finished with different results were not merged: rerun "
+               "with --prefer first or --prefer last\n");
+    return kExitFailure;
+  }
+  return report.integrity == "ok" ? kExitOk : kExitFailure;
+}
+
 }  // namespace
 
 int run_results(const GlobalOptions&, const std::vector<std::string>& args) {
@@ -187,6 +232,7 @@ int run_results(const GlobalOptions&, const std::vector<std::string>& args) {
   if (args[0] == "compare") return compare(rest);
   if (args[0] == "diff") return diff(rest);
   if (args[0] == "sql") return sql(rest);
+  if (args[0] == "merge") return merge(rest);
   throw UsageError(fmt::format("setfit results: unknown subcommand '{}'\n{}", args[0], kUsage));
 }
 
