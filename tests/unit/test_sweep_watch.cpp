@@ -2,6 +2,8 @@
 // best configuration so far and an ETA, and stops when nothing is scheduled or running.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "setfit/run_store.hpp"
@@ -31,20 +33,48 @@ TEST(SweepWatch, FollowsRunsUntilNoneIsOpenAndShowsTheBestSoFar) {
     store->finish_run(ids[0], RunStatus::Finished);
     store->start_run(ids[1], 1, "h");  // running; ids[2] still scheduled
   }
-  // Another process ends the open runs while the watch runs.
-  std::thread finisher([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  // The watch runs in the background; the runs end only after it has shown each state, so
+  // the test does not depend on how fast the process starts.
+  const auto out = dir.path() / "out.txt", rc = dir.path() / "rc.txt";
+  const std::string command = std::string(SETFIT_TEST_CLI) + " sweep status " + db.string() +
+                              " --watch --interval 0.1 > " + out.string() + " 2>&1";
+  ASSERT_EQ(std::system(("(" + command + "; echo $? > " + rc.string() + ") &").c_str()), 0);
+  // Whatever happens below, the watch ends: no run is left open when the test leaves.
+  struct CloseRuns {
+    std::filesystem::path db;
+    std::vector<std::int64_t> ids;
+    ~CloseRuns() {
+      auto store = RunStore::open(db, false);
+      for (auto id : ids) {
+        if (store->run(id).status == RunStatus::Scheduled ||
+            store->run(id).status == RunStatus::Running)
+          store->finish_run(id, RunStatus::Killed);
+      }
+    }
+  } close_runs{db, ids};
+  const auto wait_for = [&](const std::filesystem::path& file, const std::string& text) {
+    for (int i = 0; i < 600; ++i) {
+      if (contains(test::read_file(file), text)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  ASSERT_TRUE(wait_for(out, "1/3 done")) << test::read_file(out);
+  {
     auto store = RunStore::open(db, false);
     store->record_summary(ids[1], {{"accuracy", 0.85}});
     store->finish_run(ids[1], RunStatus::Finished);
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  ASSERT_TRUE(wait_for(out, "2/3 done")) << test::read_file(out);
+  {
+    auto store = RunStore::open(db, false);
     store->start_run(ids[2], 1, "h");
     store->finish_run(ids[2], RunStatus::Failed, "embedding", "boom");
-  });
-  const auto r = test::run_command(std::string(SETFIT_TEST_CLI) + " sweep status " + db.string() +
-                                   " --watch --interval 0.1");
-  finisher.join();
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  ASSERT_TRUE(wait_for(rc, "\n")) << test::read_file(out);
+  EXPECT_EQ(test::read_file(rc), "0\n");
+  test::CommandResult r;
+  r.out = test::read_file(out);
   EXPECT_TRUE(contains(r.out,
                        "w: 1/3 done (1 finished, 0 failed, 0 diverged, 0 killed), 1 "
                        "running; best: accuracy 0.7500 (n=1) model.head=a"))

@@ -43,7 +43,7 @@ struct RunRow {
 // file systems).
 class SETFIT_API RunStore {
  public:
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Opens or creates `file`. With `migrate` (the orchestrator, before any worker starts)
   // the schema is created or upgraded; without it (a worker) a database at another

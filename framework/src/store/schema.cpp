@@ -95,6 +95,30 @@ CREATE TABLE sweep_varied (
   PRIMARY KEY (sweep_id, key)
 );
 )sql",
+      // 3 -> 4: views for other tools (pandas, the sqlite3 shell): a row per run with its
+      // params and summary metrics as JSON objects, params by readable name, metric series.
+      R"sql(
+CREATE VIEW run_table AS
+SELECT r.id AS run_id, s.name AS sweep, r.status, r.attempt, r.host, r.started_at,
+       r.finished_at, (julianday(r.finished_at) - julianday(r.started_at)) * 86400.0 AS duration_s,
+       r.error_stage, r.error, r.run_key,
+       (SELECT json_group_object(CASE p.stage WHEN 'global' THEN p.key ELSE p.stage || '.' || p.key END,
+                                 CASE WHEN p.value_num IS NULL THEN trim(p.value_text, '"')
+                                      WHEN p.value_num = CAST(p.value_num AS INTEGER)
+                                      THEN CAST(p.value_num AS INTEGER) ELSE p.value_num END)
+          FROM params p WHERE p.run_id = r.id) AS params,
+       (SELECT json_group_object(m.key, CASE WHEN m.is_nan = 1 THEN NULL ELSE m.value END)
+          FROM run_summary m WHERE m.run_id = r.id) AS metrics
+FROM runs r LEFT JOIN sweeps s ON s.id = r.sweep_id;
+CREATE VIEW run_params AS
+SELECT run_id, CASE stage WHEN 'global' THEN key ELSE stage || '.' || key END AS name,
+       trim(value_text, '"') AS value, value_num, is_default
+FROM params;
+CREATE VIEW metric_series AS
+SELECT m.run_id, s.name AS sweep, m.stage, m.step, m.key,
+       CASE WHEN m.is_nan = 1 THEN NULL ELSE m.value END AS value, m.is_nan, m.at
+FROM metrics m JOIN runs r ON r.id = m.run_id LEFT JOIN sweeps s ON s.id = r.sweep_id;
+)sql",
   };
   return all;
 }

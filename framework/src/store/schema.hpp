@@ -9,7 +9,7 @@
 namespace setfit::detail {
 
 // The store's schema version (PRAGMA user_version) this build writes.
-inline constexpr int kStoreSchemaVersion = 3;
+inline constexpr int kStoreSchemaVersion = 4;
 
 SETFIT_API int schema_version(SQLite::Database& db);
 // Brings an older database (0: empty) to `target` (normally kStoreSchemaVersion) in one
