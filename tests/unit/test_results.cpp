@@ -150,6 +150,7 @@ TEST(Results, BestFollowsTheSweepsDirectionAndCanRankRuns) {
   const auto store = make_store(dir, kRuns, "minimize");
   const auto results = load_results(store, {"grid"});
   EXPECT_EQ(results.direction, "minimize");
+  EXPECT_EQ(load_results(store, {}).direction, "minimize");  // the store's only sweep
   BestOptions best;
   best.top = 1;
   auto table = best_configs(results, best);

@@ -92,13 +92,24 @@ ResultSet load_results(const fs::path& db, const ResultQuery& query) {
           names.empty() ? std::string("no sweeps") : fmt::format("{}", fmt::join(names, ", "))));
     }
     sweep_id = find.getColumn(0).getInt64();
-    // The metric and direction the sweep declared (defaults as in SweepHeader).
-    try {
-      const auto spec = toml::parse(find.getColumn(1).getString());
-      SweepHeader header;
-      out.metric = spec["sweep"]["metric"].value_or(header.metric);
-      out.direction = spec["sweep"]["direction"].value_or(header.direction);
-    } catch (const toml::parse_error&) {
+  }
+  // The metric and direction the sweep declared (defaults as in SweepHeader): the selected
+  // sweep's, or the only sweep's when the store has one.
+  {
+    SQLite::Statement specs(handle, sweep_id ? "SELECT spec_toml FROM sweeps WHERE id = ?"
+                                             : "SELECT spec_toml FROM sweeps");
+    if (sweep_id) specs.bind(1, *sweep_id);
+    std::vector<std::string> texts;
+    while (specs.executeStep()) texts.push_back(specs.getColumn(0).getString());
+    if (texts.size() == 1) {
+      try {
+        const auto spec = toml::parse(texts.front());
+        const SweepHeader header;
+        out.metric = spec["sweep"]["metric"].value_or(header.metric);
+        out.direction = spec["sweep"]["direction"].value_or(header.direction);
+      } catch (const toml::parse_error&) {
+        // A spec that no longer parses keeps the defaults.
+      }
     }
   }
   const std::string in_selection =
