@@ -56,11 +56,9 @@ std::int64_t copy_run(SQLite::Database& db, std::int64_t from, std::optional<std
       clear.exec();
     }
     SQLite::Statement update(
-        db,
-        "UPDATE main.runs SET (run_key, status, attempt, heartbeat_at, started_at, "
-        "finished_at, host, pid, error_stage, error, stage1_key, stage1_run_id) = (SELECT "
-        "run_key, status, attempt, heartbeat_at, started_at, finished_at, host, pid, "
-        "error_stage, error, stage1_key, NULL FROM shard.runs WHERE id = ?) WHERE id = ?");
+        db, fmt::format("UPDATE main.runs SET ({0}, stage1_run_id) = (SELECT {0}, NULL FROM "
+                        "shard.runs WHERE id = ?) WHERE id = ?",
+                        columns));
     update.bind(1, from);
     update.bind(2, id);
     update.exec();
