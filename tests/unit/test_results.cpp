@@ -129,9 +129,11 @@ TEST(Results, CompareAggregatesOverSeedsWithSampleStatisticsAndShowsN) {
   EXPECT_NEAR(number(table.rows[1][column(table, "metrics.accuracy.std")]), linear16.std, 1e-12);
   EXPECT_NEAR(number(table.rows[1][column(table, "metrics.accuracy.sem")]),
               linear16.std / std::sqrt(3.0), 1e-12);
-  // Student's t with 2 degrees of freedom: 4.303.
+  // Student's t with 2 degrees of freedom, where 1 - t / sqrt(t^2 + 2) = 0.05:
+  // t = sqrt(2 * 0.95^2 / (1 - 0.95^2)) = 4.3027 (tables round it to 4.303).
+  const double t2 = std::sqrt(2 * 0.95 * 0.95 / (1 - 0.95 * 0.95));
   EXPECT_NEAR(number(table.rows[1][column(table, "metrics.accuracy.ci95")]),
-              4.303 * linear16.std / std::sqrt(3.0), 1e-9);
+              t2 * linear16.std / std::sqrt(3.0), 1e-9);
   EXPECT_DOUBLE_EQ(number(table.rows[1][column(table, "metrics.accuracy.min")]), 0.80);
   EXPECT_DOUBLE_EQ(number(table.rows[1][column(table, "metrics.accuracy.max")]), 0.90);
   // The failed seed is visible as a smaller n.

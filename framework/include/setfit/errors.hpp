@@ -64,11 +64,17 @@ class SETFIT_API UnknownComponent : public PluginError {
   ~UnknownComponent() override;
 };
 
-// Parameters that do not fit a plugin's schema (unknown key, wrong type).
+// Parameters that do not fit a plugin's schema (unknown key, wrong type). `parameter()`
+// names the offending one where there is one, so that a config reader can add where it
+// was written.
 class SETFIT_API ComponentConfigError : public PluginError {
  public:
-  using PluginError::PluginError;
+  explicit ComponentConfigError(const std::string& message, std::string parameter = "");
   ~ComponentConfigError() override;
+  const std::string& parameter() const { return parameter_; }
+
+ private:
+  std::string parameter_;
 };
 
 }  // namespace setfit

@@ -34,11 +34,8 @@ struct StageOnePlugins {
 // the sampler parameters (args.sampler_params, against the sampler that will run).
 // Creates each plugin once so that its own checks run too. Throws ComponentConfigError for
 // an unknown parameter (with the nearest name), a wrong type, a TrainingArguments field the
-// loss does not take, or a parameter set twice.
-// The sampler that will run for these arguments (see StageOnePlugins::sampler).
-SETFIT_API std::string stage_one_sampler(const TrainingArguments& args,
-                                         const PluginRegistry& registry);
-
+// loss does not take, or a parameter set twice; its parameter() is then the config key
+// ("loss_params.temperature", "sampler_params.samples_per_label") where there is one.
 SETFIT_API StageOnePlugins resolve_stage_one_plugins(const TrainingArguments& args,
                                                      const PluginRegistry& registry);
 

@@ -154,10 +154,7 @@ const std::vector<Field>& fields() {
                               fmt::format("dataset '{}' is not a known data set (known: {})", name,
                                           ctx.inputs.describe_datasets()));
                    }
-                   c.dataset = name;
-                   const fs::path dir = ctx.inputs.dataset(name, ctx.fetch_datasets);
-                   if (c.train.empty()) c.train = dir / "train.jsonl";
-                   if (c.test.empty()) c.test = dir / "test.jsonl";
+                   c.dataset = name;  // its files fill train and test once [data] is read
                  },
                  no_record});
     f.push_back({{"data", "num_samples", "int", false, "all",
@@ -437,17 +434,16 @@ RunConfig read_run_config(const toml::table& doc, const ConfigSource& source,
                                 detail::did_you_mean(key.str(), known), fmt::join(known, ", ")));
       }
     }
-    // In table order, so that explicit train/test files win over a dataset's.
     for (const auto& field : fields()) {
-      if (field.spec.table != name || field.spec.name == "dataset") continue;
+      if (field.spec.table != name) continue;
       if (const toml::node* node = table->get(field.spec.name)) field.read(config, *node, ctx);
     }
-    if (const toml::node* node = std::string(name) == "data" ? table->get("dataset") : nullptr) {
-      const auto& all = fields();
-      std::find_if(all.begin(), all.end(), [](const Field& f) {
-        return f.spec.name == "dataset";
-      })->read(config, *node, ctx);
-    }
+  }
+  // A named data set provides the files that [data] did not name itself.
+  if (!config.dataset.empty()) {
+    const fs::path dir = inputs.dataset(config.dataset, fetch_datasets);
+    if (config.train.empty()) config.train = dir / "train.jsonl";
+    if (config.test.empty()) config.test = dir / "test.jsonl";
   }
   if (config.train.empty())
     throw Error(fmt::format("{}: [data] needs train (or dataset)", source.origin));
@@ -455,33 +451,27 @@ RunConfig read_run_config(const toml::table& doc, const ConfigSource& source,
 }
 
 ResolvedPlugins resolve_plugins(const RunConfig& config, const PluginRegistry& registry) {
-  // Each given value alone first, so that an error can point at it.
-  const auto check_each = [&](const ParamSchema& schema, const ParamMap& values,
-                              const std::string& table, const std::string& owner) {
-    for (const auto& [key, value] : values) {
-      try {
-        Params::resolve(schema, ParamMap{{key, value}}, owner);
-      } catch (const Error& e) {
-        const auto where = config.param_positions.find(table + "." + key);
-        throw ComponentConfigError(fmt::format(
-            "{}: [model] {}.{}: {}",
-            where == config.param_positions.end() ? std::string("config") : where->second, table,
-            key, e.what()));
-      }
-    }
+  // A parameter the plugin refuses is named with where the config wrote it.
+  const auto with_position = [&](const ComponentConfigError& e) {
+    const auto where = config.param_positions.find(e.parameter());
+    if (where == config.param_positions.end()) throw e;
+    throw ComponentConfigError(
+        fmt::format("{}: [model] {}: {}", where->second, e.parameter(), e.what()), e.parameter());
   };
   ResolvedPlugins out;
   const std::string head_owner = fmt::format("head '{}'", config.model.head);
   const auto& head = registry.find(PluginKind::Head, config.model.head);
-  check_each(head.info.params, config.model.head_params, "head_params", head_owner);
-  out.head_params = Params::resolve(head.info.params, config.model.head_params, head_owner);
+  try {
+    out.head_params = Params::resolve(head.info.params, config.model.head_params, head_owner);
+  } catch (const ComponentConfigError& e) {
+    with_position(ComponentConfigError(e.what(), "head_params." + e.parameter()));
+  }
   if (config.args.num_epochs.embedding > 0) {
-    check_each(registry.find(PluginKind::Loss, config.args.loss).info.params,
-               config.args.loss_params, "loss_params", fmt::format("loss '{}'", config.args.loss));
-    const std::string sampler = stage_one_sampler(config.args, registry);
-    check_each(registry.find(PluginKind::Sampler, sampler).info.params, config.args.sampler_params,
-               "sampler_params", fmt::format("sampler '{}'", sampler));
-    out.stage_one = resolve_stage_one_plugins(config.args, registry);
+    try {
+      out.stage_one = resolve_stage_one_plugins(config.args, registry);
+    } catch (const ComponentConfigError& e) {
+      with_position(e);
+    }
   }
   return out;
 }

@@ -1,5 +1,7 @@
 #include "setfit/errors.hpp"
 
+#include <utility>
+
 namespace setfit {
 
 // Out-of-line destructors anchor each class's vtable and typeinfo in libsetfit, so
@@ -14,6 +16,8 @@ PluginError::~PluginError() = default;
 PluginLoadError::~PluginLoadError() = default;
 PluginAbiMismatch::~PluginAbiMismatch() = default;
 UnknownComponent::~UnknownComponent() = default;
+ComponentConfigError::ComponentConfigError(const std::string& message, std::string parameter)
+    : PluginError(message), parameter_(std::move(parameter)) {}
 ComponentConfigError::~ComponentConfigError() = default;
 
 }  // namespace setfit

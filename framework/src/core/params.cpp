@@ -55,17 +55,19 @@ Params Params::resolve(const ParamSchema& schema, const ParamMap& values, std::s
     if (spec == schema.end()) {
       std::vector<std::string> known;
       for (const auto& s : schema) known.push_back(s.name);
-      throw ComponentConfigError(fmt::format("{} has no parameter '{}'{}; it accepts: {}", owner,
-                                             key, detail::did_you_mean(key, known),
-                                             known.empty()
-                                                 ? std::string("no parameters")
-                                                 : fmt::format("{}", fmt::join(known, ", "))));
+      throw ComponentConfigError(
+          fmt::format("{} has no parameter '{}'{}; it accepts: {}", owner, key,
+                      detail::did_you_mean(key, known),
+                      known.empty() ? std::string("no parameters")
+                                    : fmt::format("{}", fmt::join(known, ", "))),
+          key);
     }
     const bool int_for_float = spec->type == ParamType::Float && type_of(value) == ParamType::Int;
     if (type_of(value) != spec->type && !int_for_float) {
-      throw ComponentConfigError(fmt::format("{}: parameter '{}' expects {}, got {} ({})", owner,
-                                             key, to_string(spec->type), to_string(type_of(value)),
-                                             format_value(value)));
+      throw ComponentConfigError(
+          fmt::format("{}: parameter '{}' expects {}, got {} ({})", owner, key,
+                      to_string(spec->type), to_string(type_of(value)), format_value(value)),
+          key);
     }
   }
 

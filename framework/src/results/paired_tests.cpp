@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
-#include "result_cell.hpp"
+#include "config_groups.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/results.hpp"
+#include "short_names.hpp"
 
 namespace setfit {
 namespace {
@@ -67,29 +69,24 @@ double sign_test_p(std::size_t wins, std::size_t losses) {
 
 PairedDifference paired_difference(const ResultSet& results, std::size_t config_a,
                                    std::size_t config_b, const std::string& metric_name) {
-  const std::string metric = metric_name.empty() ? results.metric : metric_name;
-  CompareOptions compare;
-  compare.metrics = {metric};
-  compare.aggregates = {Aggregate::Mean};
-  const ResultTable configs = compare_configs(results, compare);  // checks the metric
-  const auto config_runs = [&](std::size_t number) {
-    if (number < 1 || number > configs.rows.size()) {
+  const std::string metric = detail::resolve_short_name(
+      metric_name.empty() ? results.metric : metric_name, results.metrics, "metric");
+  // Numbered as compare_configs numbers them with its defaults.
+  const auto configs = detail::ranked_configs(results, detail::resolve_group_by(results, {}),
+                                              metric, results.direction != "minimize");
+  const auto by_seed = [&](std::size_t number) {
+    if (number < 1 || number > configs.size()) {
       throw UsageError(fmt::format("config {} does not exist: results compare lists 1 to {}",
-                                   number, configs.rows.size()));
+                                   number, configs.size()));
     }
-    // The runs whose grouped params equal that row's (the compare table's columns).
-    const auto& row = configs.rows[number - 1];
-    std::map<std::string, double> by_seed;
-    for (const auto& run : results.runs) {
-      if (run.status != RunStatus::Finished || !run.metrics.count(metric)) continue;
-      bool same = true;
-      for (std::size_t c = 1; c + 1 < configs.columns.size(); ++c)
-        same = same && detail::cell_of(results.value_of(run, configs.columns[c])) == row[c];
-      if (same) by_seed[results.value_of(run, "params.seed")] = run.metrics.at(metric);
+    std::map<std::string, double> values;
+    for (const ResultRun* run : configs[number - 1].runs) {
+      if (const auto it = run->metrics.find(metric); it != run->metrics.end())
+        values[results.value_of(*run, "params.seed")] = it->second;
     }
-    return by_seed;
+    return values;
   };
-  const auto a = config_runs(config_a), b = config_runs(config_b);
+  const auto a = by_seed(config_a), b = by_seed(config_b);
   PairedDifference out;
   out.metric = metric;
   std::vector<double> differences;

@@ -6,29 +6,29 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
-#include "../core/nearest_name.hpp"
+#include "config_groups.hpp"
 #include "result_cell.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/results.hpp"
+#include "short_names.hpp"
 
 namespace setfit {
 namespace {
 
 constexpr const char* kSeed = "params.seed";
 
-// Student's t quantile for a two-sided 95% interval with `df` degrees of freedom: the
-// tabulated values up to 30, then the Cornish-Fisher expansion around the normal quantile
-// (accurate to about 1e-4 there).
+// Student's t quantile for a two-sided 95% interval with `df` degrees of freedom: the t
+// where the two-sided p-value is 0.05, by bisection on the distribution (the p-value falls
+// as t grows).
 double t_quantile_975(std::size_t df) {
-  static const double table[] = {0,     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365,
-                                 2.306, 2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-                                 2.120, 2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069,
-                                 2.064, 2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
-  if (df < std::size(table)) return table[df];
-  const double z = 1.959964, n = static_cast<double>(df);
-  return z + (std::pow(z, 3) + z) / (4 * n) +
-         (5 * std::pow(z, 5) + 16 * std::pow(z, 3) + 3 * z) / (96 * n * n);
+  double low = 0, high = 1e3;
+  for (int i = 0; i < 100; ++i) {
+    const double middle = (low + high) / 2;
+    (student_t_two_sided_p(middle, static_cast<double>(df)) > 0.05 ? low : high) = middle;
+  }
+  return (low + high) / 2;
 }
 
 double aggregate(const std::vector<double>& values, Aggregate kind) {
@@ -61,54 +61,25 @@ double aggregate(const std::vector<double>& values, Aggregate kind) {
   return nan;
 }
 
-void check_name(const std::string& name, const std::vector<std::string>& known,
-                const std::string& what) {
-  if (std::find(known.begin(), known.end(), name) != known.end()) return;
-  throw UsageError(
-      fmt::format("unknown {} '{}'{}; known: {}", what, name, detail::did_you_mean(name, known),
-                  known.empty() ? std::string("none") : fmt::format("{}", fmt::join(known, ", "))));
-}
-
 bool maximize(const std::string& direction) {
   if (direction == "maximize" || direction == "max") return true;
   if (direction == "minimize" || direction == "min") return false;
   throw UsageError(fmt::format("direction must be max or min, got '{}'", direction));
 }
 
-std::vector<std::string> default_group_by(const ResultSet& results) {
-  std::vector<std::string> out;
-  for (const auto& name : results.varied) {
-    if (name != kSeed) out.push_back(name);
-  }
-  return out;
-}
-
-struct Group {
-  std::vector<std::string> key;  // the group-by values
-  std::vector<const ResultRun*> runs;
-};
-
-std::vector<Group> group_finished(const ResultSet& results, const std::vector<std::string>& by) {
-  std::vector<Group> groups;
-  std::map<std::vector<std::string>, std::size_t> index;
-  for (const auto& run : results.runs) {
-    if (run.status != RunStatus::Finished) continue;
-    std::vector<std::string> key;
-    for (const auto& name : by) key.push_back(results.value_of(run, name));
-    const auto [it, added] = index.emplace(key, groups.size());
-    if (added) groups.push_back({key, {}});
-    groups[it->second].runs.push_back(&run);
-  }
-  return groups;
-}
-
-std::vector<double> metric_values(const Group& group, const std::string& metric) {
+std::vector<double> metric_values(const std::vector<const ResultRun*>& runs,
+                                  const std::string& metric) {
   std::vector<double> values;
-  for (const ResultRun* run : group.runs) {
+  for (const ResultRun* run : runs) {
     const auto it = run->metrics.find(metric);
     if (it != run->metrics.end()) values.push_back(it->second);
   }
   return values;
+}
+
+std::string resolve_metric(const ResultSet& results, const std::string& name) {
+  return detail::resolve_short_name(name.rfind("metrics.", 0) == 0 ? name.substr(8) : name,
+                                    results.metrics, "metric");
 }
 
 // Sorts rows by a numeric column, NaN and empty cells last.
@@ -135,6 +106,48 @@ ResultCell cell_of(const std::string& value) {
   if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
     return value.substr(1, value.size() - 2);
   return value;
+}
+
+std::vector<std::string> resolve_group_by(const ResultSet& results,
+                                          const std::vector<std::string>& group_by) {
+  std::vector<std::string> out;
+  if (group_by.empty()) {
+    for (const auto& name : results.varied) {
+      if (name != kSeed) out.push_back(name);
+    }
+    return out;
+  }
+  const std::vector<std::string> params = results.param_names();
+  for (const auto& name : group_by) out.push_back(resolve_short_name(name, params, "parameter"));
+  return out;
+}
+
+std::vector<ConfigGroup> ranked_configs(const ResultSet& results,
+                                        const std::vector<std::string>& by,
+                                        const std::string& metric, bool maximize) {
+  std::vector<ConfigGroup> groups;
+  std::map<std::vector<std::string>, std::size_t> index;
+  for (const auto& run : results.runs) {
+    if (run.status != RunStatus::Finished) continue;
+    std::vector<std::string> key;
+    for (const auto& name : by) key.push_back(results.value_of(run, name));
+    const auto [it, added] = index.emplace(key, groups.size());
+    if (added) groups.push_back({key, {}});
+    groups[it->second].runs.push_back(&run);
+  }
+  std::vector<std::pair<double, ConfigGroup>> scored;
+  for (auto& group : groups) {
+    const double mean = aggregate(metric_values(group.runs, metric), Aggregate::Mean);
+    scored.emplace_back(mean, std::move(group));
+  }
+  std::stable_sort(scored.begin(), scored.end(), [&](const auto& a, const auto& b) {
+    const bool a_ok = !std::isnan(a.first), b_ok = !std::isnan(b.first);
+    if (a_ok != b_ok) return a_ok;
+    return a_ok && (maximize ? a.first > b.first : a.first < b.first);
+  });
+  std::vector<ConfigGroup> out;
+  for (auto& [mean, group] : scored) out.push_back(std::move(group));
+  return out;
 }
 
 }  // namespace detail
@@ -201,23 +214,7 @@ ResultTable list_runs(const ResultSet& results, const std::string& sort, std::si
     table.rows.push_back(std::move(row));
   }
   if (!sort.empty()) {
-    std::string column = sort;
-    if (std::find(table.columns.begin(), table.columns.end(), column) == table.columns.end()) {
-      // Short names: "accuracy" for metrics.accuracy, "batch_size" for params.*.batch_size.
-      std::vector<std::string> matches;
-      for (const auto& c : table.columns) {
-        if (c.size() > sort.size() &&
-            c.compare(c.size() - sort.size() - 1, std::string::npos, "." + sort) == 0)
-          matches.push_back(c);
-      }
-      if (matches.size() == 1)
-        column = matches.front();
-      else if (matches.size() > 1)
-        throw UsageError(
-            fmt::format("--sort '{}' is ambiguous: {}", sort, fmt::join(matches, ", ")));
-      else
-        check_name(sort, table.columns, "column");
-    }
+    const std::string column = detail::resolve_short_name(sort, table.columns, "column");
     const auto index = static_cast<std::size_t>(
         std::find(table.columns.begin(), table.columns.end(), column) - table.columns.begin());
     // Metrics sort best first in the sweep's direction; everything else ascending.
@@ -228,33 +225,15 @@ ResultTable list_runs(const ResultSet& results, const std::string& sort, std::si
   return table;
 }
 
-ResultTable compare_configs(const ResultSet& results, const CompareOptions& options) {
-  std::vector<std::string> by =
-      options.group_by.empty() ? default_group_by(results) : options.group_by;
-  const std::vector<std::string> params = results.param_names();
-  for (auto& name : by) {
-    if (std::find(params.begin(), params.end(), name) != params.end()) continue;
-    // A short name: the one param ending in ".NAME".
-    std::vector<std::string> matches;
-    for (const auto& p : params) {
-      if (p.size() > name.size() &&
-          p.compare(p.size() - name.size() - 1, std::string::npos, "." + name) == 0)
-        matches.push_back(p);
-    }
-    if (matches.size() != 1) {
-      if (matches.size() > 1)
-        throw UsageError(
-            fmt::format("--group-by '{}' is ambiguous: {}", name, fmt::join(matches, ", ")));
-      check_name(name, params, "parameter");
-    }
-    name = matches.front();
-  }
-  std::vector<std::string> metrics =
-      options.metrics.empty() ? std::vector<std::string>{results.metric} : options.metrics;
-  for (auto& metric : metrics) {
-    if (metric.rfind("metrics.", 0) == 0) metric = metric.substr(8);
-    check_name(metric, results.metrics, "metric");
-  }
+namespace {
+
+ResultTable compare_in_direction(const ResultSet& results, const CompareOptions& options,
+                                 bool maximize) {
+  const std::vector<std::string> by = detail::resolve_group_by(results, options.group_by);
+  std::vector<std::string> metrics;
+  for (const auto& metric :
+       options.metrics.empty() ? std::vector<std::string>{results.metric} : options.metrics)
+    metrics.push_back(resolve_metric(results, metric));
   ResultTable table;
   table.columns.push_back("config");
   for (const auto& name : by) table.columns.push_back(name);
@@ -262,42 +241,42 @@ ResultTable compare_configs(const ResultSet& results, const CompareOptions& opti
     for (auto kind : options.aggregates)
       table.columns.push_back(fmt::format("metrics.{}.{}", metric, to_string(kind)));
   }
-  for (const auto& group : group_finished(results, by)) {
+  // Best first by the first metric's mean.
+  for (const auto& group : detail::ranked_configs(results, by, metrics.front(), maximize)) {
     std::vector<ResultCell> row = {static_cast<double>(table.rows.size() + 1)};
     for (const auto& value : group.key) row.push_back(detail::cell_of(value));
     for (const auto& metric : metrics) {
-      const auto values = metric_values(group, metric);
+      const auto values = metric_values(group.runs, metric);
       for (auto kind : options.aggregates) row.push_back(aggregate(values, kind));
     }
     table.rows.push_back(std::move(row));
   }
-  // Best first by the first metric's mean (its first aggregate if mean was not asked for).
-  const auto mean =
-      std::find(options.aggregates.begin(), options.aggregates.end(), Aggregate::Mean);
-  const std::size_t first = 1 + by.size() +
-                            static_cast<std::size_t>(mean == options.aggregates.end()
-                                                         ? 0
-                                                         : mean - options.aggregates.begin());
-  if (!options.aggregates.empty()) sort_rows(table.rows, first, maximize(results.direction));
-  for (std::size_t i = 0; i < table.rows.size(); ++i) table.rows[i][0] = static_cast<double>(i + 1);
   return table;
 }
 
+}  // namespace
+
+ResultTable compare_configs(const ResultSet& results, const CompareOptions& options) {
+  return compare_in_direction(results, options, maximize(results.direction));
+}
+
 ResultTable best_configs(const ResultSet& results, const BestOptions& options) {
-  const std::string metric = options.metric.empty() ? results.metric : options.metric;
-  const std::string direction = options.direction.empty() ? results.direction : options.direction;
-  ResultSet view = results;
-  view.direction = maximize(direction) ? "maximize" : "minimize";
+  const std::string metric =
+      resolve_metric(results, options.metric.empty() ? results.metric : options.metric);
+  const bool max = maximize(options.direction.empty() ? results.direction : options.direction);
   ResultTable table;
   if (options.per_run) {
-    check_name(metric, results.metrics, "metric");
-    table = list_runs(view, "metrics." + metric, 0);
+    table = list_runs(results);
+    const auto column = static_cast<std::size_t>(
+        std::find(table.columns.begin(), table.columns.end(), "metrics." + metric) -
+        table.columns.begin());
     std::erase_if(table.rows,
                   [&](const auto& row) { return std::get<std::string>(row[1]) != "FINISHED"; });
+    sort_rows(table.rows, column, max);
   } else {
     CompareOptions compare;
     compare.metrics = {metric};
-    table = compare_configs(view, compare);
+    table = compare_in_direction(results, compare, max);
   }
   if (table.rows.size() > options.top) table.rows.resize(options.top);
   return table;

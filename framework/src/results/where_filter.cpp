@@ -7,9 +7,9 @@
 #include <cctype>
 #include <cstdlib>
 
-#include "../core/nearest_name.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/params.hpp"
+#include "short_names.hpp"
 
 namespace setfit::detail {
 namespace {
@@ -166,26 +166,12 @@ class Compiler {
     std::vector<std::string> candidates = {"id", "status", "host", "duration"};
     for (const auto& m : names_.metrics) candidates.push_back("metrics." + m);
     for (const auto& p : names_.params) candidates.push_back(p.name);
-    std::vector<std::string> matches;
-    for (const auto& c : candidates) {
-      if (c == name || (c.size() > name.size() &&
-                        c.compare(c.size() - name.size() - 1, std::string::npos, "." + name) == 0))
-        matches.push_back(c);
-    }
-    if (std::find(matches.begin(), matches.end(), name) != matches.end()) matches = {name};
+    const auto matches = short_name_matches(name, candidates);
     if (matches.size() != 1) {
       position_--;  // point at the name
       if (matches.size() > 1)
         fail(fmt::format("'{}' is ambiguous: {}", name, fmt::join(matches, ", ")));
-      // Suggest by the full name, else by the last part (accuracy for metrics.accuracy).
-      std::string hint = did_you_mean(name, candidates);
-      if (hint.empty()) {
-        std::vector<std::string> last_parts;
-        for (const auto& c : candidates) last_parts.push_back(c.substr(c.rfind('.') + 1));
-        const std::string nearest = nearest_name(name, last_parts);
-        if (!nearest.empty()) hint = fmt::format("; did you mean '{}'?", nearest);
-      }
-      fail(fmt::format("unknown name '{}'{}", name, hint));
+      fail(fmt::format("unknown name '{}'{}", name, short_name_hint(name, candidates)));
     }
     const std::string& full = matches.front();
     if (full.rfind("metrics.", 0) == 0) {

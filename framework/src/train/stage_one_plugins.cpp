@@ -28,16 +28,18 @@ std::string losses_declaring(const PluginRegistry& registry, std::string_view na
   return names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "));
 }
 
-}  // namespace
-
-std::string stage_one_sampler(const TrainingArguments& args, const PluginRegistry& registry) {
-  // Whether a loss needs label-grouped batches is a property of the loss object, and only
-  // a default-constructed one is certain to build here.
-  const bool needs_batches = registry.create_loss(args.loss)->input() == LossInput::LabelledBatch;
-  if (needs_batches && !registry.create_sampler(args.sampling_strategy)->yields_batches())
-    return "group_by_label";
-  return args.sampling_strategy;
+// Params::resolve, with the offending parameter named by its config table
+// ("loss_params.temperature"), so that a config reader can say where it was written.
+Params resolve_in_table(const ParamSchema& schema, const ParamMap& values, const std::string& owner,
+                        const std::string& table) {
+  try {
+    return Params::resolve(schema, values, owner);
+  } catch (const ComponentConfigError& e) {
+    throw ComponentConfigError(e.what(), e.parameter().empty() ? "" : table + "." + e.parameter());
+  }
 }
+
+}  // namespace
 
 StageOnePlugins resolve_stage_one_plugins(const TrainingArguments& args,
                                           const PluginRegistry& registry) {
@@ -57,24 +59,33 @@ StageOnePlugins resolve_stage_one_plugins(const TrainingArguments& args,
     if (loss_values.count(name)) {
       throw ComponentConfigError(
           fmt::format("{}: '{}' is set twice, as args.{} and as model.loss_params.{}; set one",
-                      loss_owner, name, name, name));
+                      loss_owner, name, name, name),
+          "loss_params." + name);
     }
     loss_values.emplace(name, value);
     out.loss_params_from_args.push_back(name);
   };
   if (args.margin) from_args("margin", *args.margin);
   if (args.user_set.count("distance_metric")) from_args("distance_metric", args.distance_metric);
-  out.loss_params = Params::resolve(loss.info.params, loss_values, loss_owner);
-  registry.create_loss(args.loss, out.loss_params.values());  // the plugin's own checks
+  out.loss_params = resolve_in_table(loss.info.params, loss_values, loss_owner, "loss_params");
+  // Created once, so that the plugin's own checks run, and to ask what it consumes.
+  const auto created = registry.create_loss(args.loss, out.loss_params.values());
 
-  out.sampler = stage_one_sampler(args, registry);
-  out.sampler_replaced = out.sampler != args.sampling_strategy;
+  // A loss that needs label-grouped batches gets group_by_label unless the chosen sampler
+  // yields batches itself.
+  out.sampler = args.sampling_strategy;
+  if (created->input() == LossInput::LabelledBatch &&
+      !registry.create_sampler(args.sampling_strategy)->yields_batches()) {
+    out.sampler = "group_by_label";
+    out.sampler_replaced = true;
+  }
   const auto& sampler = registry.find(PluginKind::Sampler, out.sampler);
-  out.sampler_params = Params::resolve(
+  out.sampler_params = resolve_in_table(
       sampler.info.params, args.sampler_params,
       out.sampler_replaced ? fmt::format("sampler '{}' (used instead of '{}' for loss {})",
                                          out.sampler, args.sampling_strategy, args.loss)
-                           : fmt::format("sampler '{}'", out.sampler));
+                           : fmt::format("sampler '{}'", out.sampler),
+      "sampler_params");
   registry.create_sampler(out.sampler, out.sampler_params.values());
   return out;
 }

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "setfit/results.hpp"
+
+namespace setfit::detail {
+
+// FINISHED runs of one configuration: the values of the group-by params, and the runs.
+struct ConfigGroup {
+  std::vector<std::string> key;
+  std::vector<const ResultRun*> runs;
+};
+
+// `group_by` with short names resolved; empty: every varied param but the seed.
+std::vector<std::string> resolve_group_by(const ResultSet& results,
+                                          const std::vector<std::string>& group_by);
+
+// The configurations best first by the mean of `metric` (NaN and missing last), in the
+// order compare_configs numbers them.
+std::vector<ConfigGroup> ranked_configs(const ResultSet& results,
+                                        const std::vector<std::string>& by,
+                                        const std::string& metric, bool maximize);
+
+}  // namespace setfit::detail
