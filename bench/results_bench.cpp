@@ -1,7 +1,7 @@
 // Results queries on a large store: makes one (10,000 runs x 20 parameters, 1,000,000
 // metric rows by default) through RunStore, then times load_results + list (limit 20),
-// compare and --where on it, and merging 10 shards of 1,000 runs. Not a test: figures go
-// to bench/README.md.
+// compare and --where on it, the HTML report of the sweep, and merging 10 shards of 1,000
+// runs. Not a test: figures go to bench/README.md.
 //   bench_results [OUT.db] [RUNS] [METRIC_ROWS_PER_RUN]
 
 #include <fmt/format.h>
@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <random>
 
+#include "setfit/report.hpp"
 #include "setfit/results.hpp"
 #include "setfit/run_store.hpp"
 
@@ -84,6 +85,17 @@ int main(int argc, char** argv) {
         "configs), load --where {:.3f} s ({} runs)\n",
         load, results.runs.size(), results.varied.size(), list, compare, compared.rows.size(),
         where, filtered.runs.size());
+  }
+  // The HTML report of the whole sweep, written to OUT.db.html.
+  for (int repeat = 0; repeat < 2; ++repeat) {
+    const fs::path html = fs::path(db.string() + ".html");
+    const auto start = std::chrono::steady_clock::now();
+    setfit::ReportOptions options;
+    options.sweep = "big";
+    const auto report = setfit::write_report(db, html, options);
+    fmt::print("report {:.2f} s, {:.1f} MB ({} runs, {} configs, {} param charts, curves of {})\n",
+               seconds_since(start), static_cast<double>(report.bytes) / 1e6, report.runs,
+               report.configs, report.parameters, report.curve_runs);
   }
   // Merging: 10 shards of 1,000 runs (made once beside OUT.db) into a fresh store.
   const fs::path shards_dir = fs::path(db.string() + ".shards");

@@ -24,3 +24,7 @@ install(FILES "${PROJECT_BINARY_DIR}/setfitConfig.cmake"
               "${PROJECT_BINARY_DIR}/setfitConfigVersion.cmake"
               "${CMAKE_CURRENT_LIST_DIR}/SetfitPlugin.cmake"
         DESTINATION ${SETFIT_CMAKE_DIR})
+
+# libsetfit embeds Apache ECharts (for `setfit report`); its license travels with it.
+install(FILES "${SETFIT_ECHARTS_LICENSE}" DESTINATION "${CMAKE_INSTALL_DOCDIR}"
+        RENAME LICENSE.echarts)

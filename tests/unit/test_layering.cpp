@@ -20,10 +20,11 @@ const char* kLayerNames[] = {"sdk",    "base",   "components", "model", "trainin
 
 // Source folders of framework/src.
 const std::map<std::string, Layer> kFolders = {
-    {"core", Base},       {"text", Base},          {"store", Components}, {"body", Components},
-    {"data", Components}, {"plugins", Components}, {"model", Model},      {"train", Training},
-    {"config", Config},   {"sweep", Sweeps},       {"results", Sweeps},   {"assets", Assets},
-    {"cli", Cli}};
+    {"core", Base},       {"text", Base},       {"store", Components},
+    {"body", Components}, {"data", Components}, {"plugins", Components},
+    {"model", Model},     {"train", Training},  {"config", Config},
+    {"sweep", Sweeps},    {"results", Sweeps},  {"report", Sweeps},
+    {"assets", Assets},   {"cli", Cli}};
 
 // Files of the plugin SDK (libsetfit_sdk), inside the folders above.
 const std::map<std::string, Layer> kSdkFiles = {{"core/errors.cpp", Sdk},
@@ -59,6 +60,7 @@ const std::map<std::string, Layer> kPublic = {{"export.hpp", Sdk},
                                               {"sweep.hpp", Sweeps},
                                               {"run_recorder.hpp", Sweeps},
                                               {"results.hpp", Sweeps},
+                                              {"report.hpp", Sweeps},
                                               {"assets.hpp", Assets}};
 
 struct Violation {

@@ -244,6 +244,37 @@ TEST(Results, DiffPairsTwoConfigurationsOverTheSeedsTheyShare) {
   EXPECT_NEAR(json[0]["mean_difference"].get<double>(), mean, 1e-12);
 }
 
+TEST(Results, DiffTakesWhereSelectionsAsConfigurations) {
+  test::TempDir dir;
+  const auto db = make_store(dir, kRuns);
+  const auto results = load_results(db, {"grid"});
+  const auto by_number = paired_difference(results, 1, 2);
+  const auto a = load_results(db, {"grid",
+                                   "head = 'logistic_regression' and "
+                                   "params.embedding.batch_size = 16"});
+  const auto b = load_results(db, {"grid", "head = 'linear' and params.embedding.batch_size = 16"});
+  const auto by_selection = paired_difference(a, b);
+  EXPECT_EQ(by_selection.seeds, by_number.seeds);
+  EXPECT_DOUBLE_EQ(by_selection.mean, by_number.mean);
+  EXPECT_DOUBLE_EQ(by_selection.t_p, by_number.t_p);
+  // A selection spanning two configurations has two runs of a seed: refused, not averaged.
+  const auto both_heads = load_results(db, {"grid", "params.embedding.batch_size = 16"});
+  EXPECT_THROW(paired_difference(both_heads, b), UsageError);
+
+  // The CLI mixes a number and an expression; --where narrows both sides.
+  const auto r = test::run_command(std::string(SETFIT_TEST_CLI) + " results diff " + db.string() +
+                                   " 1 \"head = 'linear'\" --where " +
+                                   "\"params.embedding.batch_size = 16\" --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  EXPECT_EQ(json[0]["pairs"], 2);
+  EXPECT_DOUBLE_EQ(json[0]["mean_difference"].get<double>(), by_number.mean);
+  const auto ambiguous = test::run_command(std::string(SETFIT_TEST_CLI) + " results diff " +
+                                           db.string() + " 1 \"status = 'FINISHED'\"");
+  EXPECT_EQ(ambiguous.exit_code, 2);
+  EXPECT_TRUE(contains(ambiguous.err, "selection B holds two finished runs")) << ambiguous.err;
+}
+
 std::vector<std::int64_t> ids_where(const std::filesystem::path& store, const std::string& where) {
   std::vector<std::int64_t> ids;
   for (const auto& run : load_results(store, {"grid", where}).runs) ids.push_back(run.id);

@@ -108,6 +108,14 @@ struct PairedDifference {
 };
 SETFIT_API PairedDifference paired_difference(const ResultSet& results, std::size_t config_a,
                                               std::size_t config_b, const std::string& metric = "");
+// The same for any two selections (say, loaded with --where expressions): their FINISHED runs
+// paired by seed. A selection with two finished runs of one seed spans several
+// configurations: a UsageError says so.
+SETFIT_API PairedDifference paired_difference(const ResultSet& a, const ResultSet& b,
+                                              const std::string& metric = "");
+// The runs of one configuration, numbered as compare_configs numbers them for `metric`.
+SETFIT_API ResultSet config_runs(const ResultSet& results, std::size_t config,
+                                 const std::string& metric = "");
 SETFIT_API ResultTable paired_difference_table(const PairedDifference& difference);
 // Two-sided p-values: Student's t with `df` degrees of freedom; the sign test.
 SETFIT_API double student_t_two_sided_p(double t, double df);

@@ -50,6 +50,7 @@ boost::program_options::variables_map parse_verb_arguments(
 
 int run_encode(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_predict(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_report(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_results(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_sweep_verb(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_train(const GlobalOptions& global, const std::vector<std::string>& args);

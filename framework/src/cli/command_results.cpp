@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <iostream>
 #include <sstream>
@@ -22,6 +23,7 @@ const char* kUsage =
     "       setfit results compare DB [--sweep S] [--group-by PARAM ...] [--metric NAME ...]\n"
     "                                 [--agg mean,std,sem,min,max,n,ci95] [--format F]\n"
     "       setfit results diff DB A B [--sweep S] [--metric NAME] [--format F]\n"
+    "                              (A, B: config numbers from compare, or --where expressions)\n"
     "       setfit results sql DB \"SELECT ...\" [--format F]\n"
     "       setfit results merge OUT.db SHARD.db ... [--prefer first|last]\n"
     "F: table (default), csv, json, jsonl, markdown, latex";
@@ -143,25 +145,29 @@ int diff(const std::vector<std::string>& args) {
                         "Default: the sweep's metric");
   const auto vm = parse_verb_arguments("results diff", args, options, {"db", "a", "b"});
   if (wants_help(vm, options,
-                 "A paired comparison of configurations A and B (the numbers `results compare`\n"
-                 "prints) over the seeds both have: mean difference A - B, its standard error,\n"
-                 "seeds won, sign test and paired t test p-values."))
+                 "A paired comparison of configurations A and B over the seeds both have: mean\n"
+                 "difference A - B, its standard error, seeds won, sign test and paired t test\n"
+                 "p-values. A and B are the numbers `results compare` prints, or selections\n"
+                 "in the --where language (\"head = 'linear' and batch_size = 16\") that each\n"
+                 "hold one finished run per seed."))
     return kExitOk;
   if (!vm.count("a") || !vm.count("b"))
-    throw UsageError("setfit results diff needs two configuration numbers A and B");
-  const auto number = [](const std::string& text) {
-    try {
-      std::size_t used = 0;
-      const auto value = std::stoul(text, &used);
-      if (used == text.size()) return static_cast<std::size_t>(value);
-    } catch (const std::exception&) {
-    }
-    throw UsageError(fmt::format("'{}' is not a configuration number (see results compare)", text));
+    throw UsageError("setfit results diff needs two configurations A and B");
+  const std::string db = store_of(vm, "diff");
+  const ResultQuery base = selection(vm);
+  const auto results = load_results(db, base);
+  const std::string metric = vm["metric"].as<std::string>();
+  // A side is a configuration number (as compare prints them) or a --where expression.
+  const auto side = [&](const std::string& text) {
+    const bool number = !text.empty() && std::all_of(text.begin(), text.end(),
+                                                     [](char c) { return c >= '0' && c <= '9'; });
+    if (number) return config_runs(results, std::stoul(text), metric);
+    ResultQuery query = base;
+    query.where = base.where.empty() ? text : "(" + base.where + ") and (" + text + ")";
+    return load_results(db, query);
   };
-  const auto results = load_results(store_of(vm, "diff"), selection(vm));
   const auto difference =
-      paired_difference(results, number(vm["a"].as<std::string>()),
-                        number(vm["b"].as<std::string>()), vm["metric"].as<std::string>());
+      paired_difference(side(vm["a"].as<std::string>()), side(vm["b"].as<std::string>()), metric);
   return print(paired_difference_table(difference), vm);
 }
 

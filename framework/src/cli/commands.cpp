@@ -16,6 +16,8 @@ const std::vector<Command>& commands() {
       {"model", "Describe a model folder (architecture, dimensions, tokeniser)", run_model},
       {"plugins", "List, inspect and check loss, head and sampler plugins", run_plugins},
       {"predict", "Labels or probabilities of texts from a trained SetFit model", run_predict},
+      {"report", "Write a self-contained HTML report of a run store (charts, leaderboard)",
+       run_report},
       {"results", "Query a run store: runs, best configurations, comparisons over seeds, SQL",
        run_results},
       {"sweep", "Expand, run (resumably, into a run store) and inspect sweeps", run_sweep_verb},

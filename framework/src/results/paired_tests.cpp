@@ -67,26 +67,59 @@ double sign_test_p(std::size_t wins, std::size_t losses) {
   return std::min(1.0, 2 * tail);
 }
 
-PairedDifference paired_difference(const ResultSet& results, std::size_t config_a,
-                                   std::size_t config_b, const std::string& metric_name) {
-  const std::string metric = detail::resolve_short_name(
-      metric_name.empty() ? results.metric : metric_name, results.metrics, "metric");
+namespace {
+
+std::string resolve_metric_of(const ResultSet& results, const std::string& name) {
+  return detail::resolve_short_name(name.empty() ? results.metric : name, results.metrics,
+                                    "metric");
+}
+
+// The metric of each FINISHED run by its seed.
+std::map<std::string, double> by_seed(const ResultSet& runs, const std::string& metric,
+                                      const char* side) {
+  std::map<std::string, double> values;
+  for (const auto& run : runs.runs) {
+    if (run.status != RunStatus::Finished) continue;
+    const auto it = run.metrics.find(metric);
+    if (it == run.metrics.end()) continue;
+    const std::string seed = runs.value_of(run, "params.seed");
+    if (!values.emplace(seed, it->second).second) {
+      throw UsageError(fmt::format(
+          "selection {} holds two finished runs with seed {} (runs of several configurations); "
+          "narrow it until it names one configuration",
+          side, seed.empty() ? "(none)" : seed));
+    }
+  }
+  return values;
+}
+
+}  // namespace
+
+ResultSet config_runs(const ResultSet& results, std::size_t config, const std::string& name) {
+  const std::string metric = resolve_metric_of(results, name);
   // Numbered as compare_configs numbers them with its defaults.
   const auto configs = detail::ranked_configs(results, detail::resolve_group_by(results, {}),
                                               metric, results.direction != "minimize");
-  const auto by_seed = [&](std::size_t number) {
-    if (number < 1 || number > configs.size()) {
-      throw UsageError(fmt::format("config {} does not exist: results compare lists 1 to {}",
-                                   number, configs.size()));
-    }
-    std::map<std::string, double> values;
-    for (const ResultRun* run : configs[number - 1].runs) {
-      if (const auto it = run->metrics.find(metric); it != run->metrics.end())
-        values[results.value_of(*run, "params.seed")] = it->second;
-    }
-    return values;
-  };
-  const auto a = by_seed(config_a), b = by_seed(config_b);
+  if (config < 1 || config > configs.size()) {
+    throw UsageError(fmt::format("config {} does not exist: results compare lists 1 to {}", config,
+                                 configs.size()));
+  }
+  ResultSet out = results;
+  out.runs.clear();
+  for (const ResultRun* run : configs[config - 1].runs) out.runs.push_back(*run);
+  return out;
+}
+
+PairedDifference paired_difference(const ResultSet& results, std::size_t config_a,
+                                   std::size_t config_b, const std::string& metric) {
+  return paired_difference(config_runs(results, config_a, metric),
+                           config_runs(results, config_b, metric), metric);
+}
+
+PairedDifference paired_difference(const ResultSet& a_runs, const ResultSet& b_runs,
+                                   const std::string& metric_name) {
+  const std::string metric = resolve_metric_of(a_runs, metric_name);
+  const auto a = by_seed(a_runs, metric, "A"), b = by_seed(b_runs, metric, "B");
   PairedDifference out;
   out.metric = metric;
   std::vector<double> differences;
