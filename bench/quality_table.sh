@@ -6,8 +6,11 @@
 #
 #   bench/quality_table.sh [STAGE1_LR] [extra setfit train flags...]
 #
-# Every run is `setfit train` with the config below; extra flags (e.g. --set
-# args.loss=\"ContrastiveLoss\") are passed on to the full runs. Not a test.
+# Every run is `setfit train --db` with the config below, recorded in one run store; the
+# table is computed from that store by `setfit results compare` (means, sample std) and
+# `setfit results diff` (the paired difference over seeds, its standard error, seeds won).
+# Extra flags (e.g. --set args.loss=\"ContrastiveLoss\") are passed on to the full runs.
+# Not a test. SETFIT_QUALITY_DB keeps the store (default: a temporary folder).
 # Environment:
 #   SETFIT_QUALITY_SEEDS  seeds (default "0 1 2 3 4")
 #   SETFIT_QUALITY_JOBS   runs at a time, 1 thread each (default: the number of cores)
@@ -76,7 +79,8 @@ EOT
   local extra=()
   [ "$method" = full ] && eval "extra=($quality_extra)"
   local acc
-  acc=$("$setfit" -q --threads 1 train "$config" "${extra[@]}" | awk '/^accuracy/{print $2}')
+  acc=$("$setfit" -q --threads 1 train "$config" --db "$store" "${extra[@]}" |
+    awk '/^accuracy/{print $2}')
   if [ -z "$acc" ]; then
     echo "run $ds seed $seed $method printed no accuracy (config: $config)" >&2
     return 1
@@ -86,7 +90,9 @@ EOT
 export -f run_one
 quality_extra=""
 [ $# -gt 0 ] && quality_extra=$(printf '%q ' "$@")
-export setfit work lr quality_extra
+store=${SETFIT_QUALITY_DB:-$work/quality.db}
+rm -f "$store" "$store-wal" "$store-shm"
+export setfit work lr quality_extra store
 
 results=$work/results.txt
 for ds in $datasets; do
@@ -96,19 +102,21 @@ for ds in $datasets; do
 done | xargs -P "$jobs" -L 1 bash -c 'run_one "$@"' run_one \
   | tee "$results" >&2
 
-python3 - "$results" "$datasets" <<'EOT'
-import sys, statistics as st, collections
-acc = collections.defaultdict(dict)
-for line in open(sys.argv[1]):
-    ds, seed, method, value = line.split()
-    acc[(ds, method)][int(seed)] = float(value)
-print("| data set | linear probe | full SetFit | paired difference (pp) | seeds won |")
-print("|---|---|---|---|---|")
-for ds in sys.argv[2].split():
-    probe, full = acc[(ds, "probe")], acc[(ds, "full")]
-    diffs = [full[s] - probe[s] for s in sorted(full)]
-    spread = f" +- {100 * st.stdev(diffs) / len(diffs) ** 0.5:.2f}" if len(diffs) > 1 else ""
-    print(f"| {ds} | {st.mean(probe.values()):.3f} +- {st.pstdev(probe.values()):.3f} "
-          f"| {st.mean(full.values()):.3f} +- {st.pstdev(full.values()):.3f} "
-          f"| {100 * st.mean(diffs):+.2f}{spread} | {sum(d > 0 for d in diffs)}/{len(diffs)} |")
+echo "| data set | linear probe | full SetFit | paired difference (pp) | seeds won |"
+echo "|---|---|---|---|---|"
+for ds in $datasets; do
+  selection="params.data.train = '$work/data/$ds/train.jsonl'"
+  "$setfit" -q results compare "$store" --where "$selection" \
+    --group-by params.embedding.num_epochs --agg mean,std,n --format json >"$work/compare.json"
+  "$setfit" -q results diff "$store" "params.embedding.num_epochs = 1" \
+    "params.embedding.num_epochs = 0" --where "$selection" --format json >"$work/diff.json"
+  python3 - "$ds" "$work/compare.json" "$work/diff.json" <<'EOT'
+import json, sys
+ds, compare, diff = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))[0]
+by = {row["params.embedding.num_epochs"]: row for row in compare}
+cell = lambda row: f"{row['metrics.accuracy.mean']:.3f} +- {row['metrics.accuracy.std']:.3f}"
+spread = f" +- {100 * diff['sem']:.2f}" if diff["sem"] is not None else ""
+print(f"| {ds} | {cell(by[0])} | {cell(by[1])} | {100 * diff['mean_difference']:+.2f}{spread} "
+      f"| {diff['a_wins']}/{diff['pairs']} |")
 EOT
+done
