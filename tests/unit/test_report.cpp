@@ -112,6 +112,21 @@ TEST(Report, WritesTheFileInPlace) {
     EXPECT_FALSE(contains(entry.path().filename().string(), ".partial"));
 }
 
+TEST(Report, AStoreOfFailedRunsStillReportsThem) {
+  test::TempDir dir;
+  const auto file = dir.path() / "failed.db";
+  auto store = RunStore::open(file);
+  for (const char* key : {"a", "b"}) {
+    const auto id = store->ensure_run(std::nullopt, key);
+    store->start_run(id, 1, "host");
+    store->finish_run(id, RunStatus::Failed, "classifier", "head diverged");
+  }
+  const auto data = embedded_data(render_report(file, {}));
+  EXPECT_EQ(data["leaderboard"]["rows"].size(), 0u);
+  EXPECT_EQ(data["failed"].size(), 2u);
+  EXPECT_EQ(data["failed"][0]["stage"], "classifier");
+}
+
 TEST(Report, ClearErrors) {
   test::TempDir dir;
   const auto made = test::make_report_store(dir.path());

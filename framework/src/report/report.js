@@ -225,7 +225,11 @@ try {
       }],
     });
   } else {
-    parallel.appendChild(element('p', 'Nothing varies: no axes to draw.', 'note'));
+    parallel.appendChild(element(
+        'p',
+        board.rows.length === 0 ? `No finished run has ${metric}: nothing to draw.` :
+                                  'Nothing varies: no axes to draw.',
+        'note'));
   }
 
   // Failed runs with the stage they failed in and the first line of the error.
