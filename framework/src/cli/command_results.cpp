@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "command.hpp"
@@ -155,13 +156,17 @@ int diff(const std::vector<std::string>& args) {
     throw UsageError("setfit results diff needs two configurations A and B");
   const std::string db = store_of(vm, "diff");
   const ResultQuery base = selection(vm);
-  const auto results = load_results(db, base);
   const std::string metric = vm["metric"].as<std::string>();
+  std::optional<ResultSet> all;  // loaded only when a side is a configuration number
   // A side is a configuration number (as compare prints them) or a --where expression.
   const auto side = [&](const std::string& text) {
-    const bool number = !text.empty() && std::all_of(text.begin(), text.end(),
-                                                     [](char c) { return c >= '0' && c <= '9'; });
-    if (number) return config_runs(results, std::stoul(text), metric);
+    const bool number =
+        !text.empty() && text.size() < 10 &&
+        std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (number) {
+      if (!all) all = load_results(db, base);
+      return config_runs(*all, std::stoul(text), metric);
+    }
     ResultQuery query = base;
     query.where = base.where.empty() ? text : "(" + base.where + ") and (" + text + ")";
     return load_results(db, query);

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "atomic_file.hpp"
 #include "setfit/errors.hpp"
 
 namespace setfit::detail {
@@ -40,18 +41,7 @@ std::string read_text_file(const std::filesystem::path& file) {
 }
 
 void write_json_file(const std::filesystem::path& file, const nlohmann::json& json) {
-  // Written beside and renamed into place, so a crash never leaves half a file.
-  auto partial = file;
-  partial += ".partial";
-  {
-    std::ofstream out(partial);
-    out << json.dump(2) << "\n";
-    out.close();
-    if (!out) throw Error(fmt::format("{}: cannot be written", file.string()));
-  }
-  std::error_code error;
-  std::filesystem::rename(partial, file, error);
-  if (error) throw Error(fmt::format("{}: cannot be written: {}", file.string(), error.message()));
+  write_file_atomically(file, json.dump(2) + "\n");
 }
 
 nlohmann::json parse_json(std::string_view text, const std::string& origin) {

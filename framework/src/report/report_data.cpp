@@ -91,15 +91,13 @@ std::vector<const ResultRun*> ranked_runs(const ResultSet& results) {
   for (const auto& run : results.runs) {
     if (run.status == RunStatus::Finished) runs.push_back(&run);
   }
-  const bool maximize = results.direction != "minimize";
+  const bool maximize = detail::maximize(results.direction);
   const auto score = [&](const ResultRun* run) {
     const auto it = run->metrics.find(results.metric);
     return it == run->metrics.end() ? std::nan("") : it->second;
   };
   std::stable_sort(runs.begin(), runs.end(), [&](const ResultRun* a, const ResultRun* b) {
-    const double x = score(a), y = score(b);
-    if (std::isnan(x) != std::isnan(y)) return !std::isnan(x);
-    return !std::isnan(x) && (maximize ? x > y : x < y);
+    return ranks_before(score(a), score(b), maximize);
   });
   return runs;
 }

@@ -1,10 +1,8 @@
 // The report page: a static HTML skeleton, the data as JSON, ECharts and the drawing script,
 // all inline, so the file opens anywhere with no network.
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <fstream>
-
+#include "../core/atomic_file.hpp"
 #include "report_data.hpp"
 #include "report_scripts.hpp"
 #include "setfit/errors.hpp"
@@ -63,23 +61,7 @@ ReportSummary write_report(const fs::path& db, const fs::path& out, const Report
                             out.string(), folder.string()));
   }
   ReportSummary summary;
-  const std::string page = render_report(db, options, &summary);
-  const fs::path partial = fs::path(out.string() + fmt::format(".partial-{}", ::getpid()));
-  {
-    std::ofstream file(partial, std::ios::binary | std::ios::trunc);
-    file.write(page.data(), static_cast<std::streamsize>(page.size()));
-    file.close();
-    if (!file) {
-      fs::remove(partial, ec);
-      throw Error(fmt::format("{}: cannot write the report", out.string()));
-    }
-  }
-  fs::rename(partial, out, ec);
-  if (ec) {
-    const std::string reason = ec.message();
-    fs::remove(partial, ec);
-    throw Error(fmt::format("{}: cannot write the report ({})", out.string(), reason));
-  }
+  detail::write_file_atomically(out, render_report(db, options, &summary));
   return summary;
 }
 

@@ -13,6 +13,13 @@ struct ConfigGroup {
   std::vector<const ResultRun*> runs;
 };
 
+// "maximize"/"max" or "minimize"/"min"; throws UsageError otherwise.
+bool maximize(const std::string& direction);
+// Whether score a ranks before b: better in the direction, NaN (missing) last.
+bool ranks_before(double a, double b, bool maximize);
+// A metric's full name from a short or "metrics."-prefixed one; empty: the sweep's metric.
+std::string resolve_metric(const ResultSet& results, const std::string& name);
+
 // `group_by` with short names resolved; empty: every varied param but the seed.
 std::vector<std::string> resolve_group_by(const ResultSet& results,
                                           const std::vector<std::string>& group_by);

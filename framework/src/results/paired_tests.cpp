@@ -69,11 +69,6 @@ double sign_test_p(std::size_t wins, std::size_t losses) {
 
 namespace {
 
-std::string resolve_metric_of(const ResultSet& results, const std::string& name) {
-  return detail::resolve_short_name(name.empty() ? results.metric : name, results.metrics,
-                                    "metric");
-}
-
 // The metric of each FINISHED run by its seed.
 std::map<std::string, double> by_seed(const ResultSet& runs, const std::string& metric,
                                       const char* side) {
@@ -96,10 +91,10 @@ std::map<std::string, double> by_seed(const ResultSet& runs, const std::string& 
 }  // namespace
 
 ResultSet config_runs(const ResultSet& results, std::size_t config, const std::string& name) {
-  const std::string metric = resolve_metric_of(results, name);
+  const std::string metric = detail::resolve_metric(results, name);
   // Numbered as compare_configs numbers them with its defaults.
   const auto configs = detail::ranked_configs(results, detail::resolve_group_by(results, {}),
-                                              metric, results.direction != "minimize");
+                                              metric, detail::maximize(results.direction));
   if (config < 1 || config > configs.size()) {
     throw UsageError(fmt::format("config {} does not exist: results compare lists 1 to {}", config,
                                  configs.size()));
@@ -118,7 +113,7 @@ PairedDifference paired_difference(const ResultSet& results, std::size_t config_
 
 PairedDifference paired_difference(const ResultSet& a_runs, const ResultSet& b_runs,
                                    const std::string& metric_name) {
-  const std::string metric = resolve_metric_of(a_runs, metric_name);
+  const std::string metric = detail::resolve_metric(a_runs, metric_name);
   const auto a = by_seed(a_runs, metric, "A"), b = by_seed(b_runs, metric, "B");
   PairedDifference out;
   out.metric = metric;

@@ -61,12 +61,6 @@ double aggregate(const std::vector<double>& values, Aggregate kind) {
   return nan;
 }
 
-bool maximize(const std::string& direction) {
-  if (direction == "maximize" || direction == "max") return true;
-  if (direction == "minimize" || direction == "min") return false;
-  throw UsageError(fmt::format("direction must be max or min, got '{}'", direction));
-}
-
 std::vector<double> metric_values(const std::vector<const ResultRun*>& runs,
                                   const std::string& metric) {
   std::vector<double> values;
@@ -75,11 +69,6 @@ std::vector<double> metric_values(const std::vector<const ResultRun*>& runs,
     if (it != run->metrics.end()) values.push_back(it->second);
   }
   return values;
-}
-
-std::string resolve_metric(const ResultSet& results, const std::string& name) {
-  return detail::resolve_short_name(name.rfind("metrics.", 0) == 0 ? name.substr(8) : name,
-                                    results.metrics, "metric");
 }
 
 // Sorts rows by a numeric column, NaN and empty cells last.
@@ -97,6 +86,24 @@ void sort_rows(std::vector<std::vector<ResultCell>>& rows, std::size_t column, b
 }  // namespace
 
 namespace detail {
+
+bool maximize(const std::string& direction) {
+  if (direction == "maximize" || direction == "max") return true;
+  if (direction == "minimize" || direction == "min") return false;
+  throw UsageError(fmt::format("direction must be max or min, got '{}'", direction));
+}
+
+bool ranks_before(double a, double b, bool maximize) {
+  const bool a_ok = !std::isnan(a), b_ok = !std::isnan(b);
+  if (a_ok != b_ok) return a_ok;
+  return a_ok && (maximize ? a > b : a < b);
+}
+
+std::string resolve_metric(const ResultSet& results, const std::string& name) {
+  const std::string wanted = name.empty() ? results.metric : name;
+  return resolve_short_name(wanted.rfind("metrics.", 0) == 0 ? wanted.substr(8) : wanted,
+                            results.metrics, "metric");
+}
 
 ResultCell cell_of(const std::string& value) {
   if (value.empty()) return std::monostate{};
@@ -141,9 +148,7 @@ std::vector<ConfigGroup> ranked_configs(const ResultSet& results,
     scored.emplace_back(mean, std::move(group));
   }
   std::stable_sort(scored.begin(), scored.end(), [&](const auto& a, const auto& b) {
-    const bool a_ok = !std::isnan(a.first), b_ok = !std::isnan(b.first);
-    if (a_ok != b_ok) return a_ok;
-    return a_ok && (maximize ? a.first > b.first : a.first < b.first);
+    return ranks_before(a.first, b.first, maximize);
   });
   std::vector<ConfigGroup> out;
   for (auto& [mean, group] : scored) out.push_back(std::move(group));
@@ -218,7 +223,7 @@ ResultTable list_runs(const ResultSet& results, const std::string& sort, std::si
     const auto index = static_cast<std::size_t>(
         std::find(table.columns.begin(), table.columns.end(), column) - table.columns.begin());
     // Metrics sort best first in the sweep's direction; everything else ascending.
-    const bool descending = column.rfind("metrics.", 0) == 0 && maximize(results.direction);
+    const bool descending = column.rfind("metrics.", 0) == 0 && detail::maximize(results.direction);
     sort_rows(table.rows, index, descending);
   }
   if (limit > 0 && table.rows.size() > limit) table.rows.resize(limit);
@@ -233,7 +238,7 @@ ResultTable compare_in_direction(const ResultSet& results, const CompareOptions&
   std::vector<std::string> metrics;
   for (const auto& metric :
        options.metrics.empty() ? std::vector<std::string>{results.metric} : options.metrics)
-    metrics.push_back(resolve_metric(results, metric));
+    metrics.push_back(detail::resolve_metric(results, metric));
   ResultTable table;
   table.columns.push_back("config");
   for (const auto& name : by) table.columns.push_back(name);
@@ -257,13 +262,13 @@ ResultTable compare_in_direction(const ResultSet& results, const CompareOptions&
 }  // namespace
 
 ResultTable compare_configs(const ResultSet& results, const CompareOptions& options) {
-  return compare_in_direction(results, options, maximize(results.direction));
+  return compare_in_direction(results, options, detail::maximize(results.direction));
 }
 
 ResultTable best_configs(const ResultSet& results, const BestOptions& options) {
-  const std::string metric =
-      resolve_metric(results, options.metric.empty() ? results.metric : options.metric);
-  const bool max = maximize(options.direction.empty() ? results.direction : options.direction);
+  const std::string metric = detail::resolve_metric(results, options.metric);
+  const bool max =
+      detail::maximize(options.direction.empty() ? results.direction : options.direction);
   ResultTable table;
   if (options.per_run) {
     table = list_runs(results);
