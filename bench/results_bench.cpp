@@ -78,13 +78,21 @@ int main(int argc, char** argv) {
     const auto compared = setfit::compare_configs(results, {});
     const double compare = seconds_since(start);
     start = std::chrono::steady_clock::now();
+    setfit::ResultQuery list_query("big");
+    list_query.varied_only = true;  // as `setfit results list` loads
+    const auto listed_alone =
+        setfit::list_runs(setfit::load_results(db, list_query), "accuracy", 20);
+    const double list_alone = seconds_since(start);
+    start = std::chrono::steady_clock::now();
     const auto filtered = setfit::load_results(db, {"big", "head = 'head3' and accuracy > 0.8"});
     const double where = seconds_since(start);
     fmt::print(
         "load {:.3f} s ({} runs, {} varied), list --limit 20 +{:.3f} s, compare +{:.3f} s ({} "
-        "configs), load --where {:.3f} s ({} runs)\n",
+        "configs), load --where {:.3f} s ({} runs); results list --limit 20 (varied only) {:.3f} s "
+        "({} rows, {} columns)\n",
         load, results.runs.size(), results.varied.size(), list, compare, compared.rows.size(),
-        where, filtered.runs.size());
+        where, filtered.runs.size(), list_alone, listed_alone.rows.size(),
+        listed_alone.columns.size());
   }
   // The HTML report of the whole sweep, written to OUT.db.html.
   for (int repeat = 0; repeat < 2; ++repeat) {

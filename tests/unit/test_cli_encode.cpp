@@ -45,7 +45,7 @@ TEST(CliEncode, JsonlInputGivesOneEmbeddingPerTextInOrder) {
 
 TEST(CliEncode, TxtInputAndNpyOutput) {
   test::TempDir dir;
-  std::ofstream(dir.path() / "in.txt") << "first line\nsecond line\nthird\n";
+  std::ofstream(dir.path() / "in.txt") << "first line\n\nsecond line\n  \t \nthird\n\n";
   auto out = dir.path() / "out.npy";
   auto r =
       test::run_command(kCli + " -q encode " + test::golden_dir("mpnet-tiny").string() + " -i " +
@@ -82,6 +82,41 @@ TEST(CliEncode, BadInputIsAClearError) {
                         (dir.path() / "good.txt").string());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "/nonexistent/model")) << r.err;
+}
+
+// Lengths past the model's position table, and negative counts, are clear errors instead
+// of an index error deep in the model (or a huge unsigned number).
+TEST(CliEncode, MaxLengthIsCheckedAgainstThePositionTableAndCountsAreNotNegative) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "in.txt") << "first line\nsecond line\n";
+  const std::string encode = kCli + " encode " + test::golden_dir("bert-tiny").string() + " -i " +
+                             (dir.path() / "in.txt").string();
+  auto r = test::run_command(encode + " --max-length 65");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "max_length 65 is longer than the 64 positions of the model in"))
+      << r.err;
+  EXPECT_FALSE(contains(r.err, "index out of range")) << r.err;
+  EXPECT_EQ(test::run_command(encode + " --max-length 64").exit_code, 0);
+  for (const std::string flag : {"--max-length -5", "--batch-size -5", "--max-length 1e3"}) {
+    r = test::run_command(encode + " " + flag);
+    EXPECT_EQ(r.exit_code, 2) << flag;
+    EXPECT_TRUE(contains(r.err, "must be a whole number, 0 or more")) << flag << ": " << r.err;
+    EXPECT_TRUE(contains(r.err, flag.substr(0, flag.find(' ')))) << r.err;
+  }
+  r = test::run_command(kCli + " results list " + (dir.path() / "x.db").string() + " --limit -1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "--limit' must be a whole number, 0 or more")) << r.err;
+  // Training checks args.max_length before stage 1 starts.
+  std::ofstream(dir.path() / "train.jsonl") << "{\"text\": \"good\", \"label\": 1}\n"
+                                            << "{\"text\": \"bad\", \"label\": 0}\n";
+  std::ofstream(dir.path() / "run.toml")
+      << "[data]\ntrain = \"train.jsonl\"\n[model]\nbody = \""
+      << test::golden_dir("bert-tiny").string() << "\"\n[args]\nmax_length = 100\n";
+  r = test::run_command(kCli + " train " + (dir.path() / "run.toml").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "key 'max_length': max_length 100 is longer than the 64 positions"))
+      << r.err;
+  EXPECT_FALSE(contains(r.err, "stage 1")) << r.err;
 }
 
 TEST(CliModel, InfoAsTextAndJson) {

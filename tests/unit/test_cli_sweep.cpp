@@ -62,5 +62,82 @@ TEST(CliSweep, BadGridValuesNameTheRunAndWhatTheGridSet) {
   EXPECT_TRUE(contains(r.err, "unknown subcommand 'launch'")) << r.err;
 }
 
+// What used to fail in every worker after training now fails `sweep expand` (and so
+// `sweep run` before anything is recorded): a misspelt sweep metric, an unknown [eval]
+// average, a float that is not finite.
+TEST(CliSweep, LateFailuresAreExpandTimeErrors) {
+  test::TempDir dir;
+  const auto body = test::golden_dir("bert-tiny").string();
+  const auto expand = [&](const std::string& name, const std::string& sweep_keys,
+                          const std::string& tables, const std::string& grid = "seed = [1, 2]") {
+    std::ofstream(dir.path() / (name + ".toml"))
+        << "[sweep]\nname = \"" << name << "\"\n"
+        << sweep_keys << "[data]\ntrain = \"t.jsonl\"\n[model]\nbody = \"" << body << "\"\n"
+        << tables << "[grid]\n"
+        << grid << "\n";
+    return test::run_command(kCli + " sweep expand " + (dir.path() / (name + ".toml")).string());
+  };
+  auto r = expand("metric", "metric = \"acuracy\"\n", "");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "run 1 of 2")) << r.err;
+  EXPECT_TRUE(contains(r.err,
+                       "[sweep] metric 'acuracy' is not one the run computes ([eval] "
+                       "metrics: accuracy); did you mean 'accuracy'?"))
+      << r.err;
+  r = expand("f1", "metric = \"f1\"\n", "[eval]\nmetrics = [\"accuracy\", \"f1\"]\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = expand("average", "", "[eval]\naverage = \"bogus\"\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err,
+                       "[eval] average must be one of binary, macro, micro, weighted for "
+                       "single-label data, got 'bogus'"))
+      << r.err;
+  r = expand("nan", "", "[args]\nbody_learning_rate = nan\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "args.body_learning_rate: expected a finite number, got nan"))
+      << r.err;
+  r = expand("inf", "", "", "body_learning_rate = [1e-5, inf]");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "run 2 of 2")) << r.err;
+  EXPECT_TRUE(contains(r.err, "expected a finite number, got inf")) << r.err;
+}
+
+// Sweep sizes are counted before anything is expanded: a 10^12-run grid is a clear error
+// naming its factors, not an out-of-memory kill.
+TEST(CliSweep, GridsLargerThanMaxRunsAreRefusedBeforeExpansion) {
+  test::TempDir dir;
+  const auto body = test::golden_dir("bert-tiny").string();
+  std::string hundred = "[";
+  for (int i = 1; i <= 100; ++i) hundred += std::to_string(i) + (i < 100 ? ", " : "]");
+  std::ofstream(dir.path() / "huge.toml")
+      << "[sweep]\nname = \"huge\"\n[data]\ntrain = \"t.jsonl\"\n[model]\nbody = \"" << body
+      << "\"\n[grid]\nseed = " << hundred << "\nnum_iterations = " << hundred
+      << "\nlogging_steps = " << hundred << "\nsave_steps = " << hundred
+      << "\nmax_length = " << hundred << "\neval_steps = " << hundred << "\n";
+  auto r = test::run_command(kCli + " sweep expand " + (dir.path() / "huge.toml").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err,
+                       "huge.toml: the sweep has 1000000000000 runs (100 x 100 x 100 x 100 "
+                       "x 100 x 100 x 1 seed), more than the limit of 100000"))
+      << r.err;
+  EXPECT_TRUE(contains(r.err, "--max-runs")) << r.err;
+  r = test::run_command(kCli + " sweep run " + (dir.path() / "huge.toml").string() + " --db " +
+                        (dir.path() / "runs.db").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "more than the limit of 100000")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "runs.db"));  // nothing recorded
+  std::ofstream(dir.path() / "small.toml")
+      << "[sweep]\nname = \"small\"\nseeds = [1, 2, 3]\n[data]\ntrain = \"t.jsonl\"\n[model]\n"
+      << "body = \"" << body << "\"\n[grid]\nhead = [\"linear\", \"logistic_regression\"]\n";
+  r = test::run_command(kCli + " sweep expand " + (dir.path() / "small.toml").string() +
+                        " --max-runs 5");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "the sweep has 6 runs (2 x 3 seeds), more than the limit of 5"))
+      << r.err;
+  r = test::run_command(kCli + " sweep expand " + (dir.path() / "small.toml").string() +
+                        " --max-runs 6");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 }  // namespace
 }  // namespace setfit

@@ -131,6 +131,11 @@ TEST(CliTrain, BadOverridesAndUntrainedModelsAreClearErrors) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "--set args.batch_size: expected an integer or a list of two"))
       << r.err;
+  r = test::run_command(train + " --set 'args.batch_size=[16, 2'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "--set 'args.batch_size=[16, 2': the value is not valid TOML"))
+      << r.err;
+  EXPECT_FALSE(contains(r.err, "got a string")) << r.err;
   r = test::run_command(train + " --set model.multi_target_strategy=all-at-once");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "--set: [model] multi_target_strategy must be one of one-vs-rest"))
@@ -140,6 +145,68 @@ TEST(CliTrain, BadOverridesAndUntrainedModelsAreClearErrors) {
                         (dir.path() / "t.txt").string());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "not a trained SetFit model")) << r.err;
+}
+
+// Output targets that would lose the trained model (or the metrics) at the end are refused
+// before anything is loaded or trained.
+TEST(CliTrain, OutputTargetsAreCheckedBeforeTraining) {
+  test::TempDir dir;
+  const auto config = write_tiny_run(dir.path(), "");
+  const std::string train = kCli + " train " + config.string();
+  std::ofstream(dir.path() / "taken.txt") << "keep me\n";
+  auto r = test::run_command(train + " --output " + (dir.path() / "taken.txt").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "taken.txt: exists and is not a folder")) << r.err;
+  EXPECT_FALSE(contains(r.err, "stage 1")) << r.err;  // nothing trained
+  EXPECT_EQ(test::read_file(dir.path() / "taken.txt"), "keep me\n");
+  std::filesystem::create_directories(dir.path() / "notes");
+  std::ofstream(dir.path() / "notes" / "todo.md") << "x\n";
+  r = test::run_command(train + " --output " + (dir.path() / "notes").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "notes: the folder holds other files and no saved model")) << r.err;
+  r = test::run_command(train + " --output " + (dir.path() / "taken.txt" / "model").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "cannot create it:")) << r.err;
+  r = test::run_command(train + " --metrics-json " + (dir.path() / "missing" / "m.json").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "--metrics-json")) << r.err;
+  EXPECT_TRUE(contains(r.err, "does not exist")) << r.err;
+  // A new folder, and then the same folder again (a model saved before), are fine.
+  r = test::run_command(train + " --output " + (dir.path() / "model").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = test::run_command(train + " --output " + (dir.path() / "model").string());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+// num_iterations that no memory could hold is refused before the sampler runs.
+TEST(CliTrain, NumIterationsBeyondMemoryIsAClearError) {
+  test::TempDir dir;
+  const auto config = write_tiny_run(dir.path(), "num_iterations = 1000000000\n");
+  auto r = test::run_command(kCli + " train " + config.string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err,
+                       "key 'num_iterations': 1000000000 iterations over 8 examples ask for "
+                       "1.6e+10 pairs, more than the"))
+      << r.err;
+  EXPECT_FALSE(contains(r.err, "bad_alloc")) << r.err;
+}
+
+// Configs that used to train "successfully" into something useless are errors now.
+TEST(CliTrain, AnUntrainableHeadOrAnUnseenLabelIsAnError) {
+  test::TempDir dir;
+  const std::string train = kCli + " train " + write_tiny_run(dir.path(), "").string();
+  auto r = test::run_command(train + " --set args.num_epochs=[0,0] --set model.head=linear");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err,
+                       "key 'num_epochs': 0 classifier epochs leave the head 'linear' "
+                       "untrained"))
+      << r.err;
+  // The fitted head needs no epochs: a linear probe without stage 1 is fine.
+  r = test::run_command(train + " --set args.num_epochs=[0,0]");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = test::run_command(train + " --set 'data.labels=[\"neg\", \"pos\", \"neutral\"]'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "label 'neutral' has no training example")) << r.err;
 }
 
 TEST(CliTrain, DbRecordsTheRunItsConfigMetricsAndPlugins) {
@@ -174,12 +241,30 @@ TEST(CliTrain, DbRecordsTheRunItsConfigMetricsAndPlugins) {
                 .getString(),
             "logistic_regression,CosineSimilarityLoss,oversampling");
 
-  // The same config again: a second run with the same key (standalone runs may repeat).
-  r = test::run_command(train);
+  EXPECT_EQ(raw.execAndGet("SELECT is_default FROM params WHERE key = 'model.head'").getInt(), 1);
+  // Data paths are recorded absolute, whatever the working directory.
+  EXPECT_EQ(raw.execAndGet("SELECT value_text FROM params WHERE key = 'data.train'").getString(),
+            (dir.path() / "train.jsonl").string());
+
+  // Run from the config's folder with a relative path: the same key (the same files).
+  r = test::run_command("cd " + dir.path().string() + " && " + kCli +
+                        " train run.toml --set model.head=logistic_regression --db " + db.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   runs = store->runs(std::nullopt);
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_EQ(runs[0].run_key, runs[1].run_key);
+  // A head written out is recorded as set, even when it is the default one.
+  EXPECT_EQ(raw.execAndGet("SELECT is_default FROM params WHERE key = 'model.head' AND run_id = " +
+                           std::to_string(runs[1].id))
+                .getInt(),
+            0);
+
+  // The same config again: another run with the same key (standalone runs may repeat).
+  r = test::run_command(train);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  runs = store->runs(std::nullopt);
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[0].run_key, runs[2].run_key);
 
   // A diverging loss is recorded as DIVERGED with the stage, its losses kept.
   r = test::run_command(train + " --plugin-dir " + SETFIT_TEST_FIXTURE_PLUGIN_DIR +
@@ -187,10 +272,10 @@ TEST(CliTrain, DbRecordsTheRunItsConfigMetricsAndPlugins) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "the embedding stage diverged at step 2")) << r.err;
   runs = store->runs(std::nullopt);
-  ASSERT_EQ(runs.size(), 3u);
-  EXPECT_EQ(runs[2].status, RunStatus::Diverged);
-  EXPECT_EQ(runs[2].error_stage, "embedding");
-  EXPECT_EQ(store->metrics(runs[2].id).size(), 2u);  // steps 0 and 1 were finite
+  ASSERT_EQ(runs.size(), 4u);
+  EXPECT_EQ(runs[3].status, RunStatus::Diverged);
+  EXPECT_EQ(runs[3].error_stage, "embedding");
+  EXPECT_EQ(store->metrics(runs[3].id).size(), 2u);  // steps 0 and 1 were finite
   EXPECT_EQ(store->integrity_check(), "ok");
 }
 

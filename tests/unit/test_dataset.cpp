@@ -101,6 +101,11 @@ TEST(Dataset, BadInputNamesFileLineAndColumn) {
   EXPECT_TRUE(contains(load_error(write(dir, "n.csv", "text,label\na,\n")), "the label is empty"));
   EXPECT_TRUE(contains(load_error(write(dir, "x.tsv", "a\t0\n")), "unknown data format '.tsv'"));
   EXPECT_TRUE(contains(load_error(dir.path() / "absent.jsonl"), "absent.jsonl: no such file"));
+  // A byte that is not UTF-8 in a malformed line is written as \xFF, never echoed raw.
+  const auto raw = load_error(write(dir, "r.jsonl", "{\"text\": \"a\xff\", \"label\": 0\n"));
+  EXPECT_TRUE(contains(raw, "r.jsonl:1: malformed JSON")) << raw;
+  EXPECT_TRUE(contains(raw, "\\xFF")) << raw;
+  EXPECT_EQ(raw.find('\xff'), std::string::npos) << raw;
 }
 
 Dataset three_labels(int per_label) {

@@ -59,6 +59,11 @@ TEST_P(ModelFolder, LoadSaveLoadIsBitIdentical) {
                            "tokenizer_config.json", "sentence_bert_config.json"}) {
     EXPECT_TRUE(fs::exists(dir.path() / "saved" / file)) << file;
   }
+  // The pooling config holds only keys every sentence-transformers from 2.2 accepts: the
+  // golden one, which sentence-transformers wrote.
+  EXPECT_EQ(nlohmann::json::parse(test::read_file(dir.path() / "saved" / "1_Pooling/config.json")),
+            nlohmann::json::parse(
+                test::read_file(test::golden_dir(GetParam()) / "1_Pooling/config.json")));
 }
 
 TEST_P(ModelFolder, InfoDescribesTheModel) {
@@ -124,6 +129,37 @@ TEST(ModelFolderErrors, TensorShapedWrongForConfig) {
   auto message = load_error(model);
   EXPECT_TRUE(contains(message, "has shape [37, 32] but")) << message;
   EXPECT_TRUE(contains(message, "implies [40, 32]")) << message;
+}
+
+// Sizes the weights cannot hold are refused from the safetensors header, before the
+// encoder allocates anything (these used to end in allocator errors or hang for minutes).
+TEST(ModelFolderErrors, AbsurdSizesAreRefusedBeforeAllocating) {
+  for (const auto& [key, value] :
+       {std::pair<const char*, std::int64_t>{"hidden_size", 1'000'000'000},
+        {"vocab_size", 1'000'000'000'000},
+        {"num_hidden_layers", 1'000'000'000},
+        {"intermediate_size", 1'000'000'000},
+        {"max_position_embeddings", 1'000'000'000}}) {
+    test::TempDir dir;
+    auto model = copy_golden(dir, "bert-tiny");
+    auto config = nlohmann::json::parse(test::read_file(model / "config.json"));
+    config[key] = value;
+    if (std::string(key) == "hidden_size") config["num_attention_heads"] = 1;
+    std::ofstream(model / "config.json") << config.dump();
+    auto message = load_error(model);
+    EXPECT_TRUE(contains(message, "config.json: the sizes it declares")) << key << ": " << message;
+    EXPECT_TRUE(contains(message, "the config does not describe these weights")) << message;
+    EXPECT_TRUE(contains(message, "model.safetensors holds")) << message;
+  }
+}
+
+TEST(ModelFolderErrors, APoolingFolderNamedButMissingIsAnError) {
+  test::TempDir dir;
+  auto model = copy_golden(dir, "bert-tiny");
+  fs::remove_all(model / "1_Pooling");
+  auto message = load_error(model);
+  EXPECT_TRUE(contains(message, "1_Pooling/config.json: no such file")) << message;
+  EXPECT_TRUE(contains(message, "names a Pooling module in '1_Pooling'")) << message;
 }
 
 TEST(ModelFolderErrors, MissingTensors) {

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "setfit/errors.hpp"
 #include "setfit/params.hpp"
 
@@ -65,6 +67,20 @@ TEST(Params, WrongTypeSaysWhatWasExpected) {
     std::string message = e.what();
     EXPECT_NE(message.find("'steps' expects int, got string (\"many\")"), std::string::npos)
         << message;
+  }
+}
+
+TEST(Params, NanAndInfinityAreRefusedByName) {
+  for (double bad : {std::nan(""), HUGE_VAL, -HUGE_VAL}) {
+    try {
+      Params::resolve(kSchema, {{"margin", bad}}, "loss 'ContrastiveLoss'");
+      FAIL() << "expected ComponentConfigError for " << bad;
+    } catch (const ComponentConfigError& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find("loss 'ContrastiveLoss': parameter 'margin' must be a finite number"),
+                std::string::npos)
+          << message;
+    }
   }
 }
 

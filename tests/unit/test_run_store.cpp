@@ -2,11 +2,17 @@
 // infinities, spec-change refusal, and several writer processes at once.
 #include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <limits>
+#include <random>
+#include <thread>
 
 #include "../../framework/src/store/schema.hpp"
 #include "setfit/errors.hpp"
@@ -156,17 +162,117 @@ TEST(RunStore, AChangedSpecUnderAnExistingNameIsRefused) {
   EXPECT_NO_THROW(store->ensure_sweep("grid", "b", "fingerprint-two"));
 }
 
-TEST(RunStore, FourWriterProcessesNeverHitALockedDatabase) {
+// Kills a child process running `work` after a random delay in [0, max_ms) milliseconds.
+template <typename Work>
+void kill_at_random(std::mt19937& rng, int max_ms, Work work) {
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    try {
+      work();
+    } catch (...) {
+    }
+    _exit(0);
+  }
+  std::this_thread::sleep_for(std::chrono::microseconds(rng() % (max_ms * 1000)));
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+}
+
+// kill -9 at random moments of a writer that checkpoints the WAL after every batch, and of
+// a migration from schema 1: each time the store opens sound, at version 1 or the current
+// one (never between), with only whole batches, and the next writer or migration finishes.
+TEST(RunStore, KillNineDuringCheckpointsAndMigrationsLeavesAConsistentStore) {
+  std::mt19937 rng(2026);
+  constexpr int kRows = 500;
   test::TempDir dir;
   const auto file = dir.path() / "runs.db";
+  const std::int64_t run = RunStore::open(file)->ensure_run(std::nullopt, "killed");
+  const auto write_batches = [&](int batches) {
+    auto store = RunStore::open(file, /*migrate=*/false);
+    SQLite::Database checkpointer(file.string(), SQLite::OPEN_READWRITE, 60'000);
+    for (int b = 0; b < batches; ++b) {
+      std::vector<MetricPoint> batch;
+      for (int r = 0; r < kRows; ++r) batch.push_back({"embedding", r, "loss", 0.5});
+      store->record_metrics(run, batch);
+      checkpointer.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    }
+  };
+  for (int round = 0; round < 10; ++round) {
+    kill_at_random(rng, 150, [&] { write_batches(1000); });
+    auto store = RunStore::open(file);
+    ASSERT_EQ(store->integrity_check(), "ok") << "round " << round;
+    EXPECT_EQ(store->metrics(run).size() % kRows, 0u) << "round " << round;
+  }
+  const std::size_t before = RunStore::open(file)->metrics(run).size();
+  write_batches(2);  // resumes writing as if nothing happened
+  EXPECT_EQ(RunStore::open(file)->metrics(run).size(), before + 2 * kRows);
+
+  for (int round = 0; round < 10; ++round) {
+    const auto old = dir.path() / ("v1-" + std::to_string(round) + ".db");
+    {
+      SQLite::Database raw(old.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      detail::migrate(raw, old.string(), /*target=*/1);
+      raw.exec("INSERT INTO runs (run_key, status) VALUES ('old', 'FINISHED')");
+    }
+    kill_at_random(rng, 40, [&] { RunStore::open(old); });
+    {
+      SQLite::Database raw(old.string(), SQLite::OPEN_READWRITE);
+      const int version = detail::schema_version(raw);
+      EXPECT_TRUE(version == 1 || version == RunStore::kSchemaVersion) << version;
+      EXPECT_EQ(raw.execAndGet("PRAGMA integrity_check").getString(), "ok");
+    }
+    auto store = RunStore::open(old);  // the migration finishes
+    EXPECT_EQ(store->schema_version(), RunStore::kSchemaVersion);
+    ASSERT_EQ(store->runs(std::nullopt).size(), 1u);
+    EXPECT_EQ(store->runs(std::nullopt)[0].run_key, "old");
+  }
+}
+
+// Eight writer processes append 100,000 metric rows each, in batches of 1,000, while a
+// reader process keeps its connection open and counts: no "database is locked", every row
+// present, and the reader only ever sees whole batches (each is one transaction).
+TEST(RunStore, EightWriterProcessesAndAReaderNeverHitALockedDatabase) {
+  test::TempDir dir;
+  const auto file = dir.path() / "runs.db";
+  constexpr int kWriters = 8, kBatches = 100, kRows = 1000;
   std::vector<std::int64_t> run_ids;
   {
     auto store = RunStore::open(file);  // the orchestrator migrates before workers start
-    for (int w = 0; w < 4; ++w) run_ids.push_back(store->ensure_run(std::nullopt, "w"));
+    for (int w = 0; w < kWriters; ++w) run_ids.push_back(store->ensure_run(std::nullopt, "w"));
   }
-  constexpr int kBatches = 40, kRows = 100;
+  const auto writers_done = dir.path() / "writers-done";
+  const pid_t reader = fork();
+  ASSERT_GE(reader, 0);
+  if (reader == 0) {
+    int code = 0;
+    try {
+      SQLite::Database db(file.string(), SQLite::OPEN_READONLY, 60'000);
+      std::int64_t last = 0, reads = 0;
+      while (true) {
+        const bool done = std::filesystem::exists(writers_done);
+        const std::int64_t rows = db.execAndGet("SELECT count(*) FROM metrics").getInt64();
+        ++reads;
+        if (rows < last || rows % kRows != 0) {
+          std::fprintf(stderr, "reader saw %lld rows after %lld\n", static_cast<long long>(rows),
+                       static_cast<long long>(last));
+          code = 1;
+          break;
+        }
+        last = rows;
+        if (done) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      if (last != static_cast<std::int64_t>(kWriters) * kBatches * kRows || reads < 2) code = 1;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "reader: %s\n", e.what());
+      code = 1;
+    }
+    _exit(code);
+  }
   std::vector<pid_t> children;
-  for (int w = 0; w < 4; ++w) {
+  for (int w = 0; w < kWriters; ++w) {
     const pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
@@ -183,7 +289,7 @@ TEST(RunStore, FourWriterProcessesNeverHitALockedDatabase) {
         }
         store->finish_run(run_ids[static_cast<std::size_t>(w)], RunStatus::Finished);
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "worker %d: %s\n", w, e.what());
+        std::fprintf(stderr, "writer %d: %s\n", w, e.what());
         code = 1;
       }
       _exit(code);
@@ -195,10 +301,18 @@ TEST(RunStore, FourWriterProcessesNeverHitALockedDatabase) {
     waitpid(pid, &status, 0);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a writer failed";
   }
+  std::ofstream(writers_done) << "done\n";
+  int status = 0;
+  waitpid(reader, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the reader saw a partial batch";
   auto store = RunStore::open(file);
   EXPECT_EQ(store->integrity_check(), "ok");
+  SQLite::Database raw(file.string());
   for (auto id : run_ids) {
-    EXPECT_EQ(store->metrics(id).size(), static_cast<std::size_t>(kBatches * kRows));
+    EXPECT_EQ(raw.execAndGet("SELECT count(DISTINCT step) FROM metrics WHERE run_id = " +
+                             std::to_string(id))
+                  .getInt(),
+              kBatches * kRows);
     EXPECT_EQ(store->run(id).status, RunStatus::Finished);
   }
 }

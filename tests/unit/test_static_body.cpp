@@ -103,6 +103,22 @@ TEST_F(StaticBody, MeanPoolsKnownWordsAndDropsUnknownOnes) {
   EXPECT_TRUE(torch::allclose(encode("zebra"), centred(torch::zeros({3}))));
 }
 
+// A huge text is cut at kStaticTokenLimit tokens unless a longer max_length is asked for.
+TEST_F(StaticBody, HugeTextsStopAtTheStaticTokenLimitUnlessALengthIsGiven) {
+  std::string text;
+  for (std::size_t i = 0; i < kStaticTokenLimit; ++i) text += "the ";
+  for (int i = 0; i < 10000; ++i) text += "cat ";
+  EXPECT_TRUE(torch::allclose(encode(text), encode("the")));
+  EncodeOptions longer;
+  longer.max_length = kStaticTokenLimit + 10000;
+  const auto all = encoder_->encode({text}, longer)[0];
+  EXPECT_FALSE(torch::allclose(all, encode("the")));
+  const float n = static_cast<float>(kStaticTokenLimit + 10000);
+  EXPECT_TRUE(torch::allclose(
+      all, centred(torch::tensor({static_cast<float>(kStaticTokenLimit) / n, 20000.0f / n, 0.0f})),
+      1e-4, 1e-5));
+}
+
 TEST_F(StaticBody, SaveLoadIsBitIdentical) {
   const std::vector<std::string> texts = {"the cat", "vectors, words", "zebra"};
   encoder_->save(dir_.path() / "saved");

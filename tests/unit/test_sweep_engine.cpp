@@ -21,15 +21,15 @@ class InProcessExecutor final : public Executor {
 
   void execute(const std::vector<PreparedRun>& runs, const std::vector<std::int64_t>& ids,
                const std::vector<WorkUnit>& units, RunStore& store,
-               const std::function<void(const WorkUnit&)>& start_unit,
+               const std::function<WorkUnit(const WorkUnit&)>& claim_unit,
                const std::atomic<bool>& stop,
                const std::function<void(const ExecutionProgress&)>& progress) override {
     ExecutionProgress state;
     for (const auto& unit : units) state.total += unit.runs.size();
-    for (const auto& unit : units) {
+    for (const auto& planned : units) {
       if (stop) break;
+      const WorkUnit unit = claim_unit(planned);
       write_unit_configs(runs, ids, unit, store.path());
-      start_unit(unit);
       std::vector<std::int64_t> unit_ids;
       for (auto index : unit.runs) unit_ids.push_back(ids[index]);
       launched.push_back(unit_ids);

@@ -28,9 +28,7 @@ const std::string kHazard = std::string(SETFIT_TEST_FIXTURE_PLUGIN_DIR) + "/haza
 
 class SweepRun : public ::testing::Test {
  protected:
-  void SetUp() override {
-    test::write_tiny_reviews(dir_.path() / "train.jsonl");
-  }
+  void SetUp() override { test::write_tiny_reviews(dir_.path() / "train.jsonl"); }
   // A sweep on the tiny golden BERT with the given [grid] lines.
   std::filesystem::path write_sweep(const std::string& name, const std::string& grid,
                                     const std::string& seeds = "[0, 1]") {
@@ -56,12 +54,13 @@ class SweepRun : public ::testing::Test {
     return out;
   }
   // Every run FINISHED once: one attempt's metrics (no repeated step), a summary, sound file.
-  void expect_consistent(std::size_t runs) {
-    auto store = RunStore::open(db(), false);
+  void expect_consistent(std::size_t runs) { expect_consistent(runs, db()); }
+  void expect_consistent(std::size_t runs, const std::filesystem::path& db) {
+    auto store = RunStore::open(db, false);
     EXPECT_EQ(store->integrity_check(), "ok");
     const auto rows = store->runs(std::nullopt);
     EXPECT_EQ(rows.size(), runs);
-    SQLite::Database raw(db().string());
+    SQLite::Database raw(db.string());
     for (const auto& row : rows) {
       EXPECT_EQ(row.status, RunStatus::Finished) << row.id << " " << row.error;
       EXPECT_EQ(store->summary(row.id).size(), 1u) << row.id;
@@ -161,7 +160,7 @@ TEST_F(SweepRun, KillNineAtRandomMomentsThenResumeFinishesEveryRunOnce) {
   const auto file = write_sweep(
       "killed", "head = [\"logistic_regression\", \"linear\"]\nnum_iterations = [1, 2]", "[0, 1]");
   std::mt19937 rng(12345);
-  for (int round = 0; round < 4; ++round) {
+  for (int round = 0; round < 10; ++round) {
     const pid_t pid = start_in_background(run_sweep(file, "--jobs 2"));
     std::this_thread::sleep_for(std::chrono::milliseconds(300 + rng() % 1500));
     kill(pid, SIGKILL);
@@ -172,6 +171,73 @@ TEST_F(SweepRun, KillNineAtRandomMomentsThenResumeFinishesEveryRunOnce) {
   }
   auto r = test::run_command(run_sweep(file, "--jobs 2"));
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  expect_consistent(8);
+}
+
+// `count` `sweep run` processes on one store, started at the same moment: they share the
+// work (each run is claimed in the store by exactly one of them), every one exits 0.
+void run_orchestrators_at_once(const std::string& command_line, int count,
+                               const std::filesystem::path& logs) {
+  const auto start = std::chrono::system_clock::now() + std::chrono::milliseconds(300);
+  std::vector<pid_t> pids;
+  for (int i = 0; i < count; ++i) {
+    const std::string log = (logs / ("orchestrator-" + std::to_string(i))).string();
+    const pid_t pid = fork();
+    if (pid == 0) {
+      std::this_thread::sleep_until(start);
+      execl("/bin/sh", "sh", "-c",
+            ("exec " + command_line + " >" + log + ".out 2>" + log + ".err").c_str(), nullptr);
+      _exit(127);
+    }
+    pids.push_back(pid);
+  }
+  for (int i = 0; i < count; ++i) {
+    int status = 0;
+    waitpid(pids[static_cast<std::size_t>(i)], &status, 0);
+    const std::string log = (logs / ("orchestrator-" + std::to_string(i))).string();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "orchestrator " << i << ": " << test::read_file(log + ".err");
+    EXPECT_FALSE(contains(test::read_file(log + ".err"), "exited with code"))
+        << test::read_file(log + ".err");
+  }
+}
+
+TEST_F(SweepRun, TwoAndFourOrchestratorsOnOneStoreRunEveryRunExactlyOnce) {
+  const auto file = write_sweep(
+      "shared-store", "head = [\"logistic_regression\", \"linear\"]\nnum_iterations = [1, 2]",
+      "[0, 1]");
+  for (int orchestrators : {2, 4}) {
+    SCOPED_TRACE(orchestrators);
+    const std::string name = "concurrent-" + std::to_string(orchestrators) + ".db";
+    run_orchestrators_at_once(run_sweep(file, "--jobs 1", name), orchestrators, dir_.path());
+    const auto db = dir_.path() / name;
+    expect_consistent(8, db);
+    auto store = RunStore::open(db, false);
+    for (const auto& row : store->runs(std::nullopt)) EXPECT_EQ(row.attempt, 1) << row.id;
+    SQLite::Database raw(db.string());
+    // One set of plugin rows per run (loss, sampler, head), never two.
+    EXPECT_EQ(raw.execAndGet("SELECT count(*) FROM (SELECT run_id, kind FROM plugins "
+                             "GROUP BY 1, 2 HAVING count(*) > 1)")
+                  .getInt(),
+              0);
+    EXPECT_EQ(raw.execAndGet("SELECT count(DISTINCT run_id) FROM plugins").getInt(), 8);
+  }
+}
+
+// A disk that fills mid-sweep: a file size limit (with SIGXFSZ ignored, every write past it
+// fails as on a full disk) stops the sweep with a clear error naming the store; the store
+// stays sound, and once there is space the same command finishes every run once.
+TEST_F(SweepRun, ADiskThatFillsStopsTheSweepCleanlyAndItResumesOnceThereIsSpace) {
+  const auto file = write_sweep(
+      "full", "head = [\"logistic_regression\", \"linear\"]\nnum_iterations = [1, 2]", "[0, 1]");
+  auto r = test::run_command("sh -c \"trap '' XFSZ; ulimit -f 512; exec " +
+                             run_sweep(file, "--jobs 1") + "\"");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "runs.db: ")) << r.err;
+  EXPECT_TRUE(contains(r.err, "is the disk full")) << r.err;
+  EXPECT_EQ(RunStore::open(db(), false)->integrity_check(), "ok");
+  r = test::run_command(run_sweep(file, "--jobs 2"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_consistent(8);
 }
 

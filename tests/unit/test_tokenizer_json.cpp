@@ -111,6 +111,14 @@ TEST(TokenizerJsonErrors, GapsAndClashesInIds) {
   EXPECT_TRUE(contains(load_error(doc), "id 0 is given to both"));
 }
 
+TEST(TokenizerJsonErrors, AVocabularyOfSpecialTokensAloneIsEmpty) {
+  auto doc = tokenizer_json_for("bert-tiny");
+  doc["model"]["vocab"] = nlohmann::json::object();
+  EXPECT_TRUE(
+      contains(load_error(doc), "tokenizer.json: the model's vocabulary ('model.vocab') is empty"))
+      << load_error(doc);
+}
+
 TEST(TokenizerJsonErrors, UnknownTemplateTokenAndBadShapes) {
   auto doc = tokenizer_json_for("bert-tiny");
   doc["post_processor"]["single"][0]["SpecialToken"]["id"] = "[BOS]";
@@ -138,6 +146,8 @@ TEST(TokenizerJsonErrors, MalformedJsonAndInvalidUtf8) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_TRUE(contains(e.what(), "not valid UTF-8")) << e.what();
+    // The offending byte is written as \xFF, never echoed raw to a terminal.
+    EXPECT_EQ(std::string(e.what()).find('\xff'), std::string::npos) << e.what();
   }
 }
 

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "setfit/errors.hpp"
 #include "setfit/training_args.hpp"
 #include "test_support.hpp"
@@ -92,6 +94,35 @@ TEST(TrainingArguments, ValuesOutOfRangeAreRefused) {
   EXPECT_TRUE(contains(error_of("load_best_model_at_end = true\n"), "needs eval_strategy"));
   EXPECT_TRUE(contains(error_of("warmup_proportion = 1.5\n"), "run.toml: [args]"))
       << error_of("warmup_proportion = 1.5\n");
+}
+
+TEST(TrainingArguments, NanAndInfinityAreRefusedWhereTheyAreWritten) {
+  for (const std::string line :
+       {"body_learning_rate = nan", "body_learning_rate = inf", "body_learning_rate = [2e-5, -inf]",
+        "head_learning_rate = nan", "l2_weight = inf", "margin = nan", "warmup_proportion = nan",
+        "early_stopping_threshold = nan"}) {
+    const auto message = error_of(line + "\n");
+    const std::string key = line.substr(0, line.find(' '));
+    EXPECT_TRUE(contains(message, "run.toml:2:")) << message;
+    EXPECT_TRUE(contains(message, "key '" + key + "'")) << message;
+    EXPECT_TRUE(contains(message, "expected a finite number, got")) << message;
+  }
+  // Values set in code are checked by validate() the same way.
+  TrainingArguments args;
+  args.warmup_proportion = std::nan("");
+  EXPECT_THROW(args.validate(), Error);
+  args = TrainingArguments();
+  args.early_stopping_threshold = std::nan("");
+  EXPECT_THROW(args.validate(), Error);
+  args = TrainingArguments();
+  args.body_learning_rate = PerStage<double>(HUGE_VAL);
+  try {
+    args.validate();
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_TRUE(contains(e.what(), "key 'body_learning_rate': must be a finite number, got inf"))
+        << e.what();
+  }
 }
 
 TEST(TrainingArguments, TomlSyntaxErrorsHaveAPosition) {

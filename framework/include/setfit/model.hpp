@@ -66,6 +66,10 @@ class SETFIT_API Model {
 
   // Writes body, head and config to `dir` (created; files replaced atomically one by one).
   void save_pretrained(const std::filesystem::path& dir) const;
+  // Checks, before any training, that save_pretrained(dir) will succeed without mixing with
+  // other files: `dir` is new (its nearest existing ancestor a folder), an empty folder, or a
+  // folder save_pretrained wrote before (replaced). Throws setfit::Error naming it otherwise.
+  static void check_save_target(const std::filesystem::path& dir);
 
   // (Re)creates the head for `labels` (from the plugin, untrained); the trainer calls
   // this before stage 2. Multi-label strategies wrap one head per label.

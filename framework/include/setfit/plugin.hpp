@@ -29,7 +29,7 @@ class Tensor;
 // Bumped whenever an interface below, PluginInfo, Params or ParamSpec changes layout
 // or meaning. A plugin stamped with another value is refused before any other symbol
 // is touched.
-#define SETFIT_PLUGIN_ABI_VERSION 4u
+#define SETFIT_PLUGIN_ABI_VERSION 5
 
 #if defined(__clang__)
 #define SETFIT_COMPILER_ID "Clang"
@@ -157,20 +157,40 @@ SETFIT_API void assign_state(const std::vector<std::pair<std::string, at::Tensor
 
 // The stamp of the running framework, for comparison with a plugin's.
 SETFIT_API const setfit_abi_stamp& host_abi_stamp();
+// The same as SETFIT_ABI_TEXT compiled into the framework.
+SETFIT_API std::string_view host_abi_text();
 
 }  // namespace setfit
 
 #define SETFIT_PLUGIN_EXPORT extern "C" __attribute__((visibility("default")))
 
+// The stamp as text, e.g. "plugin ABI 5, LibTorch 1.13.0, GNU 12". A plugin also carries it
+// in an ELF section of its own, which the loader reads from the file before loading it:
+// loading runs a library's static initialisers, so a plugin built for another ABI must be
+// refused before that.
+#define SETFIT_ABI_STRINGIFY_(x) #x
+#define SETFIT_ABI_STRINGIFY(x) SETFIT_ABI_STRINGIFY_(x)
+#define SETFIT_ABI_TEXT                                                              \
+  "plugin ABI " SETFIT_ABI_STRINGIFY(                                                \
+      SETFIT_PLUGIN_ABI_VERSION) ", LibTorch " TORCH_VERSION ", " SETFIT_COMPILER_ID \
+                                 " " SETFIT_ABI_STRINGIFY(SETFIT_COMPILER_MAJOR)
+#define SETFIT_ABI_SECTION ".setfit_abi"
+
+// The ABI stamp alone: the section and the entry point that returns the stamp.
+#define SETFIT_PLUGIN_ABI_STAMP()                                                                 \
+  __attribute__((section(SETFIT_ABI_SECTION), used)) static const char setfit_plugin_abi_text[] = \
+      SETFIT_ABI_TEXT;                                                                            \
+  SETFIT_PLUGIN_EXPORT const setfit_abi_stamp* setfit_plugin_abi() {                              \
+    static const setfit_abi_stamp stamp{SETFIT_PLUGIN_ABI_VERSION, SETFIT_TORCH_VERSION,          \
+                                        SETFIT_COMPILER_ID, SETFIT_COMPILER_MAJOR};               \
+    return &stamp;                                                                                \
+  }
+
 // Exports the class as a plugin. The class needs a static `PluginInfo info()` and a
 // constructor taking `const setfit::Params&` (validated against info().params).
 // The ABI stamp records the versions this translation unit was compiled with.
 #define SETFIT_PLUGIN(PluginClass)                                                        \
-  SETFIT_PLUGIN_EXPORT const setfit_abi_stamp* setfit_plugin_abi() {                      \
-    static const setfit_abi_stamp stamp{SETFIT_PLUGIN_ABI_VERSION, SETFIT_TORCH_VERSION,  \
-                                        SETFIT_COMPILER_ID, SETFIT_COMPILER_MAJOR};       \
-    return &stamp;                                                                        \
-  }                                                                                       \
+  SETFIT_PLUGIN_ABI_STAMP()                                                               \
   SETFIT_PLUGIN_EXPORT const setfit::PluginInfo* setfit_plugin_info() {                   \
     static const setfit::PluginInfo info = PluginClass::info();                           \
     return &info;                                                                         \

@@ -53,6 +53,10 @@ struct ResultQuery {
   // metrics, id, status, host and duration with numbers and quoted texts, `in`, `and`, `or`,
   // `not`, parentheses. Compiled to SQL with every value bound as a parameter.
   std::string where;
+  // Read only the params the sweep says it varies (recorded since store schema 3), enough for
+  // list_runs: constants and params changed only as a consequence are then not loaded, which
+  // saves scanning every param row of a large sweep. Stores without that record load all.
+  bool varied_only = false;
 };
 
 // Reads the selection. Throws setfit::Error for a file that is not a run store, a store of

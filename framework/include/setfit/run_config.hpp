@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,9 @@ struct RunConfig {
   // Where each plugin parameter was given ("loss_params.temperature" -> "file:7:15"), for
   // errors found once the plugins' schemas are known.
   std::map<std::string, std::string> param_positions;
+  // The string keys of [data], [model] and [eval] the config wrote ("model.head"), so that a
+  // value written out is never recorded as a default, even when it equals one.
+  std::set<std::string> user_set;
 };
 
 // Where a config's text came from: for errors ("file:line:column") and relative paths.

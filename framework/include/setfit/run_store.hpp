@@ -74,6 +74,12 @@ class SETFIT_API RunStore {
   // recorded (metrics, summary, artifacts, plugins) is removed in the same transaction, so
   // a retried run holds exactly one attempt's results.
   void start_run(std::int64_t run_id, std::int64_t pid, const std::string& host);
+  // start_run, but only if nobody started the run since this process read its attempt
+  // count as `seen_attempt`: one compare-and-set in one transaction, so that of several
+  // orchestrators planning the same run exactly one gets it. False (nothing changed) when
+  // another process started it first.
+  bool claim_run(std::int64_t run_id, std::int64_t seen_attempt, std::int64_t pid,
+                 const std::string& host);
   void heartbeat(std::int64_t run_id);
   // Which stage 1 a run used: its key and the run that trained it (the run itself when
   // not shared).

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "setfit/export.hpp"
@@ -25,6 +26,8 @@ SETFIT_API bool blas_is_optimised();
 SETFIT_API std::string torch_version();
 // Whether the CPU multiplies bf16 natively (AVX-512 BF16 or AMX): where use_amp takes effect.
 SETFIT_API bool cpu_has_native_bf16();
+// The machine's physical memory, for bounding requests sized by user input.
+SETFIT_API std::uint64_t physical_memory_bytes();
 // "available (N devices)", "compiled in, no device", or "not compiled in".
 SETFIT_API std::string cuda_description();
 

@@ -27,6 +27,11 @@ struct EncodeOptions {
   std::function<void(std::size_t, std::size_t)> progress;
 };
 
+// Where static (word-embedding) bodies truncate texts unless a max_length is asked for: they
+// have no position table and pad a batch to its longest text, so one huge text would
+// otherwise need gigabytes. A warning says when it happens.
+inline constexpr std::size_t kStaticTokenLimit = 16384;
+
 // What `setfit model info` prints.
 struct ModelInfo {
   std::filesystem::path path;
@@ -72,6 +77,10 @@ class SETFIT_API SentenceEncoder {
   const Tokenizer& tokenizer() const;
   std::int64_t dimension() const;
   std::size_t max_seq_length() const;
+  // Throws setfit::Error if texts cannot be truncated to `max_length` tokens (0: the
+  // max_seq_length) because the model's position table is shorter; embed and encode check
+  // it, a trainer checks it before training.
+  void check_max_length(std::size_t max_length) const;
   ModelInfo info() const;
 
   // Writes the sentence-transformers layout (loadable by Python sentence-transformers).

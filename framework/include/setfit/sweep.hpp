@@ -78,14 +78,18 @@ SETFIT_API std::string render_toml_value(const toml::node& node);
 // search with uniform/log_uniform/int_uniform/choice distributions (deterministic under
 // search_seed). Errors name origin:line:column and the key. Runs are in a stable order:
 // the grid's keys in file order, the last varying fastest, seeds innermost.
-SETFIT_API ExpandedSweep expand_sweep(const toml::table& doc, const std::string& origin);
+// A sweep larger than `max_runs` is refused before anything is expanded.
+inline constexpr std::size_t kDefaultMaxRuns = 100'000;
+SETFIT_API ExpandedSweep expand_sweep(const toml::table& doc, const std::string& origin,
+                                      std::size_t max_runs = kDefaultMaxRuns);
 
 // ---- Prepare ----
 
-// Checks one expanded run as `setfit train` would before training (config tables,
-// TrainingArguments, plugin names and parameters); errors name the run and its grid
-// values. Fetches no data set unless `fetch_datasets`.
-SETFIT_API RunConfig validate_sweep_run(const ExpandedRun& run, std::size_t count,
+// Checks run `index` of the sweep as `setfit train` would before training (config tables,
+// TrainingArguments, [eval], plugin names and parameters) and that it computes the sweep's
+// metric; errors name the run and its grid values. Fetches no data set unless
+// `fetch_datasets`.
+SETFIT_API RunConfig validate_sweep_run(const ExpandedSweep& sweep, std::size_t index,
                                         const std::filesystem::path& file,
                                         const PluginRegistry& registry, const NamedInputs& inputs,
                                         bool fetch_datasets);
@@ -189,13 +193,15 @@ struct ExecutorOptions {
 class SETFIT_API Executor {
  public:
   virtual ~Executor();
-  // Calls `start_unit` just before a unit is launched (it marks the unit's runs started in
-  // the store), and returns when every unit ended, or when `stop` became true (the running
-  // ones are then stopped and their runs marked KILLED). A run whose worker ended without
-  // recording its end is marked FAILED (or KILLED) saying how the worker ended.
+  // Calls `claim_unit` just before a unit is launched and launches only the runs it returns:
+  // it marks them started in the store, leaving out those another orchestrator of the same
+  // store started meanwhile (nothing is launched when none is left). Returns when every unit
+  // ended, or when `stop` became true (the running ones are then stopped and their runs
+  // marked KILLED). A run whose worker ended without recording its end is marked FAILED (or
+  // KILLED) saying how the worker ended.
   virtual void execute(const std::vector<PreparedRun>& runs, const std::vector<std::int64_t>& ids,
                        const std::vector<WorkUnit>& units, RunStore& store,
-                       const std::function<void(const WorkUnit&)>& start_unit,
+                       const std::function<WorkUnit(const WorkUnit&)>& claim_unit,
                        const std::atomic<bool>& stop,
                        const std::function<void(const ExecutionProgress&)>& progress) = 0;
 };
@@ -248,7 +254,8 @@ SETFIT_API SweepReport sweep_report(const ExpandedSweep& sweep,
 
 struct SweepRunOptions {
   std::filesystem::path db;
-  bool allow_changed = false;  // continue a sweep whose spec changed
+  std::size_t max_runs = kDefaultMaxRuns;  // larger sweeps are refused before expansion
+  bool allow_changed = false;              // continue a sweep whose spec changed
   PlanPolicy policy;
 };
 

@@ -27,13 +27,16 @@ PoolingConfig PoolingConfig::from_json(const nlohmann::json& json, const std::st
 }
 
 nlohmann::json PoolingConfig::to_json() const {
-  return {{"word_embedding_dimension", word_embedding_dimension},
-          {"pooling_mode_cls_token", cls},
-          {"pooling_mode_mean_tokens", mean},
-          {"pooling_mode_max_tokens", max},
-          {"pooling_mode_mean_sqrt_len_tokens", mean_sqrt_len},
-          {"pooling_mode_weightedmean_tokens", weighted_mean},
-          {"pooling_mode_lasttoken", last_token}};
+  nlohmann::json json = {{"word_embedding_dimension", word_embedding_dimension},
+                         {"pooling_mode_cls_token", cls},
+                         {"pooling_mode_mean_tokens", mean},
+                         {"pooling_mode_max_tokens", max},
+                         {"pooling_mode_mean_sqrt_len_tokens", mean_sqrt_len}};
+  // sentence-transformers 2.2 refuses these keys (Pooling takes no such argument) even when
+  // false; later versions default them to false. Written only when a model uses them.
+  if (weighted_mean) json["pooling_mode_weightedmean_tokens"] = true;
+  if (last_token) json["pooling_mode_lasttoken"] = true;
+  return json;
 }
 
 std::vector<std::string> PoolingConfig::mode_names() const {

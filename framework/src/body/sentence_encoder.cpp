@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <numeric>
 
@@ -154,6 +155,8 @@ struct SentenceEncoder::Impl {
   std::vector<DenseModule> dense;  // applied in order after pooling
   bool normalize = false;
   std::size_t max_seq_length = 512;
+  std::size_t position_limit = 0;  // a transformer's usable positions; 0: no table (static)
+  mutable std::atomic<bool> warned_static_cap{false};
   bool do_lower_case = false;  // sentence-transformers' own lower-casing, before the tokeniser
   bool training = false;
 
@@ -168,12 +171,36 @@ struct SentenceEncoder::Impl {
                                            : std::u32string(stripped));
   }
 
+  // Truncation beyond the position table would index past it deep inside the model.
+  void check_max_length(std::size_t max_length) const {
+    if (position_limit > 0 && max_length > position_limit) {
+      throw Error(
+          fmt::format("max_length {} is longer than the {} positions of the model in {}; "
+                      "use at most {} (0 or unset: its max_seq_length, {})",
+                      max_length, position_limit, dir.string(), position_limit, max_seq_length));
+    }
+  }
+
   std::vector<Encoding> tokenize(const std::vector<std::string>& texts,
                                  std::size_t max_length) const {
-    const std::size_t limit = max_length > 0 ? max_length : max_seq_length;
+    check_max_length(max_length);
+    std::size_t limit = max_length > 0 ? max_length : max_seq_length;
+    // A static body has no position table and may declare max_seq_length 1,000,000; a batch
+    // is padded to its longest text, so one huge text would need gigabytes. Unless a length
+    // is asked for, such bodies stop at kStaticTokenLimit tokens.
+    const bool capped = max_length == 0 && static_encoder && limit > kStaticTokenLimit;
+    if (capped) limit = kStaticTokenLimit;
     std::vector<Encoding> encodings;
     encodings.reserve(texts.size());
-    for (const auto& t : texts) encodings.push_back(tokenizer->encode(prepare(t), limit));
+    for (const auto& t : texts) {
+      encodings.push_back(tokenizer->encode(prepare(t), limit));
+      if (capped && encodings.back().ids.size() >= limit && !warned_static_cap.exchange(true)) {
+        log::warn(
+            "a text reached {} tokens and was truncated there (the limit for static "
+            "bodies; set args.max_length, or --max-length, to change it)",
+            kStaticTokenLimit);
+      }
+    }
     return encodings;
   }
 
@@ -227,9 +254,14 @@ void load_transformer(SentenceEncoder::Impl& impl, const fs::path& transformer_d
   impl.config = body::TransformerConfig::from_json(impl.config_json, config_file.string());
   const body::Architecture& architecture =
       body::find_architecture(impl.config.model_type, config_file.string());
-  auto encoder = body::make_encoder(impl.config);
-  impl.encoder = encoder;
-  impl.token_width = impl.config.hidden_size;
+  const std::int64_t reserved = architecture.reserved_positions(impl.config);
+  if (reserved < 0 || reserved >= impl.config.max_position_embeddings) {
+    throw Error(
+        fmt::format("{}: max_position_embeddings {} leaves no position for text ({} are "
+                    "reserved by a {} model)",
+                    config_file.string(), impl.config.max_position_embeddings, reserved,
+                    impl.config.model_type));
+  }
 
   const fs::path weights_file = transformer_dir / "model.safetensors";
   if (!fs::exists(weights_file)) {
@@ -241,8 +273,32 @@ void load_transformer(SentenceEncoder::Impl& impl, const fs::path& transformer_d
     }
     throw Error(fmt::format("{}: no such file", weights_file.string()));
   }
-  load_parameters(*encoder, SafetensorsFile::open(weights_file), architecture.weight_prefix,
-                  config_file.string());
+  // The weights file's header is read (and validated) before the encoder allocates anything:
+  // sizes in config.json that its weights cannot hold (a typo, or a hostile file claiming
+  // hidden_size 1e9) are refused here instead of by the allocator.
+  const SafetensorsFile weights = SafetensorsFile::open(weights_file);
+  double stored = 0;
+  for (const auto& entry : weights.entries()) {
+    double elements = 1;
+    for (auto size : entry.shape) elements *= static_cast<double>(size);
+    stored += elements;
+  }
+  // Near misses are left to load_parameters, whose message names the tensor; the slack
+  // bounds what a config can make us allocate to about twice what its weights file holds.
+  if (impl.config.minimum_parameters() > 2.0 * stored + 1e6) {
+    throw Error(fmt::format(
+        "{}: the sizes it declares (vocab_size {}, hidden_size {}, num_hidden_layers {}, "
+        "intermediate_size {}, max_position_embeddings {}) need at least {:.3g} weights, but {} "
+        "holds {:.3g}; the config does not describe these weights",
+        config_file.string(), impl.config.vocab_size, impl.config.hidden_size,
+        impl.config.num_hidden_layers, impl.config.intermediate_size,
+        impl.config.max_position_embeddings, impl.config.minimum_parameters(),
+        weights_file.string(), stored));
+  }
+  auto encoder = body::make_encoder(impl.config);
+  impl.encoder = encoder;
+  impl.token_width = impl.config.hidden_size;
+  load_parameters(*encoder, weights, architecture.weight_prefix, config_file.string());
   impl.tokenizer = load_tokenizer(transformer_dir, architecture.tokenizer_class);
   if (impl.tokenizer->vocab_size() > static_cast<std::size_t>(impl.config.vocab_size)) {
     throw Error(fmt::format("{}: the tokeniser has {} tokens but vocab_size is {}",
@@ -254,6 +310,7 @@ void load_transformer(SentenceEncoder::Impl& impl, const fs::path& transformer_d
   std::size_t max_positions = static_cast<std::size_t>(impl.config.max_position_embeddings);
   max_positions -= static_cast<std::size_t>(architecture.reserved_positions(impl.config));
   impl.max_seq_length = std::min<std::size_t>(512, max_positions);
+  impl.position_limit = max_positions;
   const fs::path st_config = transformer_dir / "sentence_bert_config.json";
   if (fs::exists(st_config)) {
     auto json = detail::read_json_file(st_config);
@@ -380,7 +437,13 @@ std::shared_ptr<SentenceEncoder> SentenceEncoder::load(const fs::path& dir) {
     const fs::path module_dir = dir / module.path;
     if (module.type == kPoolingType) {
       const fs::path file = module_dir / "config.json";
-      if (fs::exists(file) && !module.path.empty()) {
+      // A plain checkpoint (no modules.json) implies mean pooling; a folder that
+      // modules.json names must be there, or the embeddings would silently change.
+      if (!module.path.empty()) {
+        if (!fs::exists(file)) {
+          throw Error(fmt::format("{}: no such file; {} names a Pooling module in '{}'",
+                                  file.string(), modules_origin, module.path));
+        }
         impl->pooling = body::PoolingConfig::from_json(detail::read_json_file(file), file.string());
       }
       if (impl->pooling.word_embedding_dimension != impl->token_width) {
@@ -529,6 +592,10 @@ const Tokenizer& SentenceEncoder::tokenizer() const {
 }
 std::size_t SentenceEncoder::max_seq_length() const {
   return impl_->max_seq_length;
+}
+
+void SentenceEncoder::check_max_length(std::size_t max_length) const {
+  impl_->check_max_length(max_length);
 }
 
 std::int64_t SentenceEncoder::dimension() const {

@@ -56,6 +56,13 @@ TransformerConfig TransformerConfig::from_json(const nlohmann::json& json,
   return c;
 }
 
+double TransformerConfig::minimum_parameters() const {
+  const double h = static_cast<double>(hidden_size);
+  const double per_layer = 4.0 * h * h + 2.0 * h * static_cast<double>(intermediate_size);
+  return static_cast<double>(vocab_size) * h + static_cast<double>(max_position_embeddings) * h +
+         static_cast<double>(num_hidden_layers) * per_layer;
+}
+
 nlohmann::json TransformerConfig::to_json() const {
   nlohmann::json j = {{"model_type", model_type},
                       {"architectures", {find_architecture(model_type, "config").class_name}},

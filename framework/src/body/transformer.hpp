@@ -30,6 +30,10 @@ struct SETFIT_API TransformerConfig {
 
   // Reads and validates config.json; errors name the file and key.
   static TransformerConfig from_json(const nlohmann::json& json, const std::string& origin);
+  // A lower bound on the encoder's parameter count: the word and position embeddings and,
+  // per layer, the attention projections and the feed-forward weights, which every
+  // supported architecture has. In double, so that absurd sizes cannot overflow.
+  double minimum_parameters() const;
   nlohmann::json to_json() const;
 };
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/any.hpp>
 #include <boost/program_options/options_description.hpp>
 #include <boost/program_options/positional_options.hpp>
 #include <boost/program_options/variables_map.hpp>
@@ -31,6 +32,14 @@ struct Command {
 };
 
 const std::vector<Command>& commands();
+
+// An option that counts something (rows, tokens, texts): a whole number, 0 or more. Boost
+// reads "-5" into an unsigned type as a huge number; `po::value<Count>()` refuses it, naming
+// the option.
+struct Count {
+  std::size_t value = 0;
+};
+void validate(boost::any& out, const std::vector<std::string>& values, Count*, int);
 
 // The global options' description, shared by `setfit --help` and each verb's --help.
 boost::program_options::options_description global_options_description();

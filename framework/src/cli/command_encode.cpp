@@ -23,13 +23,15 @@ namespace setfit::cli {
 
 int run_encode(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::options_description options("Options for 'setfit encode MODEL'");
-  options.add_options()("help,h", "Show this help")                                  //
-      ("input,i", po::value<std::string>(), "Texts: .txt (one per line) or .jsonl")  //
+  options.add_options()("help,h", "Show this help")  //
+      ("input,i", po::value<std::string>(),
+       "Texts: .txt (one per line; blank lines skipped) or .jsonl")  //
       ("output,o", po::value<std::string>(),
        "Embeddings: .jsonl or .npy (default: JSONL on stdout)")                                 //
       ("field", po::value<std::string>()->default_value("text"), "Text field of .jsonl input")  //
-      ("batch-size", po::value<std::size_t>()->default_value(32), "Texts per forward pass")     //
-      ("max-length", po::value<std::size_t>()->default_value(0),
+      ("batch-size", po::value<Count>()->default_value(Count{32}, "32"),
+       "Texts per forward pass")  //
+      ("max-length", po::value<Count>()->default_value(Count{0}, "0"),
        "Truncation in tokens (0: the model's max_seq_length)")  //
       ("normalize", "L2-normalise the embeddings");
   const auto vm = parse_verb_arguments("encode", args, options, {"model"});
@@ -43,7 +45,7 @@ int run_encode(const GlobalOptions& global, const std::vector<std::string>& args
   if (!vm.count("model"))
     throw UsageError("setfit encode needs a MODEL; see 'setfit encode --help'");
   if (!vm.count("input")) throw UsageError("setfit encode needs --input FILE");
-  if (vm["batch-size"].as<std::size_t>() == 0) throw UsageError("--batch-size must be positive");
+  if (vm["batch-size"].as<Count>().value == 0) throw UsageError("--batch-size must be positive");
 
   auto texts = read_texts(vm["input"].as<std::string>(), vm["field"].as<std::string>());
   auto encoder = SentenceEncoder::load(resolve_model(vm["model"].as<std::string>(), global));
@@ -51,8 +53,8 @@ int run_encode(const GlobalOptions& global, const std::vector<std::string>& args
             vm["model"].as<std::string>(), encoder->dimension(), runtime::threads());
 
   EncodeOptions encode;
-  encode.batch_size = vm["batch-size"].as<std::size_t>();
-  encode.max_length = vm["max-length"].as<std::size_t>();
+  encode.batch_size = vm["batch-size"].as<Count>().value;
+  encode.max_length = vm["max-length"].as<Count>().value;
   encode.normalize = vm.count("normalize") > 0;
   ProgressReporter progress("encoding", "texts");
   encode.progress = [&](std::size_t done, std::size_t total) { progress.update(done, total); };

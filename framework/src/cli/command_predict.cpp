@@ -23,8 +23,9 @@ namespace setfit::cli {
 
 int run_predict(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::options_description options("Options for 'setfit predict MODEL'");
-  options.add_options()("help,h", "Show this help")                                             //
-      ("input,i", po::value<std::string>(), "Texts: .txt (one per line) or .jsonl")             //
+  options.add_options()("help,h", "Show this help")  //
+      ("input,i", po::value<std::string>(),
+       "Texts: .txt (one per line; blank lines skipped) or .jsonl")                             //
       ("field", po::value<std::string>()->default_value("text"), "Text field of .jsonl input")  //
       ("proba", "Also give every label's probability")                                          //
       ("output,o", po::value<std::string>(), "Write JSONL here instead of stdout");

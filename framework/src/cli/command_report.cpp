@@ -22,9 +22,13 @@ int run_report(const GlobalOptions&, const std::vector<std::string>& args) {
        "Only this sweep (name or id); default: every run in the store")  //
       ("where", po::value<std::string>()->default_value(""),
        "Only runs for which EXPR holds (as for setfit results)")  //
-      ("curves", po::value<std::size_t>()->default_value(defaults.curve_runs),
+      ("curves",
+       po::value<Count>()->default_value(Count{defaults.curve_runs},
+                                         std::to_string(defaults.curve_runs)),
        "Draw the loss and evaluation curves of the N best finished runs (0: all)")  //
-      ("leaderboard", po::value<std::size_t>()->default_value(defaults.leaderboard_rows),
+      ("leaderboard",
+       po::value<Count>()->default_value(Count{defaults.leaderboard_rows},
+                                         std::to_string(defaults.leaderboard_rows)),
        "Rows of the leaderboard table");
   const auto vm = parse_verb_arguments("report", args, options, {"db"});
   if (vm.count("help")) {
@@ -40,8 +44,8 @@ int run_report(const GlobalOptions&, const std::vector<std::string>& args) {
   ReportOptions report;
   report.sweep = vm["sweep"].as<std::string>();
   report.where = vm["where"].as<std::string>();
-  report.curve_runs = vm["curves"].as<std::size_t>();
-  report.leaderboard_rows = vm["leaderboard"].as<std::size_t>();
+  report.curve_runs = vm["curves"].as<Count>().value;
+  report.leaderboard_rows = vm["leaderboard"].as<Count>().value;
   const std::string out = vm["output"].as<std::string>();
   const ReportSummary summary = write_report(vm["db"].as<std::string>(), out, report);
   fmt::print(

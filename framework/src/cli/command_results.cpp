@@ -81,12 +81,14 @@ int list(const std::vector<std::string>& args) {
   add_selection(options);
   options.add_options()("sort", po::value<std::string>()->default_value(""),
                         "A column (short names work: accuracy, batch_size); metrics best first")  //
-      ("limit", po::value<std::size_t>()->default_value(0), "At most N rows (0: all)");
+      ("limit", po::value<Count>()->default_value(Count{0}, "0"), "At most N rows (0: all)");
   const auto vm = parse_verb_arguments("results list", args, options, {"db"});
   if (wants_help(vm, options, "A row per run: status, the parameters that vary, the metrics."))
     return kExitOk;
-  const auto results = load_results(store_of(vm, "list"), selection(vm));
-  return print(list_runs(results, vm["sort"].as<std::string>(), vm["limit"].as<std::size_t>()), vm);
+  auto query = selection(vm);
+  query.varied_only = true;  // list shows only what varies
+  const auto results = load_results(store_of(vm, "list"), query);
+  return print(list_runs(results, vm["sort"].as<std::string>(), vm["limit"].as<Count>().value), vm);
 }
 
 int best(const std::vector<std::string>& args) {
@@ -96,8 +98,8 @@ int best(const std::vector<std::string>& args) {
   options.add_options()("metric", po::value<std::string>()->default_value(""),
                         "Default: the sweep's metric")  //
       ("direction", po::value<std::string>()->default_value(""),
-       "max or min (default: the sweep's)")                            //
-      ("top", po::value<std::size_t>()->default_value(5), "How many")  //
+       "max or min (default: the sweep's)")                                  //
+      ("top", po::value<Count>()->default_value(Count{5}, "5"), "How many")  //
       ("per", po::value<std::string>()->default_value("config"),
        "config (mean over seeds, n shown) or run");
   const auto vm = parse_verb_arguments("results best", args, options, {"db"});
@@ -109,7 +111,7 @@ int best(const std::vector<std::string>& args) {
   BestOptions best;
   best.metric = vm["metric"].as<std::string>();
   best.direction = vm["direction"].as<std::string>();
-  best.top = vm["top"].as<std::size_t>();
+  best.top = vm["top"].as<Count>().value;
   best.per_run = per == "run";
   return print(best_configs(results, best), vm);
 }

@@ -70,9 +70,20 @@ int print_sweep_report(const fs::path& db, const SweepReport& report, bool was_i
     fmt::print("interrupted: running runs were marked KILLED; run the same command to resume\n");
     return 130;
   }
-  const auto finished = report.counts.find(RunStatus::Finished);
-  const std::size_t done = finished == report.counts.end() ? 0 : finished->second;
-  return done == report.distinct_runs ? kExitOk : kExitFailure;
+  const auto count = [&](RunStatus status) {
+    const auto it = report.counts.find(status);
+    return it == report.counts.end() ? std::size_t{0} : it->second;
+  };
+  // Runs another `sweep run` process on this store still works on are not failures of this
+  // one: its share is done.
+  const std::size_t elsewhere = count(RunStatus::Running);
+  if (elsewhere > 0) {
+    fmt::print(
+        "{} run{} still RUNNING in another process; 'setfit sweep status {} --watch' "
+        "follows them\n",
+        elsewhere, elsewhere == 1 ? " is" : "s are", db.string());
+  }
+  return count(RunStatus::Finished) + elsewhere == report.distinct_runs ? kExitOk : kExitFailure;
 }
 
 // `setfit sweep status`: runs by state, per sweep.
@@ -104,8 +115,11 @@ nlohmann::json json_of(const toml::table& table) {
 
 int expand(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::options_description options("Options for 'setfit sweep expand FILE'");
-  options.add_options()("help,h", "Show this help")  //
-      ("format", po::value<std::string>()->default_value("table"), "table or json");
+  options.add_options()("help,h", "Show this help")                                  //
+      ("format", po::value<std::string>()->default_value("table"), "table or json")  //
+      ("max-runs",
+       po::value<Count>()->default_value(Count{kDefaultMaxRuns}, std::to_string(kDefaultMaxRuns)),
+       "Refuse a sweep of more runs than this, before expanding it");
   const auto vm = parse_verb_arguments("sweep expand", args, options, {"file"});
   if (vm.count("help")) {
     std::cout << "Usage: setfit sweep expand FILE [--format table|json]\n\n"
@@ -121,12 +135,13 @@ int expand(const GlobalOptions& global, const std::vector<std::string>& args) {
   if (format != "table" && format != "json")
     throw UsageError(fmt::format("--format must be table or json, got '{}'", format));
   const fs::path file = vm["file"].as<std::string>();
-  const auto sweep = expand_sweep(parse_toml_file(file), file.string());
+  const auto sweep =
+      expand_sweep(parse_toml_file(file), file.string(), vm["max-runs"].as<Count>().value);
   PluginRegistry registry;
   registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
   const auto inputs = assets::asset_inputs(global.cache_dir);
-  for (const auto& run : sweep.runs)
-    validate_sweep_run(run, sweep.runs.size(), file, registry, *inputs, /*fetch_datasets=*/false);
+  for (std::size_t i = 0; i < sweep.runs.size(); ++i)
+    validate_sweep_run(sweep, i, file, registry, *inputs, /*fetch_datasets=*/false);
 
   const auto& h = sweep.header;
   if (format == "json") {
@@ -165,8 +180,11 @@ int run(const GlobalOptions& global, const std::vector<std::string>& args) {
       ("max-attempts", po::value<std::int64_t>()->default_value(3),
        "Retry a FAILED run until it has been started this many times")  //
       ("stale-after", po::value<double>()->default_value(300),
-       "Retry a RUNNING run whose heartbeat is older than S seconds")  //
-      ("no-share", "Train stage 1 in every run, even where runs could share it");
+       "Retry a RUNNING run whose heartbeat is older than S seconds")             //
+      ("no-share", "Train stage 1 in every run, even where runs could share it")  //
+      ("max-runs",
+       po::value<Count>()->default_value(Count{kDefaultMaxRuns}, std::to_string(kDefaultMaxRuns)),
+       "Refuse a sweep of more runs than this, before expanding it");
   const auto vm = parse_verb_arguments("sweep run", args, options, {"file"});
   if (vm.count("help")) {
     std::cout << "Usage: setfit sweep run FILE --db runs.db [--jobs N] [--fail-fast]\n"
@@ -182,6 +200,7 @@ int run(const GlobalOptions& global, const std::vector<std::string>& args) {
   SweepRunOptions run_options;
   run_options.db = vm["db"].as<std::string>();
   run_options.allow_changed = vm.count("allow-changed") > 0;
+  run_options.max_runs = vm["max-runs"].as<Count>().value;
   run_options.policy.max_attempts = vm["max-attempts"].as<std::int64_t>();
   run_options.policy.stale_after_s = vm["stale-after"].as<double>();
   run_options.policy.share = vm.count("no-share") == 0;

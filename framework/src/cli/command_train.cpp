@@ -49,6 +49,10 @@ int run_train(const GlobalOptions& global, const std::vector<std::string>& args)
   }
   if (!vm.count("config"))
     throw UsageError("setfit train needs a CONFIG.toml; see 'setfit train --help'");
+  // Where results go is checked before anything is loaded, so no training is lost to it.
+  if (vm.count("output")) Model::check_save_target(vm["output"].as<std::string>());
+  if (vm.count("metrics-json"))
+    check_output_file(vm["metrics-json"].as<std::string>(), "--metrics-json");
   const fs::path config_file = vm["config"].as<std::string>();
   toml::table doc = parse_toml_file(config_file);
   if (vm.count("set")) apply_overrides(doc, vm["set"].as<std::vector<std::string>>());

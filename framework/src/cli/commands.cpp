@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <boost/program_options.hpp>
+#include <charconv>
 
 #include "command.hpp"
 #include "setfit/errors.hpp"
@@ -43,6 +44,20 @@ po::options_description global_options_description() {
       ("cache-dir", po::value<std::string>(),
        "Where fetched models and data live (default $XDG_CACHE_HOME/setfit or ~/.cache/setfit)");
   return global;
+}
+
+void validate(boost::any& out, const std::vector<std::string>& values, Count*, int) {
+  po::validators::check_first_occurrence(out);
+  const std::string& text = po::validators::get_single_string(values);
+  Count count;
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, count.value);
+  if (text.empty() || error != std::errc() || stop != end) {
+    throw po::error_with_option_name("the argument ('" + text +
+                                     "') for option '%canonical_option%' must be a whole "
+                                     "number, 0 or more");
+  }
+  out = count;
 }
 
 void parse_verb_options(const std::string& verb, const std::vector<std::string>& args,

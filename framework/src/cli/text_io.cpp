@@ -68,6 +68,8 @@ std::vector<std::string> read_texts(const fs::path& file, const std::string& fie
     ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (!jsonl) {
+      // A blank line is no text: predicting or embedding it would only produce noise.
+      if (line.find_first_not_of(" \t") == std::string::npos) continue;
       if (!is_valid_utf8(line))
         throw Error(fmt::format("{}:{}: not valid UTF-8", file.string(), number));
       texts.push_back(line);
@@ -78,7 +80,8 @@ std::vector<std::string> read_texts(const fs::path& file, const std::string& fie
     try {
       row = nlohmann::json::parse(line);
     } catch (const nlohmann::json::exception& e) {
-      throw Error(fmt::format("{}:{}: malformed JSON: {}", file.string(), number, e.what()));
+      throw Error(fmt::format("{}:{}: malformed JSON: {}", file.string(), number,
+                              printable_bytes(e.what())));
     }
     if (!row.is_object() || !row.contains(field) || !row[field].is_string()) {
       throw Error(fmt::format("{}:{}: expected an object with a string field \"{}\"", file.string(),
@@ -108,6 +111,17 @@ void write_embeddings(const fs::path& file, const at::Tensor& embeddings_in) {
   const bool failed = std::ferror(out) != 0;
   std::fclose(out);
   if (failed) throw Error(fmt::format("{}: write failed", file.string()));
+}
+
+void check_output_file(const std::filesystem::path& file, const std::string& flag) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec))
+    throw UsageError(fmt::format("{} {}: is a folder; expected a file name", flag, file.string()));
+  const auto folder = std::filesystem::absolute(file).parent_path();
+  if (!std::filesystem::is_directory(folder, ec)) {
+    throw UsageError(
+        fmt::format("{} {}: the folder {} does not exist", flag, file.string(), folder.string()));
+  }
 }
 
 void write_file_atomically(const std::filesystem::path& file, const std::string& text) {

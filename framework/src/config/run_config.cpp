@@ -46,7 +46,8 @@ struct ReadContext {
   }
   fs::path path_of(const toml::node& node, const std::string& table, const std::string& key) const {
     fs::path p = string_of(node, table, key);
-    return p.is_absolute() ? p : source.base / p;
+    // Absolute, so that what is recorded names the same file from any working directory.
+    return fs::absolute(p.is_absolute() ? p : source.base / p);
   }
 };
 
@@ -109,10 +110,10 @@ Field string_field(std::string table, std::string name, std::string description,
   return {std::move(spec),
           [=](RunConfig& c, const toml::node& n, const ReadContext& ctx) {
             std::invoke(member, c) = ctx.string_of(n, table, name);
+            c.user_set.insert(key);
           },
           [=](const RunConfig& c, const ResolvedPlugins&, std::vector<ArgRecord>& out) {
-            const std::string& value = std::invoke(member, c);
-            add_record(out, key, value, std::nullopt, value == std::invoke(member, defaults));
+            add_record(out, key, std::invoke(member, c), std::nullopt, !c.user_set.count(key));
           }};
 }
 
@@ -285,13 +286,27 @@ const std::vector<Field>& fields() {
                               fmt::format("{}", fmt::join(c.eval_options.metrics, ",")),
                               std::nullopt, false);
                  }});
-    f.push_back({{"eval", "average", "string", false, "binary or macro",
-                  "f1/precision/recall averaging: binary (default, 2 classes), macro (default, "
-                  "more), micro, weighted, samples"},
-                 [](RunConfig& c, const toml::node& n, const ReadContext& ctx) {
-                   c.eval_options.average = ctx.string_of(n, "eval", "average");
-                 },
-                 no_record});
+    f.push_back(
+        {{"eval", "average", "string", false, "binary or macro",
+          "f1/precision/recall averaging: binary (default, 2 classes), macro (default, "
+          "more), micro, weighted, samples"},
+         [](RunConfig& c, const toml::node& n, const ReadContext& ctx) {
+           c.eval_options.average = ctx.string_of(n, "eval", "average");
+           // [model] is read first: whether the data is multi-label is known here.
+           const bool multi_label = !c.model.multi_target_strategy.empty();
+           const std::vector<std::string> known =
+               multi_label ? std::vector<std::string>{"micro", "macro", "weighted", "samples"}
+                           : std::vector<std::string>{"binary", "macro", "micro", "weighted"};
+           if (std::find(known.begin(), known.end(), c.eval_options.average) == known.end()) {
+             ctx.fail(
+                 n, "eval",
+                 fmt::format("average must be one of {} for {} data, got '{}'{}",
+                             fmt::join(known, ", "), multi_label ? "multi-label" : "single-label",
+                             c.eval_options.average,
+                             detail::did_you_mean(c.eval_options.average, known)));
+           }
+         },
+         no_record});
     return f;
   }();
   return all;
@@ -334,7 +349,13 @@ void apply_overrides(toml::table& doc, const std::vector<std::string>& assignmen
     toml::table parsed;
     try {
       parsed = toml::parse("value = " + value, "--set " + assignment);
-    } catch (const toml::parse_error&) {
+    } catch (const toml::parse_error& e) {
+      // A list, table or quoted string that does not parse is a typo, not a bare string.
+      if (!value.empty() && std::string_view("[{\"'").find(value.front()) != std::string::npos) {
+        throw UsageError(fmt::format(
+            "--set '{}': the value is not valid TOML ({}, column {})", assignment, e.description(),
+            e.source().begin.column > 8 ? e.source().begin.column - 8 : 1));
+      }
       parsed = toml::table{{"value", value}};
     }
     toml::table* table = &doc;

@@ -7,6 +7,7 @@
 
 #include "atomic_file.hpp"
 #include "setfit/errors.hpp"
+#include "setfit/text.hpp"
 
 namespace setfit::detail {
 namespace {
@@ -49,7 +50,7 @@ nlohmann::json parse_json(std::string_view text, const std::string& origin) {
     return nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
     // nlohmann's message carries the byte position and what it expected.
-    throw Error(fmt::format("{}: malformed JSON: {}", origin, e.what()));
+    throw Error(fmt::format("{}: malformed JSON: {}", origin, printable_bytes(e.what())));
   }
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "nearest_name.hpp"
 #include "setfit/errors.hpp"
@@ -61,6 +62,11 @@ Params Params::resolve(const ParamSchema& schema, const ParamMap& values, std::s
                       known.empty() ? std::string("no parameters")
                                     : fmt::format("{}", fmt::join(known, ", "))),
           key);
+    }
+    if (type_of(value) == ParamType::Float && !std::isfinite(std::get<double>(value))) {
+      throw ComponentConfigError(fmt::format("{}: parameter '{}' must be a finite number, got {}",
+                                             owner, key, format_value(value)),
+                                 key);
     }
     const bool int_for_float = spec->type == ParamType::Float && type_of(value) == ParamType::Int;
     if (type_of(value) != spec->type && !int_for_float) {

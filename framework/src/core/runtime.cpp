@@ -6,6 +6,7 @@
 #include <link.h>
 #ifdef __GLIBC__
 #include <malloc.h>
+#include <unistd.h>
 #endif
 #include <torch/cuda.h>
 #include <torch/version.h>
@@ -100,6 +101,13 @@ std::string blas_description() {
 
 std::string torch_version() {
   return TORCH_VERSION;
+}
+
+std::uint64_t physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page_size <= 0) return std::uint64_t{1} << 32;  // unknown: assume 4 GiB
+  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size);
 }
 
 bool cpu_has_native_bf16() {

@@ -49,7 +49,7 @@ std::vector<RawRow> read_jsonl(const fs::path& file, const DataOptions& options,
     try {
       row = nlohmann::json::parse(line);
     } catch (const nlohmann::json::exception& e) {
-      throw where(fmt::format("malformed JSON: {}", e.what()));
+      throw where(fmt::format("malformed JSON: {}", printable_bytes(e.what())));
     }
     if (!row.is_object()) throw where("expected a JSON object");
     if (!row.contains(options.text_column) || !row[options.text_column].is_string()) {

@@ -42,8 +42,8 @@ ParamMap params_from_json(const nlohmann::json& object, const std::string& origi
     else if (value.is_string())
       out.emplace(key, value.get<std::string>());
     else
-      throw Error(fmt::format("{}: head parameter '{}' must be a bool, number or string", origin,
-                              key));
+      throw Error(
+          fmt::format("{}: head parameter '{}' must be a bool, number or string", origin, key));
   }
   return out;
 }
@@ -51,8 +51,7 @@ ParamMap params_from_json(const nlohmann::json& object, const std::string& origi
 }  // namespace
 
 const std::vector<std::string>& multi_target_strategies() {
-  static const std::vector<std::string> names = {"one-vs-rest", "multi-output",
-                                                 "classifier-chain"};
+  static const std::vector<std::string> names = {"one-vs-rest", "multi-output", "classifier-chain"};
   return names;
 }
 
@@ -130,8 +129,8 @@ std::shared_ptr<Model> Model::from_pretrained(const fs::path& dir, const PluginR
                                                : std::to_string(label.get<std::int64_t>()));
     }
   }
-  saved.normalize_embeddings = detail::json_bool_or(config, "normalize_embeddings",
-                                                    options.normalize_embeddings, origin);
+  saved.normalize_embeddings =
+      detail::json_bool_or(config, "normalize_embeddings", options.normalize_embeddings, origin);
   if (config.contains("multi_target_strategy") && !config["multi_target_strategy"].is_null())
     saved.multi_target_strategy = detail::json_string(config, "multi_target_strategy", origin);
 
@@ -143,12 +142,12 @@ std::shared_ptr<Model> Model::from_pretrained(const fs::path& dir, const PluginR
     return std::make_shared<Model>(std::move(body), registry, saved);
   }
   if (!config.contains("head") || !config["head"].is_object())
-    throw Error(fmt::format("{}: {} exists but the config has no 'head' object", origin, kHeadFile));
+    throw Error(
+        fmt::format("{}: {} exists but the config has no 'head' object", origin, kHeadFile));
   const auto& head = config["head"];
   saved.head = detail::json_string(head, "plugin", origin);
   saved.head_params = params_from_json(head.value("params", nlohmann::json::object()), origin);
-  if (saved.labels.empty())
-    throw Error(fmt::format("{}: a saved head needs its 'labels'", origin));
+  if (saved.labels.empty()) throw Error(fmt::format("{}: a saved head needs its 'labels'", origin));
   auto model = std::make_shared<Model>(std::move(body), registry, saved);
   const std::string saved_version = detail::json_string_or(head, "version", "", origin);
   if (!saved_version.empty() && saved_version != model->head_version()) {
@@ -230,6 +229,33 @@ std::vector<std::vector<std::string>> Model::predict_multi_label(
     }
   }
   return out;
+}
+
+void Model::check_save_target(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec)) {
+      throw Error(
+          fmt::format("{}: exists and is not a folder; the model is saved as a folder (a "
+                      "new one, an empty one, or a model saved before)",
+                      dir.string()));
+    }
+    if (!fs::is_empty(dir, ec) && !fs::exists(dir / kConfigFile, ec)) {
+      throw Error(
+          fmt::format("{}: the folder holds other files and no saved model ({}); name a "
+                      "new or empty folder",
+                      dir.string(), kConfigFile));
+    }
+    return;
+  }
+  // The folder will be created: its nearest existing ancestor must be a folder.
+  for (fs::path parent = fs::absolute(dir).parent_path(); !parent.empty();
+       parent = parent.parent_path()) {
+    if (!fs::exists(parent, ec)) continue;
+    if (!fs::is_directory(parent, ec))
+      throw Error(fmt::format("{}: cannot create it: {} is a file", dir.string(), parent.string()));
+    return;
+  }
 }
 
 void Model::save_pretrained(const fs::path& dir) const {

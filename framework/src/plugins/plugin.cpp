@@ -58,6 +58,10 @@ void assign_state(const std::vector<std::pair<std::string, at::Tensor>>& state,
   }
 }
 
+std::string_view host_abi_text() {
+  return SETFIT_ABI_TEXT;
+}
+
 const setfit_abi_stamp& host_abi_stamp() {
   static const setfit_abi_stamp stamp{SETFIT_PLUGIN_ABI_VERSION, SETFIT_TORCH_VERSION,
                                       SETFIT_COMPILER_ID, SETFIT_COMPILER_MAJOR};

@@ -9,8 +9,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 
+#include "elf_section.hpp"
 #include "guarded_components.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
@@ -40,6 +42,14 @@ bool same_stamp(const setfit_abi_stamp& a, const setfit_abi_stamp& b) {
   };
   return a.abi_version == b.abi_version && same_text(a.torch_version, b.torch_version) &&
          same_text(a.compiler_id, b.compiler_id) && a.compiler_major == b.compiler_major;
+}
+
+// Text read from an untrusted file, safe to print: control and non-ASCII bytes as '?'.
+std::string printable(std::string text) {
+  for (char& c : text) {
+    if (c < 0x20 || c > 0x7e) c = '?';
+  }
+  return text;
 }
 
 // Boost.DLL reports dlopen failures as "<context> (dlerror system message: <text>): <errno
@@ -218,6 +228,30 @@ bool PluginRegistry::load_file(const fs::path& given) {
     return false;
   }
   if (!impl_->seen_files.insert(file).second) return true;  // already loaded once
+
+  // The ABI stamp is read from the file first: loading runs the library's static
+  // initialisers, which a plugin built for another ABI must never get to do.
+  std::optional<std::string> stamp_text;
+  try {
+    stamp_text = detail::read_elf_section(file, SETFIT_ABI_SECTION, 256);
+  } catch (const Error& e) {
+    impl_->fail(file, fmt::format("not a loadable shared library: {}", e.what()));
+    return false;
+  }
+  if (!stamp_text) {
+    impl_->fail(file, fmt::format("not a setfit plugin: it carries no ABI stamp (section {}); "
+                                  "plugins export themselves with SETFIT_PLUGIN(Class), and one "
+                                  "built by a setfit older than plugin ABI 5 must be rebuilt",
+                                  SETFIT_ABI_SECTION));
+    return false;
+  }
+  const std::string built_for = printable(stamp_text->substr(0, stamp_text->find('\0')));
+  if (built_for != host_abi_text()) {
+    impl_->fail(file, fmt::format("ABI mismatch: the plugin was built against {}, but this setfit "
+                                  "uses {}; rebuild the plugin against this setfit's SDK",
+                                  built_for, host_abi_text()));
+    return false;
+  }
 
   std::shared_ptr<boost::dll::shared_library> library;
   try {

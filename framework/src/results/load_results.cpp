@@ -9,6 +9,8 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "results_store.hpp"
 #include "setfit/errors.hpp"
@@ -50,20 +52,29 @@ std::string param_name(const std::string& key, const std::string& stage) {
   return stage == "global" ? "params." + key : fmt::format("params.{}.{}", stage, key);
 }
 
-// Whether a sweep's varied key ("args.batch_size", "args.body_learning_rate[embedding]",
-// "model.head") names the param column `name` ("params.embedding.batch_size", ...).
-bool declares(const std::string& key, const std::string& name) {
+// The param columns a sweep's varied key names: "args.batch_size" names
+// params.batch_size, params.embedding.batch_size and params.classifier.batch_size;
+// "args.body_learning_rate[embedding]" only params.embedding.body_learning_rate;
+// "model.head" params.model.head and its staged forms.
+std::vector<std::string> columns_declared_by(const std::string& key) {
   std::string path = key, stage;
   if (const auto open = path.find('['); open != std::string::npos) {
     stage = path.substr(open + 1, path.size() - open - 2);
     path = path.substr(0, open);
   }
   if (path.rfind("args.", 0) == 0) path = path.substr(5);
-  if (name == "params." + path) return stage.empty();
+  std::vector<std::string> names;
+  if (stage.empty()) names.push_back("params." + path);
   for (const char* s : {"embedding", "classifier"}) {
-    if (name == fmt::format("params.{}.{}", s, path)) return stage.empty() || stage == s;
+    if (stage.empty() || stage == s) names.push_back(fmt::format("params.{}.{}", s, path));
   }
-  return false;
+  return names;
+}
+
+// The key column of params for a varied key: the path without "args." and the stage.
+std::string stored_key_of(const std::string& key) {
+  std::string path = key.substr(0, key.find('['));
+  return path.rfind("args.", 0) == 0 ? path.substr(5) : path;
 }
 
 std::string first_line(const std::string& text) {
@@ -138,7 +149,7 @@ ResultSet load_results(const fs::path& db, const ResultQuery& query) {
   if (!filter.sql.empty()) conditions.push_back(filter.sql);
   const std::string where =
       conditions.empty() ? "" : fmt::format("WHERE {}", fmt::join(conditions, " AND "));
-  std::map<std::int64_t, std::size_t> index_of;
+  std::unordered_map<std::int64_t, std::size_t> index_of;
   {
     SQLite::Statement runs(
         handle, fmt::format("SELECT r.id, coalesce(s.name, ''), r.status, "
@@ -166,11 +177,40 @@ ResultSet load_results(const fs::path& db, const ResultQuery& query) {
       out.runs.push_back(std::move(run));
     }
   }
-  // Which params to read per run: those with two values or missing in some runs. A param
-  // with one value everywhere is kept once, as a constant; reading it 10,000 times would
-  // dominate large queries.
+  // What the sweep varies (store schema 3): the selected sweep's, or the only sweep's when
+  // every run in the store belongs to it. Only those count as varied, so that a parameter
+  // changed as a consequence (the sampler a loss switches to, a data set's path) stays out.
+  std::vector<std::string> declared;
+  if (handle.tableExists("sweep_varied")) {
+    std::optional<std::int64_t> declaring = sweep_id;
+    if (!declaring) {
+      SQLite::Statement only(handle,
+                             "SELECT min(id) FROM sweeps HAVING count(*) = 1 AND NOT EXISTS "
+                             "(SELECT 1 FROM runs WHERE sweep_id IS NULL)");
+      if (only.executeStep()) declaring = only.getColumn(0).getInt64();
+    }
+    if (declaring) {
+      SQLite::Statement varied(handle, "SELECT key FROM sweep_varied WHERE sweep_id = ?");
+      varied.bind(1, *declaring);
+      while (varied.executeStep()) declared.push_back(varied.getColumn(0).getString());
+    }
+  }
+  std::unordered_set<std::string> declared_columns;
+  for (const auto& key : declared) {
+    for (auto& name : columns_declared_by(key)) declared_columns.insert(std::move(name));
+  }
+  auto is_declared = [&](const std::string& name) { return declared_columns.count(name) > 0; };
+  // Which params to read per run. With varied_only and a declaration: the declared ones.
+  // Otherwise those with two values or missing in some runs; a param with one value
+  // everywhere is kept once, as a constant (reading it 10,000 times would dominate).
   std::vector<std::string> per_run;
-  {
+  std::string per_run_column = "key || '|' || stage";
+  if (query.varied_only && !declared.empty()) {
+    per_run_column = "key";
+    std::set<std::string> keys;
+    for (const auto& key : declared) keys.insert(stored_key_of(key));
+    per_run.assign(keys.begin(), keys.end());
+  } else {
     SQLite::Statement count(
         handle, fmt::format("SELECT count(*) FROM runs {}", sweep_id ? "WHERE sweep_id = ?" : ""));
     if (sweep_id) count.bind(1, *sweep_id);
@@ -193,19 +233,21 @@ ResultSet load_results(const fs::path& db, const ResultQuery& query) {
   if (!per_run.empty()) {
     std::string wanted = "?";
     for (std::size_t i = 1; i < per_run.size(); ++i) wanted += ", ?";
-    SQLite::Statement params(handle,
-                             fmt::format("SELECT run_id, key, stage, value_text FROM params {} {} "
-                                         "key || '|' || stage IN ({})",
-                                         in_selection, sweep_id ? "AND" : "WHERE", wanted));
+    SQLite::Statement params(
+        handle, fmt::format("SELECT run_id, key, stage, value_text FROM params {} {} "
+                            "{} IN ({})",
+                            in_selection, sweep_id ? "AND" : "WHERE", per_run_column, wanted));
     int next = 1;
     if (sweep_id) params.bind(next++, *sweep_id);
     for (const auto& name : per_run) params.bind(next++, name);
+    const bool only_declared = per_run_column == "key";
     while (params.executeStep()) {
       const auto it = index_of.find(params.getColumn(0).getInt64());
       if (it == index_of.end()) continue;
-      out.runs[it->second]
-          .params[param_name(params.getColumn(1).getString(), params.getColumn(2).getString())] =
-          params.getColumn(3).getString();
+      std::string name =
+          param_name(params.getColumn(1).getString(), params.getColumn(2).getString());
+      if (only_declared && !is_declared(name)) continue;
+      out.runs[it->second].params[std::move(name)] = params.getColumn(3).getString();
     }
   }
   std::set<std::string> metrics;
@@ -231,20 +273,9 @@ ResultSet load_results(const fs::path& db, const ResultQuery& query) {
   for (const auto& run : out.runs) {
     for (const auto& [name, value] : run.params) values[name].insert(value);
   }
-  // A sweep says what it varies (store schema 3): keep those, so that a parameter changed
-  // only as a consequence (the sampler a loss switches to, a data set's path) stays out.
-  std::vector<std::string> declared;
-  if (sweep_id && handle.tableExists("sweep_varied")) {
-    SQLite::Statement varied(handle, "SELECT key FROM sweep_varied WHERE sweep_id = ?");
-    varied.bind(1, *sweep_id);
-    while (varied.executeStep()) declared.push_back(varied.getColumn(0).getString());
-  }
   for (const auto& [name, seen] : values) {
     if (seen.size() < 2) continue;
-    if (!declared.empty() &&
-        std::none_of(declared.begin(), declared.end(),
-                     [&](const std::string& key) { return declares(key, name); }))
-      continue;
+    if (!declared.empty() && !is_declared(name)) continue;
     out.varied.push_back(name);
   }
   return out;

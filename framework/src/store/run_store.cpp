@@ -5,6 +5,7 @@
 #include <SQLiteCpp/Transaction.h>
 #include <SQLiteCpp/VariadicBind.h>
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include <cmath>
 
@@ -74,7 +75,14 @@ struct RunStore::Impl {
     try {
       return body();
     } catch (const SQLite::Exception& e) {
-      throw Error(fmt::format("{}: {} failed: {}", file.string(), what, e.what()));
+      // A full disk shows as SQLITE_FULL, or as an I/O error when a write is cut short.
+      const int code = e.getErrorCode();
+      const bool disk = code == SQLITE_FULL || code == SQLITE_IOERR;
+      throw Error(fmt::format("{}: {} failed: {}{}", file.string(), what, e.what(),
+                              disk ? "; is the disk full, or the file not writable? Every "
+                                     "record written so far is whole: run the same command "
+                                     "again once there is space, and it resumes"
+                                   : ""));
     }
   }
 
@@ -244,22 +252,50 @@ std::vector<std::pair<std::string, std::int64_t>> RunStore::sweeps() const {
   });
 }
 
+namespace {
+
+// Begins a new attempt of the run, if `seen_attempt` is still its attempt count (or
+// unconditionally without one), clearing what an earlier attempt recorded. Whether it did.
+bool begin_attempt(SQLite::Database& db, std::int64_t run_id,
+                   std::optional<std::int64_t> seen_attempt, std::int64_t pid,
+                   const std::string& host) {
+  SQLite::Statement s(db, fmt::format("UPDATE runs SET status = 'RUNNING', attempt = attempt + 1, "
+                                      "pid = ?, host = ?, started_at = {0}, heartbeat_at = {0}, "
+                                      "finished_at = NULL, error_stage = NULL, error = NULL "
+                                      "WHERE id = ? AND (? IS NULL OR attempt = ?)",
+                                      kNow));
+  SQLite::bind(s, pid, host, run_id);
+  if (seen_attempt) {
+    s.bind(4, *seen_attempt);
+    s.bind(5, *seen_attempt);
+  } else {
+    s.bind(4);
+    s.bind(5);
+  }
+  if (s.exec() == 0) return false;
+  for (const char* table : {"metrics", "run_summary", "artifacts", "plugins"}) {
+    SQLite::Statement clear(db, fmt::format("DELETE FROM {} WHERE run_id = ?", table));
+    clear.bind(1, run_id);
+    clear.exec();
+  }
+  return true;
+}
+
+}  // namespace
+
 void RunStore::start_run(std::int64_t run_id, std::int64_t pid, const std::string& host) {
   impl_->write("starting the run", [&] {
-    for (const char* table : {"metrics", "run_summary", "artifacts", "plugins"}) {
-      SQLite::Statement clear(impl_->db, fmt::format("DELETE FROM {} WHERE run_id = ?", table));
-      clear.bind(1, run_id);
-      clear.exec();
-    }
-    SQLite::Statement s(impl_->db,
-                        fmt::format("UPDATE runs SET status = 'RUNNING', attempt = attempt + 1, "
-                                    "pid = ?, host = ?, started_at = {0}, heartbeat_at = {0}, "
-                                    "finished_at = NULL, error_stage = NULL, error = NULL "
-                                    "WHERE id = ?",
-                                    kNow));
-    SQLite::bind(s, pid, host, run_id);
-    s.exec();
+    if (!begin_attempt(impl_->db, run_id, std::nullopt, pid, host))
+      throw Error(fmt::format("{}: no run {}", impl_->file.string(), run_id));
   });
+}
+
+bool RunStore::claim_run(std::int64_t run_id, std::int64_t seen_attempt, std::int64_t pid,
+                         const std::string& host) {
+  bool claimed = false;
+  impl_->write("claiming the run",
+               [&] { claimed = begin_attempt(impl_->db, run_id, seen_attempt, pid, host); });
+  return claimed;
 }
 
 void RunStore::heartbeat(std::int64_t run_id) {

@@ -51,7 +51,7 @@ std::string stage_from_log(const fs::path& file) {
 }
 
 struct Worker {
-  const WorkUnit* unit = nullptr;
+  WorkUnit unit;  // the runs claimed for it
   std::chrono::steady_clock::time_point started;
   bool timed_out = false;
   fs::path log;
@@ -63,7 +63,7 @@ class LocalExecutor final : public Executor {
 
   void execute(const std::vector<PreparedRun>& runs, const std::vector<std::int64_t>& ids,
                const std::vector<WorkUnit>& units, RunStore& store,
-               const std::function<void(const WorkUnit&)>& start_unit,
+               const std::function<WorkUnit(const WorkUnit&)>& claim_unit,
                const std::atomic<bool>& stop,
                const std::function<void(const ExecutionProgress&)>& progress) override {
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -81,11 +81,11 @@ class LocalExecutor final : public Executor {
     const auto finish_worker = [&](pid_t pid, int status) {
       const Worker worker = running.at(pid);
       running.erase(pid);
-      state.running -= worker.unit->runs.size();
-      for (auto index : worker.unit->runs) {
+      state.running -= worker.unit.runs.size();
+      for (auto index : worker.unit.runs) {
         const std::int64_t id = ids[index];
         auto row = store.run(id);
-        if (row.status == RunStatus::Running) {
+        if (row.status == RunStatus::Running && row.pid == pid) {
           // The worker ended without recording this run's end: say how, where, and what it
           // said last.
           std::string how;
@@ -93,7 +93,7 @@ class LocalExecutor final : public Executor {
           if (worker.timed_out) {
             how = fmt::format(
                 "timed out after {:.0f} s",
-                options_.timeout_per_run * static_cast<double>(worker.unit->runs.size()));
+                options_.timeout_per_run * static_cast<double>(worker.unit.runs.size()));
           } else if (WIFSIGNALED(status)) {
             const int signal = WTERMSIG(status);
             how = fmt::format("killed by signal {} ({})", signal, strsignal(signal));
@@ -120,7 +120,12 @@ class LocalExecutor final : public Executor {
     while (true) {
       while (!stop && !stop_launching && next < units.size() &&
              running.size() < static_cast<std::size_t>(jobs)) {
-        const WorkUnit& unit = units[next++];
+        // Claimed before the worker exists: a worker killed before it records anything still
+        // leaves RUNNING runs with an attempt counted, which the next pass handles.
+        const WorkUnit& planned = units[next++];
+        const WorkUnit unit = claim_unit(planned);
+        state.total -= planned.runs.size() - unit.runs.size();  // taken by another process
+        if (unit.runs.empty()) continue;
         write_unit_configs(runs, ids, unit, store.path());
         std::vector<std::int64_t> unit_ids;
         for (auto index : unit.runs) unit_ids.push_back(ids[index]);
@@ -133,9 +138,6 @@ class LocalExecutor final : public Executor {
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         argv.push_back(nullptr);
-        // Started before the worker exists: a worker killed before it records anything still
-        // leaves RUNNING runs with an attempt counted, which the next pass handles.
-        start_unit(unit);
         const pid_t parent = getpid();
         const pid_t pid = fork();
         if (pid < 0) throw Error(fmt::format("cannot start a worker: {}", std::strerror(errno)));
@@ -152,7 +154,7 @@ class LocalExecutor final : public Executor {
           _exit(127);
         }
         for (auto id : unit_ids) store.set_pid(id, pid);
-        running[pid] = Worker{&unit, std::chrono::steady_clock::now(), false, log_file};
+        running[pid] = Worker{unit, std::chrono::steady_clock::now(), false, log_file};
         state.running += unit.runs.size();
       }
       if (running.empty()) break;
@@ -167,7 +169,7 @@ class LocalExecutor final : public Executor {
       for (auto& [pid, worker] : running) {
         const double age = std::chrono::duration<double>(now - worker.started).count();
         const double limit =
-            options_.timeout_per_run * static_cast<double>(worker.unit->runs.size());
+            options_.timeout_per_run * static_cast<double>(worker.unit.runs.size());
         if (options_.timeout_per_run > 0 && age > limit && !worker.timed_out) {
           worker.timed_out = true;
           kill(pid, SIGKILL);

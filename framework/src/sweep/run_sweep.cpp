@@ -17,9 +17,11 @@ namespace fs = std::filesystem;
 namespace setfit {
 namespace {
 
-// Whether `pid` is a live worker for run `run_id` on this machine: not gone, not a zombie
-// (a dead worker whose reaper has not collected it), and not a reused pid.
-bool worker_alive(std::int64_t pid, std::int64_t run_id) {
+// Whether `pid` is a live process that holds run `run_id` on this machine: its sweep worker,
+// or an orchestrator (`sweep run`) that claimed it and is starting the worker (the forked
+// child runs the orchestrator's command line until it execs). Not gone, not a zombie (a dead
+// process whose reaper has not collected it), and not a reused pid.
+bool holder_alive(std::int64_t pid, std::int64_t run_id) {
   if (pid <= 0) return false;
   std::ifstream stat(fmt::format("/proc/{}/stat", pid));
   std::string text;
@@ -30,6 +32,7 @@ bool worker_alive(std::int64_t pid, std::int64_t run_id) {
   std::ifstream cmdline(fmt::format("/proc/{}/cmdline", pid));
   std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
   std::replace(args.begin(), args.end(), '\0', ' ');  // every argument now ends with a space
+  if (args.find(" sweep run ") != std::string::npos) return true;
   const auto list = args.find(" --run-ids ");
   if (args.find(" sweep worker ") == std::string::npos || list == std::string::npos) return false;
   const auto start = list + 11;
@@ -46,7 +49,8 @@ SweepReport run_sweep(const fs::path& file, const SweepRunOptions& options,
                       const std::atomic<bool>& stop,
                       const std::function<void(const ExecutionProgress&)>& progress) {
   const std::string spec_text = detail::read_text_file(file);
-  const auto sweep = expand_sweep(parse_toml(spec_text, file.string()), file.string());
+  const auto sweep =
+      expand_sweep(parse_toml(spec_text, file.string()), file.string(), options.max_runs);
   const auto prepared = prepare_sweep(sweep, file, registry, inputs, &stop);
   if (stop) return {};  // interrupted while preparing: nothing recorded
 
@@ -63,22 +67,34 @@ SweepReport run_sweep(const fs::path& file, const SweepRunOptions& options,
     ids.push_back(store->ensure_run(sweep_id, p.key));
     const auto row = store->run(ids.back());
     states.push_back({row.id, row.status, row.attempt, row.host, row.pid, row.heartbeat_age_s,
-                      row.host == here && worker_alive(row.pid, row.id), row.host == here});
+                      row.host == here && holder_alive(row.pid, row.id), row.host == here});
   }
   const SweepPlan plan = plan_sweep(prepared, states, options.policy);
   for (const auto& note : plan.notes) log::warn("{}", note);
   log::info("sweep '{}': {} runs, {} to do ({} already done or not retried) in {} stage-1 groups",
             sweep.header.name, prepared.size(), plan.to_do, plan.skipped, plan.units.size());
 
-  // A unit's runs are marked started, with what they are, just before its worker starts.
-  const auto start_unit = [&](const WorkUnit& unit) {
+  // A unit's runs are claimed just before its worker starts: each only if its attempt count
+  // is still the one planned from, so that of several orchestrators sharing this store
+  // exactly one starts it. The claim names this process until the worker's pid replaces it.
+  const auto claim_unit = [&](const WorkUnit& unit) {
+    WorkUnit claimed;
     for (auto index : unit.runs) {
-      store->start_run(ids[index], 0, here);
-      store->set_stage1(ids[index], prepared[index].stage1_key, ids[unit.runs.front()]);
+      if (!store->claim_run(ids[index], states[index].attempt, getpid(), here)) {
+        const auto row = store->run(ids[index]);
+        log::info("run {} ({}) was started by another process (pid {} on {}); left to it",
+                  index + 1, prepared[index].label, row.pid, row.host);
+        continue;
+      }
+      claimed.runs.push_back(index);
+    }
+    for (auto index : claimed.runs) {
+      store->set_stage1(ids[index], prepared[index].stage1_key, ids[claimed.runs.front()]);
       describe_run(*store, ids[index], prepared[index].records, prepared[index].plugins, registry);
     }
+    return claimed;
   };
-  executor.execute(prepared, ids, plan.units, *store, start_unit, stop, progress);
+  executor.execute(prepared, ids, plan.units, *store, claim_unit, stop, progress);
   return sweep_report(sweep, prepared, ids, *store);
 }
 

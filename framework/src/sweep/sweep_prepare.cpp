@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <map>
 
+#include "../core/nearest_name.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/plugin_registry.hpp"
 #include "setfit/sweep.hpp"
@@ -20,9 +22,19 @@ struct CheckedRun {
   ResolvedPlugins plugins;
 };
 
+// The sweep ranks its runs by `metric`: every run must compute it, or the ranking is empty.
+void check_sweep_metric(const std::string& metric, const RunConfig& config) {
+  const auto& computed = config.eval_options.metrics;
+  if (std::find(computed.begin(), computed.end(), metric) != computed.end()) return;
+  throw Error(
+      fmt::format("[sweep] metric '{}' is not one the run computes ([eval] metrics: "
+                  "{}){}; name one of them, or add it to [eval] metrics",
+                  metric, fmt::join(computed, ", "), detail::did_you_mean(metric, computed)));
+}
+
 CheckedRun check_run(const ExpandedRun& run, std::size_t count, const fs::path& file,
-                     const PluginRegistry& registry, const NamedInputs& inputs,
-                     bool fetch_datasets) {
+                     const PluginRegistry& registry, const NamedInputs& inputs, bool fetch_datasets,
+                     const std::string& metric) {
   std::vector<std::string> settings;
   for (const auto& a : run.assignments) {
     settings.push_back(a.where.empty() ? a.key + " = " + a.value
@@ -32,6 +44,7 @@ CheckedRun check_run(const ExpandedRun& run, std::size_t count, const fs::path& 
     const ConfigSource source{file.string(), file.parent_path(), "grid value"};
     CheckedRun checked{read_run_config(run.config, source, inputs, fetch_datasets), {}};
     checked.config.args.validate();
+    check_sweep_metric(metric, checked.config);
     checked.plugins = resolve_plugins(checked.config, registry);
     return checked;
   } catch (const Error& e) {
@@ -49,10 +62,12 @@ void relocate(fs::path& path, const fs::path& planned, const fs::path& fetched) 
 
 }  // namespace
 
-RunConfig validate_sweep_run(const ExpandedRun& run, std::size_t count, const fs::path& file,
+RunConfig validate_sweep_run(const ExpandedSweep& sweep, std::size_t index, const fs::path& file,
                              const PluginRegistry& registry, const NamedInputs& inputs,
                              bool fetch_datasets) {
-  return check_run(run, count, file, registry, inputs, fetch_datasets).config;
+  return check_run(sweep.runs.at(index), sweep.runs.size(), file, registry, inputs, fetch_datasets,
+                   sweep.header.metric)
+      .config;
 }
 
 std::vector<PreparedRun> prepare_sweep(const ExpandedSweep& sweep, const fs::path& file,
@@ -62,7 +77,8 @@ std::vector<PreparedRun> prepare_sweep(const ExpandedSweep& sweep, const fs::pat
   // once; named data sets are fetched afterwards, once each.
   std::vector<CheckedRun> checked;
   for (const auto& run : sweep.runs)
-    checked.push_back(check_run(run, sweep.runs.size(), file, registry, inputs, false));
+    checked.push_back(
+        check_run(run, sweep.runs.size(), file, registry, inputs, false, sweep.header.metric));
   std::map<std::string, fs::path> fetched;
   InputFingerprints fingerprints;
   std::vector<PreparedRun> prepared;

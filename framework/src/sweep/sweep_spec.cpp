@@ -389,7 +389,8 @@ std::string settings_label(const ExpandedRun& run, const std::string& separator,
                           : fmt::format("{}", fmt::join(settings, separator));
 }
 
-ExpandedSweep expand_sweep(const toml::table& doc, const std::string& origin) {
+ExpandedSweep expand_sweep(const toml::table& doc, const std::string& origin,
+                           std::size_t max_runs) {
   static const std::set<std::string> top = {"sweep", "data", "model", "args", "eval", "grid"};
   for (const auto& [key, value] : doc) {
     if (!top.count(std::string(key.str()))) {
@@ -441,6 +442,30 @@ ExpandedSweep expand_sweep(const toml::table& doc, const std::string& origin) {
     }
   }
   if (!out.header.seeds.empty()) out.varied.push_back({"args.seed", "seeds"});
+
+  // The size is counted (in floating point: a large grid overflows any integer) before
+  // anything is expanded, so that a 10^12-run grid is an error, not an out-of-memory kill.
+  {
+    const double seeds = static_cast<double>(std::max<std::size_t>(1, out.header.seeds.size()));
+    double runs = seeds;
+    std::vector<std::string> factors;
+    if (random) {
+      runs *= static_cast<double>(out.header.trials);
+      factors.push_back(fmt::format("{} trials", out.header.trials));
+    } else {
+      for (const auto& axis : axes) {
+        runs *= static_cast<double>(axis.choices.size());
+        factors.push_back(fmt::format("{}", axis.choices.size()));
+      }
+    }
+    factors.push_back(fmt::format("{} seed{}", seeds, seeds == 1 ? "" : "s"));
+    if (runs > static_cast<double>(max_runs)) {
+      throw Error(
+          fmt::format("{}: the sweep has {:.0f} runs ({}), more than the limit of {}; "
+                      "narrow the grid, or raise the limit with --max-runs",
+                      origin, runs, fmt::join(factors, " x "), max_runs));
+    }
+  }
 
   // Every combination of choices (grid) or one draw per trial (random).
   std::vector<std::vector<Choice>> combinations;

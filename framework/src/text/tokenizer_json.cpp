@@ -127,6 +127,8 @@ WordPieceConfig parse_tokenizer_json(std::string_view text, const std::string& o
     }
   };
   for (const auto& [token, id] : object_at(model, "vocab", origin).items()) add(token, id);
+  // Special tokens alone tokenise every word to [UNK]: a model without words is broken.
+  if (by_id.empty()) fail(origin, "the model's vocabulary ('model.vocab') is empty");
   std::vector<std::string> specials;
   if (doc.contains("added_tokens") && !doc["added_tokens"].is_null()) {
     if (!doc["added_tokens"].is_array()) fail(origin, "'added_tokens' must be a list");

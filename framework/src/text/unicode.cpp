@@ -192,4 +192,23 @@ bool is_valid_utf8(std::string_view bytes) {
   return text::is_valid_utf8(bytes);
 }
 
+std::string printable_bytes(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  const auto* data = reinterpret_cast<const utf8proc_uint8_t*>(bytes.data());
+  const auto size = static_cast<utf8proc_ssize_t>(bytes.size());
+  for (utf8proc_ssize_t pos = 0; pos < size;) {
+    utf8proc_int32_t cp = 0;
+    const utf8proc_ssize_t n = utf8proc_iterate(data + pos, size - pos, &cp);
+    if (n < 0 || cp < 0x20 || cp == 0x7f) {
+      out += fmt::format("\\x{:02X}", static_cast<unsigned>(data[pos]));  // one byte at a time
+      ++pos;
+      continue;
+    }
+    out.append(bytes.substr(static_cast<std::size_t>(pos), static_cast<std::size_t>(n)));
+    pos += n;
+  }
+  return out;
+}
+
 }  // namespace setfit

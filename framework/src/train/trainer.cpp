@@ -377,6 +377,24 @@ struct Trainer::Impl {
     std::unique_ptr<torch::optim::AdamW> optimizer_;
   };
 
+  // num_iterations = R asks for 2 * R * n pairs; refuse what cannot fit in a quarter of the
+  // machine's memory before the sampler tries (it would die in std::bad_alloc).
+  static void check_pair_budget(std::int64_t num_iterations, std::size_t examples,
+                                std::int64_t max_pairs) {
+    if (num_iterations <= 0) return;
+    double pairs = 2.0 * static_cast<double>(num_iterations) * static_cast<double>(examples);
+    if (max_pairs > 0) pairs = std::min(pairs, static_cast<double>(max_pairs));
+    const double budget = static_cast<double>(runtime::physical_memory_bytes()) / 4.0 /
+                          static_cast<double>(sizeof(SamplePair));
+    if (pairs > budget) {
+      throw Error(fmt::format(
+          "key 'num_iterations': {} iterations over {} examples ask for {:.3g} pairs, more than "
+          "the {:.3g} that fit in a quarter of this machine's memory; lower num_iterations (or "
+          "cap the pairs with max_steps)",
+          num_iterations, examples, pairs, budget));
+    }
+  }
+
   void train_embedding(const Dataset& data) {
     const std::int64_t epochs = args.num_epochs.embedding;
     if (epochs == 0) {
@@ -397,6 +415,7 @@ struct Trainer::Impl {
     request.labels = data.labels;
     request.num_iterations = args.num_iterations.value_or(0);
     request.max_pairs = args.max_steps > 0 ? args.max_steps * args.batch_size.embedding : -1;
+    check_pair_budget(request.num_iterations, data.labels.size(), request.max_pairs);
     request.seed = static_cast<std::uint64_t>(args.seed);
     request.batch_size = args.batch_size.embedding;
     if (loss->input() == LossInput::LabelledBatch) {
@@ -410,7 +429,15 @@ struct Trainer::Impl {
       train_on_batches(data, *loss, *sampler, request);
       return;
     }
-    auto pairs = sampler->sample(request);
+    std::vector<SamplePair> pairs;
+    try {
+      pairs = sampler->sample(request);
+    } catch (const std::bad_alloc&) {
+      throw Error(
+          fmt::format("sampler {} ran out of memory drawing pairs for {} examples; lower "
+                      "num_iterations or max_steps",
+                      plugins.sampler, data.labels.size()));
+    }
     if (loss->input() == LossInput::PositivePairs) {
       std::erase_if(pairs, [](const SamplePair& p) { return p.target < 0.5f; });
     }
@@ -603,6 +630,13 @@ Trainer::Trainer(std::shared_ptr<Model> model, TrainingArguments args,
           Impl{std::move(model), std::move(args), registry, std::move(eval), {}, {}})) {
   impl_->args.validate();
   if (!impl_->model) throw Error("the trainer needs a model");
+  if (impl_->args.max_length) {
+    try {
+      impl_->model->body()->check_max_length(static_cast<std::size_t>(*impl_->args.max_length));
+    } catch (const Error& e) {
+      throw Error(fmt::format("key 'max_length': {}", e.what()));
+    }
+  }
   runtime::configure_allocator();
   if (impl_->args.use_amp) {
     impl_->mixed_precision = runtime::cpu_has_native_bf16();
@@ -615,6 +649,12 @@ Trainer::Trainer(std::shared_ptr<Model> model, TrainingArguments args,
   }
   if (impl_->args.end_to_end && !impl_->model->head_differentiable())
     throw Error("end_to_end needs a differentiable head (such as 'linear')");
+  if (impl_->args.num_epochs.classifier == 0 && impl_->model->head_differentiable()) {
+    throw Error(
+        fmt::format("key 'num_epochs': 0 classifier epochs leave the head '{}' untrained "
+                    "(it learns by gradient steps); give num_epochs[1] at least 1",
+                    impl_->model->options().head));
+  }
   for (const auto& name : impl_->eval_options.metrics) {
     if (impl_->model->multi_label())
       compute_multi_label_metrics({}, {}, {name}, "micro");  // throws for an unknown name
@@ -639,6 +679,18 @@ void Trainer::Impl::check_data(const Dataset& data, const Dataset* eval) const {
   if (!wanted.empty() && wanted != data.label_names) {
     throw Error(fmt::format("the model's labels [{}] differ from the training data's [{}]",
                             fmt::join(wanted, ", "), fmt::join(data.label_names, ", ")));
+  }
+  if (!data.multi_label) {
+    // A label given in data.labels without an example could never be learned or predicted.
+    const auto counts = data.label_counts();
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      if (counts[i] == 0) {
+        throw Error(
+            fmt::format("label '{}' has no training example; remove it from data.labels "
+                        "or add examples of it",
+                        data.label_names[i]));
+      }
+    }
   }
   if (eval != nullptr && eval->label_names != data.label_names) {
     throw Error(fmt::format("the eval set's labels [{}] differ from the training data's [{}]",

@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <type_traits>
 #include <utility>
@@ -62,7 +63,11 @@ std::int64_t read_int(const toml::node& node, const Where& where) {
 
 double read_float(const toml::node& node, const Where& where) {
   if (!node.is_number()) where.fail(fmt::format("expected a number, got {}", type_name(node)));
-  return *node.value<double>();
+  const double value = *node.value<double>();
+  // TOML allows nan and inf; no training argument means anything with them.
+  if (!std::isfinite(value))
+    where.fail(fmt::format("expected a finite number, got {}", format_float(value)));
+  return value;
 }
 
 bool read_bool(const toml::node& node, const Where& where) {
@@ -354,7 +359,14 @@ void TrainingArguments::validate() const {
   auto fail = [](const std::string& key, const std::string& what) {
     throw Error(fmt::format("key '{}': {}", key, what));
   };
+  // Every float must be finite: NaN passes every `<` check and inf would start a run that
+  // can only diverge. Written so that a NaN fails each range check too.
+  const auto finite = [&](const std::string& key, double value) {
+    if (!std::isfinite(value))
+      fail(key, fmt::format("must be a finite number, got {}", format_float(value)));
+  };
   for (Stage stage : {Stage::Embedding, Stage::Classifier}) {
+    finite("body_learning_rate", body_learning_rate[stage]);
     if (batch_size[stage] < 1)
       fail("batch_size", fmt::format("the {} batch size must be at least 1", to_string(stage)));
     if (num_epochs[stage] < 0)
@@ -364,8 +376,13 @@ void TrainingArguments::validate() const {
            fmt::format("the {} learning rate must not be negative", to_string(stage)));
     }
   }
+  finite("head_learning_rate", head_learning_rate);
+  finite("warmup_proportion", warmup_proportion);
+  finite("l2_weight", l2_weight);
+  finite("early_stopping_threshold", early_stopping_threshold);
+  if (margin) finite("margin", *margin);
   if (head_learning_rate < 0) fail("head_learning_rate", "must not be negative");
-  if (warmup_proportion < 0 || warmup_proportion > 1) {
+  if (!(warmup_proportion >= 0 && warmup_proportion <= 1)) {
     fail("warmup_proportion", fmt::format("must be in [0, 1], got {}", warmup_proportion));
   }
   if (l2_weight < 0) fail("l2_weight", "must not be negative");
