@@ -50,7 +50,10 @@ std::string format_value(const ParamValue& value) {
 }
 
 Params Params::resolve(const ParamSchema& schema, const ParamMap& values, std::string_view owner) {
-  for (const auto& [key, value] : values) {
+  for (const auto& entry : values) {
+    // Not a structured binding: clang 14 (the fuzzers' compiler) cannot capture one.
+    const std::string& key = entry.first;
+    const ParamValue& value = entry.second;
     auto spec = std::find_if(schema.begin(), schema.end(),
                              [&](const ParamSpec& s) { return s.name == key; });
     if (spec == schema.end()) {
