@@ -96,6 +96,10 @@ TEST(CliSweep, LateFailuresAreExpandTimeErrors) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "args.body_learning_rate: expected a finite number, got nan"))
       << r.err;
+  r = expand("long", "", "[args]\nmax_length = 100\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "key 'max_length': max_length 100 is longer than the 64 positions"))
+      << r.err;
   r = expand("inf", "", "", "body_learning_rate = [1e-5, inf]");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "run 2 of 2")) << r.err;

@@ -1,9 +1,10 @@
 // Process-wide runtime settings: the allocator thresholds that keep training's large
-// temporaries in the heap.
+// temporaries in the heap; log lines and a progress bar sharing stderr.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 
+#include "setfit/log.hpp"
 #include "setfit/runtime.hpp"
 
 #ifdef __GLIBC__
@@ -34,6 +35,18 @@ TEST(Runtime, ConfigureAllocatorIsANoOpWithoutGlibc) {
   SUCCEED() << "not glibc: nothing to configure";
 }
 #endif
+
+// A log line written while a progress bar is on the line clears the bar first (it used to be
+// glued to the bar's end on a terminal); the next one is written as usual.
+TEST(Log, ALogLineClearsAProgressBarInsteadOfGluingOntoIt) {
+  log::set_status_line(true);
+  testing::internal::CaptureStderr();
+  log::write(log::Level::Warn, "first");
+  log::write(log::Level::Info, "second");
+  const std::string written = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(written, "\r\x1b[Kwarning: first\nsecond\n");
+  EXPECT_FALSE(log::status_line());
+}
 
 }  // namespace
 }  // namespace setfit

@@ -255,6 +255,22 @@ TEST_F(SweepRun, CtrlCMarksRunningRunsKilledAndTheNextRunResumes) {
     auto c = counts();
     EXPECT_EQ(c[RunStatus::Running], 0);  // nothing left claiming to run
     EXPECT_LT(c[RunStatus::Finished], 8);
+    // A killed run says how and where: its stage from the worker's log ("setup" while the
+    // worker was still loading), and either what it logged last or that it logged nothing.
+    auto store = RunStore::open(db(), false);
+    for (const auto& row : store->runs(std::nullopt)) {
+      if (row.status != RunStatus::Killed) continue;
+      EXPECT_TRUE(row.error_stage == "setup" || row.error_stage == "embedding" ||
+                  row.error_stage == "classifier")
+          << row.error_stage;
+      EXPECT_TRUE(contains(row.error, "killed by signal")) << row.error;
+      EXPECT_NE(row.error.back(), '\n') << row.error;  // no empty "last log lines:"
+      if (row.error_stage == "setup") {
+        EXPECT_TRUE(contains(row.error, "while starting") ||
+                    contains(row.error, "last log lines:\n"))
+            << row.error;
+      }
+    }
   }
   auto r = test::run_command(run_sweep(file, "--jobs 2"));
   ASSERT_EQ(r.exit_code, 0) << r.err;

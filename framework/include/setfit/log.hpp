@@ -16,6 +16,12 @@ SETFIT_API void set_level(Level level);
 SETFIT_API Level level();
 SETFIT_API void write(Level level, std::string_view message);
 
+// Whether a status line (a progress bar redrawn in place with \r) is on stderr's current
+// line. A progress display sets it after drawing; the next log line then clears the bar
+// first, instead of being glued to its end (the bar comes back at its next update).
+SETFIT_API void set_status_line(bool drawn);
+SETFIT_API bool status_line();
+
 inline bool enabled(Level at) {
   return static_cast<int>(at) <= static_cast<int>(level());
 }

@@ -53,6 +53,10 @@ class SETFIT_API SentenceEncoder {
  public:
   // Throws setfit::Error naming the file and what is wrong with it.
   static std::shared_ptr<SentenceEncoder> load(const std::filesystem::path& dir);
+  // The longest text, in tokens, the transformer in model folder `dir` can embed (its position
+  // table), read from its config files alone; 0 for a body without a position table (static
+  // word embeddings). For checking lengths before anything is loaded.
+  static std::size_t position_limit(const std::filesystem::path& dir);
   ~SentenceEncoder();
   SentenceEncoder(const SentenceEncoder&) = delete;
   SentenceEncoder& operator=(const SentenceEncoder&) = delete;

@@ -404,6 +404,19 @@ void load_word_embeddings(SentenceEncoder::Impl& impl, const fs::path& module_di
 
 }  // namespace
 
+std::size_t SentenceEncoder::position_limit(const fs::path& dir) {
+  const auto modules = read_modules(dir);
+  if (modules.empty() || modules.front().type != kTransformerType) return 0;
+  const fs::path config_file = dir / modules.front().path / "config.json";
+  const auto config =
+      body::TransformerConfig::from_json(detail::read_json_file(config_file), config_file.string());
+  const auto reserved =
+      body::find_architecture(config.model_type, config_file.string()).reserved_positions(config);
+  return reserved >= 0 && reserved < config.max_position_embeddings
+             ? static_cast<std::size_t>(config.max_position_embeddings - reserved)
+             : 0;
+}
+
 SentenceEncoder::SentenceEncoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SentenceEncoder::~SentenceEncoder() = default;
 

@@ -50,6 +50,7 @@ void ProgressReporter::update(std::size_t done, std::size_t total, const std::st
                std::string(filled, '#'), std::string(width - filled, '.'), done, total, unit_, rate,
                eta, suffix);
     std::fflush(stderr);
+    log::set_status_line(true);
   } else {
     log::info("{}: {}/{} {}, {:.1f}/s, ETA {}{}", what_, done, total, unit_, rate, eta, suffix);
   }
@@ -57,7 +58,9 @@ void ProgressReporter::update(std::size_t done, std::size_t total, const std::st
 }
 
 void ProgressReporter::finish() {
-  if (terminal_ && drawn_) fmt::print(stderr, "\n");
+  // Keep the final bar on its line, unless a log line already cleared it.
+  if (terminal_ && drawn_ && log::status_line()) fmt::print(stderr, "\n");
+  if (terminal_ && drawn_) log::set_status_line(false);
   drawn_ = false;
 }
 

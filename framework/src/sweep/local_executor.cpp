@@ -102,8 +102,11 @@ class LocalExecutor final : public Executor {
             how = fmt::format("exited with code {}", WEXITSTATUS(status));
           }
           const auto tail = last_lines(worker.log, 5);
-          store.finish_run(id, final_status, stage_from_log(worker.log),
-                           fmt::format("{}; last log lines:\n{}", how, fmt::join(tail, "\n")));
+          // Stage "setup": the worker had not started training (loading the body and data).
+          store.finish_run(
+              id, final_status, stage_from_log(worker.log),
+              tail.empty() ? fmt::format("{} while starting, before it logged anything", how)
+                           : fmt::format("{}; last log lines:\n{}", how, fmt::join(tail, "\n")));
           row = store.run(id);
         }
         if (row.status == RunStatus::Finished) {

@@ -9,6 +9,7 @@
 #include "../core/nearest_name.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/plugin_registry.hpp"
+#include "setfit/sentence_encoder.hpp"
 #include "setfit/sweep.hpp"
 
 namespace fs = std::filesystem;
@@ -32,6 +33,22 @@ void check_sweep_metric(const std::string& metric, const RunConfig& config) {
                   metric, fmt::join(computed, ", "), detail::did_you_mean(metric, computed)));
 }
 
+// A max_length past a local body's position table fails every worker; say so now. (A named
+// body not fetched yet is checked by its trainer, before stage 1.)
+void check_max_length(const RunConfig& config) {
+  if (!config.args.max_length) return;
+  std::error_code ec;
+  if (!fs::is_directory(config.body, ec)) return;
+  const std::size_t limit = SentenceEncoder::position_limit(config.body);
+  const auto wanted = static_cast<std::size_t>(*config.args.max_length);
+  if (limit > 0 && wanted > limit) {
+    throw Error(
+        fmt::format("key 'max_length': max_length {} is longer than the {} positions of "
+                    "the model in {}; use at most {}",
+                    wanted, limit, config.body, limit));
+  }
+}
+
 CheckedRun check_run(const ExpandedRun& run, std::size_t count, const fs::path& file,
                      const PluginRegistry& registry, const NamedInputs& inputs, bool fetch_datasets,
                      const std::string& metric) {
@@ -45,6 +62,7 @@ CheckedRun check_run(const ExpandedRun& run, std::size_t count, const fs::path& 
     CheckedRun checked{read_run_config(run.config, source, inputs, fetch_datasets), {}};
     checked.config.args.validate();
     check_sweep_metric(metric, checked.config);
+    check_max_length(checked.config);
     checked.plugins = resolve_plugins(checked.config, registry);
     return checked;
   } catch (const Error& e) {
