@@ -100,6 +100,13 @@ TEST(CliSweep, LateFailuresAreExpandTimeErrors) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "key 'max_length': max_length 100 is longer than the 64 positions"))
       << r.err;
+  std::ofstream(dir.path() / "a-file") << "x\n";
+  r = expand("checkpoints", "",
+             "[args]\nsave_strategy = \"epoch\"\noutput_dir = \"" +
+                 (dir.path() / "a-file" / "checkpoints").string() + "\"\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "key 'output_dir': checkpoints cannot go to")) << r.err;
+  EXPECT_TRUE(contains(r.err, "a-file is a file")) << r.err;
   r = expand("inf", "", "", "body_learning_rate = [1e-5, inf]");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "run 2 of 2")) << r.err;

@@ -171,6 +171,12 @@ TEST(CliTrain, OutputTargetsAreCheckedBeforeTraining) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.err, "--metrics-json")) << r.err;
   EXPECT_TRUE(contains(r.err, "does not exist")) << r.err;
+  // Checkpoints under a file would fail at the first checkpoint: refused before training.
+  r = test::run_command(train + " --set args.save_strategy=epoch --set 'args.output_dir=\"" +
+                        (dir.path() / "taken.txt" / "checkpoints").string() + "\"'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "key 'output_dir': checkpoints cannot go to")) << r.err;
+  EXPECT_FALSE(contains(r.err, "stage 1")) << r.err;
   // A new folder, and then the same folder again (a model saved before), are fine.
   r = test::run_command(train + " --output " + (dir.path() / "model").string());
   ASSERT_EQ(r.exit_code, 0) << r.err;

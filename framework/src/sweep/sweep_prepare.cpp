@@ -7,6 +7,7 @@
 #include <map>
 
 #include "../core/nearest_name.hpp"
+#include "../train/output_dir.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/plugin_registry.hpp"
 #include "setfit/sentence_encoder.hpp"
@@ -63,6 +64,7 @@ CheckedRun check_run(const ExpandedRun& run, std::size_t count, const fs::path& 
     checked.config.args.validate();
     check_sweep_metric(metric, checked.config);
     check_max_length(checked.config);
+    detail::check_output_dir(checked.config.args);
     checked.plugins = resolve_plugins(checked.config, registry);
     return checked;
   } catch (const Error& e) {

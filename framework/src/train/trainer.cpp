@@ -10,6 +10,7 @@
 #include <random>
 
 #include "cpu_autocast.hpp"
+#include "output_dir.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
 #include "setfit/metrics.hpp"
@@ -630,6 +631,7 @@ Trainer::Trainer(std::shared_ptr<Model> model, TrainingArguments args,
           Impl{std::move(model), std::move(args), registry, std::move(eval), {}, {}})) {
   impl_->args.validate();
   if (!impl_->model) throw Error("the trainer needs a model");
+  detail::check_output_dir(impl_->args);
   if (impl_->args.max_length) {
     try {
       impl_->model->body()->check_max_length(static_cast<std::size_t>(*impl_->args.max_length));
