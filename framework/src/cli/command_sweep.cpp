@@ -10,6 +10,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -26,6 +27,7 @@
 #include "setfit/run_config.hpp"
 #include "setfit/run_store.hpp"
 #include "setfit/sweep.hpp"
+#include "setfit/sweep_manifest.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -249,10 +251,30 @@ int run(const GlobalOptions& global, const std::vector<std::string>& args) {
 // The hidden worker verb the orchestrator starts: `sweep worker --db DB --run-ids 3,4,5`.
 int worker(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::options_description options;
-  options.add_options()("db", po::value<std::string>()->required(), "")  //
-      ("run-ids", po::value<std::string>()->required(), "");
+  options.add_options()("db", po::value<std::string>(), "")  //
+      ("run-ids", po::value<std::string>(), "")              //
+      ("manifest", po::value<std::string>(), "")             //
+      ("index", po::value<Count>(), "")                      //
+      ("scratch", po::value<std::string>(), "");
   po::variables_map vm;
   parse_verb_options("sweep worker", args, options, {}, vm);
+  PluginRegistry registry;
+  registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
+  if (vm.count("manifest")) {
+    // A task of a planned sweep: `sweep worker --manifest DIR --index N [--scratch DIR]`. Its
+    // store is written on local disk ($TMPDIR unless --scratch), then published into DIR.
+    if (!vm.count("index")) throw UsageError("sweep worker --manifest needs --index N");
+    const char* tmpdir = std::getenv("TMPDIR");
+    const fs::path scratch = vm.count("scratch") ? fs::path(vm["scratch"].as<std::string>())
+                             : tmpdir != nullptr ? fs::path(tmpdir)
+                                                 : fs::temp_directory_path();
+    return run_manifest_task(vm["manifest"].as<std::string>(), vm["index"].as<Count>().value,
+                             registry, scratch)
+               ? kExitOk
+               : kExitFailure;
+  }
+  if (!vm.count("db") || !vm.count("run-ids"))
+    throw UsageError("sweep worker needs --db and --run-ids, or --manifest and --index");
   std::vector<std::int64_t> ids;
   std::stringstream list(vm["run-ids"].as<std::string>());
   for (std::string id; std::getline(list, id, ',');) {
@@ -262,8 +284,6 @@ int worker(const GlobalOptions& global, const std::vector<std::string>& args) {
       throw UsageError(fmt::format("--run-ids: '{}' is not a run id", id));
     }
   }
-  PluginRegistry registry;
-  registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
   return run_sweep_worker(vm["db"].as<std::string>(), ids, registry) ? kExitOk : kExitFailure;
 }
 
@@ -376,7 +396,10 @@ int run_sweep_verb(const GlobalOptions& global, const std::vector<std::string>& 
       "Usage: setfit sweep expand FILE [--format table|json]\n"
       "       setfit sweep run FILE --db runs.db [--jobs N] [--fail-fast] [--timeout-per-run S]\n"
       "                            [--allow-changed] [--no-share]\n"
-      "       setfit sweep status runs.db [--sweep NAME] [--watch [--interval S]]";
+      "       setfit sweep status runs.db [--sweep NAME] [--watch [--interval S]]\n"
+      "       setfit sweep plan FILE --dir DIR [--no-share]      (tasks to run anywhere)\n"
+      "       setfit sweep worker --manifest DIR --index N [--scratch DIR]\n"
+      "       setfit sweep collect DIR --db runs.db";
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << usage << "\n";
     return args.empty() ? kExitUsage : kExitOk;
@@ -386,6 +409,8 @@ int run_sweep_verb(const GlobalOptions& global, const std::vector<std::string>& 
   if (args[0] == "run") return run(global, rest);
   if (args[0] == "status") return status(rest);
   if (args[0] == "worker") return worker(global, rest);
+  if (args[0] == "plan") return run_sweep_plan(global, rest);
+  if (args[0] == "collect") return run_sweep_collect(rest);
   throw UsageError(fmt::format("setfit sweep: unknown subcommand '{}'\n{}", args[0], usage));
 }
 

@@ -1,0 +1,100 @@
+// `setfit sweep plan FILE --dir DIR` and `setfit sweep collect DIR --db runs.db`: a sweep
+// planned into a manifest folder whose tasks run anywhere (`setfit sweep worker --manifest DIR
+// --index N`), each into a store of its own, then merged.
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <boost/program_options.hpp>
+#include <iostream>
+
+#include "command.hpp"
+#include "setfit/assets.hpp"
+#include "setfit/errors.hpp"
+#include "setfit/plugin_registry.hpp"
+#include "setfit/sweep_manifest.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace setfit::cli {
+
+int run_sweep_plan(const GlobalOptions& global, const std::vector<std::string>& args) {
+  po::options_description options("Options for 'setfit sweep plan FILE --dir DIR'");
+  options.add_options()("help,h", "Show this help")                          //
+      ("dir", po::value<std::string>(), "The manifest folder (created)")     //
+      ("no-share", "One task per run, even where runs could share stage 1")  //
+      ("max-runs",
+       po::value<Count>()->default_value(Count{kDefaultMaxRuns}, std::to_string(kDefaultMaxRuns)),
+       "Refuse a sweep of more runs than this, before expanding it");
+  const auto vm = parse_verb_arguments("sweep plan", args, options, {"file"});
+  if (vm.count("help")) {
+    std::cout << "Usage: setfit sweep plan FILE --dir DIR [--no-share]\n\n"
+                 "Plans the sweep as 'sweep run' does and writes DIR/manifest.json: one task per\n"
+                 "group of runs that share stage 1. Run every task anywhere with\n"
+                 "  setfit sweep worker --manifest DIR --index N    (N from 0)\n"
+                 "then merge what they published with 'setfit sweep collect DIR --db runs.db'.\n\n"
+              << options << "\n"
+              << global_options_description();
+    return kExitOk;
+  }
+  if (!vm.count("file")) throw UsageError("setfit sweep plan needs a sweep FILE");
+  if (!vm.count("dir")) throw UsageError("setfit sweep plan needs --dir DIR");
+  const fs::path dir = vm["dir"].as<std::string>();
+  PluginRegistry registry;
+  registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
+  const auto inputs = assets::asset_inputs(global.cache_dir);
+  const auto manifest = plan_manifest(vm["file"].as<std::string>(), registry, *inputs,
+                                      vm.count("no-share") == 0, vm["max-runs"].as<Count>().value);
+  write_manifest(manifest, dir);
+  std::size_t runs = 0;
+  for (const auto& task : manifest.tasks) runs += task.runs.size();
+  fmt::print("sweep '{}': {} runs in {} tasks, manifest {}\n", manifest.sweep_name, runs,
+             manifest.tasks.size(), (dir / "manifest.json").string());
+  fmt::print("{:>5}  {:>4}  {}\n", "task", "runs", "first run");
+  for (std::size_t i = 0; i < manifest.tasks.size(); ++i) {
+    const auto& task = manifest.tasks[i];
+    fmt::print("{:>5}  {:>4}  {}\n", i, task.runs.size(), task.runs.front().label);
+  }
+  fmt::print("run each task: setfit sweep worker --manifest {} --index N  (N = 0 to {})\n",
+             dir.string(), manifest.tasks.size() - 1);
+  return kExitOk;
+}
+
+int run_sweep_collect(const std::vector<std::string>& args) {
+  po::options_description options("Options for 'setfit sweep collect DIR --db runs.db'");
+  options.add_options()("help,h", "Show this help")  //
+      ("db", po::value<std::string>(), "The store to merge into (created when absent)");
+  const auto vm = parse_verb_arguments("sweep collect", args, options, {"dir"});
+  if (vm.count("help")) {
+    std::cout << "Usage: setfit sweep collect DIR --db runs.db\n\n"
+                 "Merges the stores the tasks of a planned sweep published (DIR/shards/) into\n"
+                 "the store, as 'setfit results merge' does, and lists the tasks left to run.\n"
+                 "Collecting again changes nothing.\n\n"
+              << options;
+    return kExitOk;
+  }
+  if (!vm.count("dir")) throw UsageError("setfit sweep collect needs the manifest folder DIR");
+  if (!vm.count("db")) throw UsageError("setfit sweep collect needs --db runs.db");
+  const fs::path dir = vm["dir"].as<std::string>();
+  const auto report = collect_manifest(dir, vm["db"].as<std::string>());
+  const auto& m = report.merge;
+  fmt::print("{}: {} runs added, {} replaced, {} unchanged; integrity {}\n",
+             vm["db"].as<std::string>(), m.runs_added, m.runs_replaced, m.runs_unchanged,
+             m.integrity.empty() ? "not checked (nothing merged)" : m.integrity);
+  for (const auto& conflict : m.conflicts) fmt::print("conflict: {}\n", conflict);
+  if (!report.missing.empty())
+    fmt::print("tasks without a published store: {}\n", fmt::join(report.missing, ", "));
+  if (!report.incomplete.empty())
+    fmt::print("tasks with runs not FINISHED: {}\n", fmt::join(report.incomplete, ", "));
+  const bool done = report.missing.empty() && report.incomplete.empty() && m.conflicts.empty();
+  if (!done) {
+    fmt::print(
+        "run those tasks again (setfit sweep worker --manifest {} --index N), then "
+        "collect again\n",
+        dir.string());
+  }
+  return done ? kExitOk : kExitFailure;
+}
+
+}  // namespace setfit::cli
