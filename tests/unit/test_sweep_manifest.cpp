@@ -112,9 +112,12 @@ TEST_F(SweepManifestTest, MissingAndUnfinishedTasksAreNamedAndRetriedTasksReplac
   EXPECT_TRUE(contains(r.out, "4 runs added")) << r.out;
   EXPECT_TRUE(contains(r.out, "integrity ok")) << r.out;
   // A task run again replaces its published store whole; the same results merge as unchanged.
-  r = test::run_command(cli("--threads 1 sweep worker --manifest " + plan.string() +
-                            " --index 4 --scratch " + (dir_.path() / "local").string()));
+  // Under Slurm the thread count comes from SLURM_CPUS_PER_TASK.
+  r = test::run_command("SLURM_CPUS_PER_TASK=1 " +
+                        cli("sweep worker --manifest " + plan.string() + " --index 4 --scratch " +
+                            (dir_.path() / "local").string()));
   EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "task 4: 1 run of sweep 'hazards', 1 thread")) << r.err;
   r = test::run_command(cli("sweep collect " + plan.string() + " --db " + db.string()));
   EXPECT_TRUE(contains(r.out, "0 runs added, 0 replaced, 4 unchanged; integrity ok")) << r.out;
   EXPECT_FALSE(contains(r.out, "conflict")) << r.out;

@@ -26,6 +26,7 @@
 #include "setfit/results.hpp"
 #include "setfit/run_config.hpp"
 #include "setfit/run_store.hpp"
+#include "setfit/runtime.hpp"
 #include "setfit/sweep.hpp"
 #include "setfit/sweep_manifest.hpp"
 
@@ -264,6 +265,10 @@ int worker(const GlobalOptions& global, const std::vector<std::string>& args) {
     // A task of a planned sweep: `sweep worker --manifest DIR --index N [--scratch DIR]`. Its
     // store is written on local disk ($TMPDIR unless --scratch), then published into DIR.
     if (!vm.count("index")) throw UsageError("sweep worker --manifest needs --index N");
+    // Under Slurm a task gets the cores it asked for, unless --threads says otherwise.
+    if (const char* cpus = std::getenv("SLURM_CPUS_PER_TASK");
+        cpus != nullptr && global.threads == 0)
+      runtime::configure_threads(std::max(1, std::atoi(cpus)));
     const char* tmpdir = std::getenv("TMPDIR");
     const fs::path scratch = vm.count("scratch") ? fs::path(vm["scratch"].as<std::string>())
                              : tmpdir != nullptr ? fs::path(tmpdir)

@@ -17,6 +17,7 @@
 #include "setfit/log.hpp"
 #include "setfit/run_recorder.hpp"
 #include "setfit/run_store.hpp"
+#include "setfit/runtime.hpp"
 
 namespace fs = std::filesystem;
 
@@ -198,8 +199,9 @@ bool run_manifest_task(const fs::path& dir, std::size_t index, const PluginRegis
       std::ofstream(configs / fmt::format("run-{}.toml", ids.back())) << run.config_toml;
     }
   }
-  log::info("task {}: {} run{} of sweep '{}'", index, ids.size(), ids.size() == 1 ? "" : "s",
-            manifest.sweep_name);
+  log::info("task {}: {} run{} of sweep '{}', {} thread{}", index, ids.size(),
+            ids.size() == 1 ? "" : "s", manifest.sweep_name, runtime::threads(),
+            runtime::threads() == 1 ? "" : "s");
   const bool finished = run_sweep_worker(shard, ids, registry);
   // Published whole: copied beside its final name, then renamed over it.
   const fs::path published = task_shard_path(dir, index);
