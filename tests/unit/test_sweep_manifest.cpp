@@ -24,16 +24,8 @@ const std::string kHazard = std::string(SETFIT_TEST_FIXTURE_PLUGIN_DIR) + "/haza
 
 class SweepManifestTest : public ::testing::Test {
  protected:
-  void SetUp() override { test::write_tiny_reviews(dir_.path() / "train.jsonl"); }
   std::filesystem::path write_sweep(const std::string& name, const std::string& grid) {
-    const auto file = dir_.path() / (name + ".toml");
-    std::ofstream(file) << "[sweep]\nname = \"" << name << "\"\nseeds = [0, 1]\n"
-                        << "[data]\ntrain = \"train.jsonl\"\ntest = \"train.jsonl\"\n"
-                        << "[model]\nbody = \"" << test::golden_dir("bert-tiny").string()
-                        << "\"\n[args]\nnum_epochs = [1, 2]\nbatch_size = 8\n"
-                        << "body_learning_rate = 1e-3\n[grid]\n"
-                        << grid << "\n";
-    return file;
+    return test::write_tiny_sweep(dir_.path(), name, test::golden_dir("bert-tiny"), grid);
   }
   std::string cli(const std::string& args) const {
     return kCli + " --plugin-dir " + kHazard + " " + args;
@@ -44,7 +36,7 @@ class SweepManifestTest : public ::testing::Test {
     auto r = test::run_command(cli("sweep plan " + file.string() + " --dir " + dir.string()));
     EXPECT_EQ(r.exit_code, 0) << r.err;
     const auto manifest = nlohmann::json::parse(test::read_file(dir / "manifest.json"));
-    const std::size_t tasks = manifest["tasks"].size();
+    const auto tasks = manifest["tasks"].get<std::size_t>();
     for (std::size_t i = 0; i < tasks; ++i) {
       // One LibTorch thread, as each of `sweep run --jobs CORES`'s workers: bit-identical sums.
       test::run_command(cli("--threads 1 sweep worker --manifest " + dir.string() + " --index " +

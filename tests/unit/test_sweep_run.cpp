@@ -28,18 +28,10 @@ const std::string kHazard = std::string(SETFIT_TEST_FIXTURE_PLUGIN_DIR) + "/haza
 
 class SweepRun : public ::testing::Test {
  protected:
-  void SetUp() override { test::write_tiny_reviews(dir_.path() / "train.jsonl"); }
   // A sweep on the tiny golden BERT with the given [grid] lines.
   std::filesystem::path write_sweep(const std::string& name, const std::string& grid,
                                     const std::string& seeds = "[0, 1]") {
-    const auto file = dir_.path() / (name + ".toml");
-    std::ofstream(file) << "[sweep]\nname = \"" << name << "\"\nseeds = " << seeds << "\n"
-                        << "[data]\ntrain = \"train.jsonl\"\ntest = \"train.jsonl\"\n"
-                        << "[model]\nbody = \"" << test::golden_dir("bert-tiny").string()
-                        << "\"\n[args]\nnum_epochs = [1, 2]\nbatch_size = 8\n"
-                        << "body_learning_rate = 1e-3\n[grid]\n"
-                        << grid << "\n";
-    return file;
+    return test::write_tiny_sweep(dir_.path(), name, test::golden_dir("bert-tiny"), grid, seeds);
   }
   std::string run_sweep(const std::filesystem::path& file, const std::string& flags = "",
                         const std::string& db_name = "runs.db") {

@@ -36,6 +36,24 @@ inline void write_tiny_reviews(const std::filesystem::path& file) {
     out << "{\"text\": \"" << rows[i] << "\", \"label\": \"" << (i < 4 ? "neg" : "pos") << "\"}\n";
 }
 
+// A sweep file DIR/NAME.toml over the reviews (written to DIR/train.jsonl, also the test
+// set) on `body`: stage 1 once, stage 2 twice, batch size 8, the given [grid] lines and seeds.
+inline std::filesystem::path write_tiny_sweep(const std::filesystem::path& dir,
+                                              const std::string& name,
+                                              const std::filesystem::path& body,
+                                              const std::string& grid,
+                                              const std::string& seeds = "[0, 1]") {
+  write_tiny_reviews(dir / "train.jsonl");
+  const auto file = dir / (name + ".toml");
+  std::ofstream(file) << "[sweep]\nname = \"" << name << "\"\nseeds = " << seeds << "\n"
+                      << "[data]\ntrain = \"train.jsonl\"\ntest = \"train.jsonl\"\n"
+                      << "[model]\nbody = \"" << body.string()
+                      << "\"\n[args]\nnum_epochs = [1, 2]\nbatch_size = 8\n"
+                      << "body_learning_rate = 1e-3\n[grid]\n"
+                      << grid << "\n";
+  return file;
+}
+
 // Multi-label: topics "film", "music", "food"; some texts have two.
 inline Dataset tiny_topics() {
   Dataset data;

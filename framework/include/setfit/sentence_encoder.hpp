@@ -53,10 +53,9 @@ class SETFIT_API SentenceEncoder {
  public:
   // Throws setfit::Error naming the file and what is wrong with it.
   static std::shared_ptr<SentenceEncoder> load(const std::filesystem::path& dir);
-  // The longest text, in tokens, the transformer in model folder `dir` can embed (its position
-  // table), read from its config files alone; 0 for a body without a position table (static
-  // word embeddings). For checking lengths before anything is loaded.
-  static std::size_t position_limit(const std::filesystem::path& dir);
+  // check_max_length for the body in model folder `dir`, read from its config files alone: for
+  // checking a length before anything is loaded.
+  static void check_max_length(const std::filesystem::path& dir, std::size_t max_length);
   ~SentenceEncoder();
   SentenceEncoder(const SentenceEncoder&) = delete;
   SentenceEncoder& operator=(const SentenceEncoder&) = delete;

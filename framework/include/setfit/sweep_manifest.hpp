@@ -36,11 +36,18 @@ struct ManifestTask {
   std::vector<ManifestRun> runs;  // one stage 1, then each run's stage 2
 };
 
-struct SweepManifest {
+// DIR/manifest.json: the sweep as the store records it, and how many tasks there are. Each
+// task's runs are in DIR/tasks/task-N.json, so that a task reads only its own.
+struct ManifestHeader {
   static constexpr int kVersion = 1;
   int version = kVersion;
-  std::string sweep_name, spec_toml, fingerprint;  // as `sweep run` records the sweep
+  std::string sweep_name, spec_toml, fingerprint;
   std::vector<VariedParameter> varied;
+  std::size_t tasks = 0;
+};
+
+struct SweepManifest {
+  ManifestHeader header;
   std::vector<ManifestTask> tasks;
 };
 
@@ -50,11 +57,12 @@ SETFIT_API SweepManifest plan_manifest(const std::filesystem::path& sweep_file,
                                        const PluginRegistry& registry, const NamedInputs& inputs,
                                        bool share = true, std::size_t max_runs = kDefaultMaxRuns);
 
-// DIR/manifest.json, written atomically (DIR is created). Throws setfit::Error naming DIR when
-// it cannot be written.
+// DIR/manifest.json and DIR/tasks/task-N.json, each written atomically (DIR is created).
+// Throws setfit::Error naming DIR when it cannot be written.
 SETFIT_API void write_manifest(const SweepManifest& manifest, const std::filesystem::path& dir);
-// Throws setfit::Error for a missing or malformed manifest, or one of another version.
-SETFIT_API SweepManifest read_manifest(const std::filesystem::path& dir);
+// Throw setfit::Error for a missing or malformed file, or a manifest of another version.
+SETFIT_API ManifestHeader read_manifest(const std::filesystem::path& dir);
+SETFIT_API ManifestTask read_manifest_task(const std::filesystem::path& dir, std::size_t index);
 
 // Where task `index` publishes its store: DIR/shards/task-INDEX.db.
 SETFIT_API std::filesystem::path task_shard_path(const std::filesystem::path& dir,

@@ -142,6 +142,21 @@ void load_parameters(torch::nn::Module& module, const SafetensorsFile& weights,
 
 }  // namespace
 
+namespace {
+
+// Truncation beyond a position table (`positions`; 0: none) would index past it deep inside
+// the model: refused here, by loaded bodies and by checks before loading alike.
+void check_length_fits(std::size_t max_length, std::size_t positions, const fs::path& dir) {
+  if (positions > 0 && max_length > positions) {
+    throw Error(
+        fmt::format("max_length {} is longer than the {} positions of the model in {}; "
+                    "use at most {}",
+                    max_length, positions, dir.string(), positions));
+  }
+}
+
+}  // namespace
+
 struct SentenceEncoder::Impl {
   fs::path dir;
   std::vector<ModuleEntry> modules;
@@ -171,14 +186,8 @@ struct SentenceEncoder::Impl {
                                            : std::u32string(stripped));
   }
 
-  // Truncation beyond the position table would index past it deep inside the model.
   void check_max_length(std::size_t max_length) const {
-    if (position_limit > 0 && max_length > position_limit) {
-      throw Error(
-          fmt::format("max_length {} is longer than the {} positions of the model in {}; "
-                      "use at most {} (0 or unset: its max_seq_length, {})",
-                      max_length, position_limit, dir.string(), position_limit, max_seq_length));
-    }
+    check_length_fits(max_length, position_limit, dir);
   }
 
   std::vector<Encoding> tokenize(const std::vector<std::string>& texts,
@@ -404,17 +413,18 @@ void load_word_embeddings(SentenceEncoder::Impl& impl, const fs::path& module_di
 
 }  // namespace
 
-std::size_t SentenceEncoder::position_limit(const fs::path& dir) {
+void SentenceEncoder::check_max_length(const fs::path& dir, std::size_t max_length) {
   const auto modules = read_modules(dir);
-  if (modules.empty() || modules.front().type != kTransformerType) return 0;
+  if (modules.empty() || modules.front().type != kTransformerType) return;  // no table
   const fs::path config_file = dir / modules.front().path / "config.json";
   const auto config =
       body::TransformerConfig::from_json(detail::read_json_file(config_file), config_file.string());
   const auto reserved =
       body::find_architecture(config.model_type, config_file.string()).reserved_positions(config);
-  return reserved >= 0 && reserved < config.max_position_embeddings
-             ? static_cast<std::size_t>(config.max_position_embeddings - reserved)
-             : 0;
+  if (reserved >= 0 && reserved < config.max_position_embeddings) {
+    check_length_fits(max_length,
+                      static_cast<std::size_t>(config.max_position_embeddings - reserved), dir);
+  }
 }
 
 SentenceEncoder::SentenceEncoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

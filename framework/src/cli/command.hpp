@@ -62,6 +62,8 @@ int run_predict(const GlobalOptions& global, const std::vector<std::string>& arg
 int run_report(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_results(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_sweep_verb(const GlobalOptions& global, const std::vector<std::string>& args);
+// --max-runs, shared by the verbs that expand a sweep (default: the library's limit).
+void add_max_runs_option(boost::program_options::options_description& options);
 int run_sweep_plan(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_sweep_collect(const std::vector<std::string>& args);
 int run_train(const GlobalOptions& global, const std::vector<std::string>& args);

@@ -118,11 +118,9 @@ nlohmann::json json_of(const toml::table& table) {
 
 int expand(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::options_description options("Options for 'setfit sweep expand FILE'");
-  options.add_options()("help,h", "Show this help")                                  //
-      ("format", po::value<std::string>()->default_value("table"), "table or json")  //
-      ("max-runs",
-       po::value<Count>()->default_value(Count{kDefaultMaxRuns}, std::to_string(kDefaultMaxRuns)),
-       "Refuse a sweep of more runs than this, before expanding it");
+  options.add_options()("help,h", "Show this help")  //
+      ("format", po::value<std::string>()->default_value("table"), "table or json");
+  add_max_runs_option(options);
   const auto vm = parse_verb_arguments("sweep expand", args, options, {"file"});
   if (vm.count("help")) {
     std::cout << "Usage: setfit sweep expand FILE [--format table|json]\n\n"
@@ -183,11 +181,9 @@ int run(const GlobalOptions& global, const std::vector<std::string>& args) {
       ("max-attempts", po::value<std::int64_t>()->default_value(3),
        "Retry a FAILED run until it has been started this many times")  //
       ("stale-after", po::value<double>()->default_value(300),
-       "Retry a RUNNING run whose heartbeat is older than S seconds")             //
-      ("no-share", "Train stage 1 in every run, even where runs could share it")  //
-      ("max-runs",
-       po::value<Count>()->default_value(Count{kDefaultMaxRuns}, std::to_string(kDefaultMaxRuns)),
-       "Refuse a sweep of more runs than this, before expanding it");
+       "Retry a RUNNING run whose heartbeat is older than S seconds")  //
+      ("no-share", "Train stage 1 in every run, even where runs could share it");
+  add_max_runs_option(options);
   const auto vm = parse_verb_arguments("sweep run", args, options, {"file"});
   if (vm.count("help")) {
     std::cout << "Usage: setfit sweep run FILE --db runs.db [--jobs N] [--fail-fast]\n"
@@ -395,6 +391,13 @@ int status(const std::vector<std::string>& args) {
 }
 
 }  // namespace
+
+void add_max_runs_option(po::options_description& options) {
+  options.add_options()(
+      "max-runs",
+      po::value<Count>()->default_value(Count{kDefaultMaxRuns}, std::to_string(kDefaultMaxRuns)),
+      "Refuse a sweep of more runs than this, before expanding it");
+}
 
 int run_sweep_verb(const GlobalOptions& global, const std::vector<std::string>& args) {
   const std::string usage =

@@ -21,17 +21,16 @@ namespace setfit::cli {
 
 int run_sweep_plan(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::options_description options("Options for 'setfit sweep plan FILE --dir DIR'");
-  options.add_options()("help,h", "Show this help")                          //
-      ("dir", po::value<std::string>(), "The manifest folder (created)")     //
-      ("no-share", "One task per run, even where runs could share stage 1")  //
-      ("max-runs",
-       po::value<Count>()->default_value(Count{kDefaultMaxRuns}, std::to_string(kDefaultMaxRuns)),
-       "Refuse a sweep of more runs than this, before expanding it");
+  options.add_options()("help,h", "Show this help")                       //
+      ("dir", po::value<std::string>(), "The manifest folder (created)")  //
+      ("no-share", "One task per run, even where runs could share stage 1");
+  add_max_runs_option(options);
   const auto vm = parse_verb_arguments("sweep plan", args, options, {"file"});
   if (vm.count("help")) {
     std::cout << "Usage: setfit sweep plan FILE --dir DIR [--no-share]\n\n"
-                 "Plans the sweep as 'sweep run' does and writes DIR/manifest.json: one task per\n"
-                 "group of runs that share stage 1. Run every task anywhere with\n"
+                 "Plans the sweep as 'sweep run' does and writes DIR/manifest.json and a file\n"
+                 "per task in DIR/tasks/ (a task: the runs that share stage 1). Run every\n"
+                 "task anywhere with\n"
                  "  setfit sweep worker --manifest DIR --index N    (N from 0)\n"
                  "then merge what they published with 'setfit sweep collect DIR --db runs.db'.\n\n"
               << options << "\n"
@@ -49,7 +48,7 @@ int run_sweep_plan(const GlobalOptions& global, const std::vector<std::string>& 
   write_manifest(manifest, dir);
   std::size_t runs = 0;
   for (const auto& task : manifest.tasks) runs += task.runs.size();
-  fmt::print("sweep '{}': {} runs in {} tasks, manifest {}\n", manifest.sweep_name, runs,
+  fmt::print("sweep '{}': {} runs in {} tasks, manifest {}\n", manifest.header.sweep_name, runs,
              manifest.tasks.size(), (dir / "manifest.json").string());
   fmt::print("{:>5}  {:>4}  {}\n", "task", "runs", "first run");
   for (std::size_t i = 0; i < manifest.tasks.size(); ++i) {

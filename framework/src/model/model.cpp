@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "../core/json_file.hpp"
+#include "../core/paths.hpp"
 #include "per_label_head.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
@@ -249,13 +250,8 @@ void Model::check_save_target(const fs::path& dir) {
     return;
   }
   // The folder will be created: its nearest existing ancestor must be a folder.
-  for (fs::path parent = fs::absolute(dir).parent_path(); !parent.empty();
-       parent = parent.parent_path()) {
-    if (!fs::exists(parent, ec)) continue;
-    if (!fs::is_directory(parent, ec))
-      throw Error(fmt::format("{}: cannot create it: {} is a file", dir.string(), parent.string()));
-    return;
-  }
+  if (const auto file = detail::file_in_the_way(dir); !file.empty())
+    throw Error(fmt::format("{}: cannot create it: {} is a file", dir.string(), file.string()));
 }
 
 void Model::save_pretrained(const fs::path& dir) const {

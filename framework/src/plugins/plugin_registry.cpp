@@ -16,6 +16,7 @@
 #include "guarded_components.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
+#include "setfit/text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -42,14 +43,6 @@ bool same_stamp(const setfit_abi_stamp& a, const setfit_abi_stamp& b) {
   };
   return a.abi_version == b.abi_version && same_text(a.torch_version, b.torch_version) &&
          same_text(a.compiler_id, b.compiler_id) && a.compiler_major == b.compiler_major;
-}
-
-// Text read from an untrusted file, safe to print: control and non-ASCII bytes as '?'.
-std::string printable(std::string text) {
-  for (char& c : text) {
-    if (c < 0x20 || c > 0x7e) c = '?';
-  }
-  return text;
 }
 
 // Boost.DLL reports dlopen failures as "<context> (dlerror system message: <text>): <errno
@@ -245,7 +238,8 @@ bool PluginRegistry::load_file(const fs::path& given) {
                                   SETFIT_ABI_SECTION));
     return false;
   }
-  const std::string built_for = printable(stamp_text->substr(0, stamp_text->find('\0')));
+  // Read from an untrusted file: printed with any odd byte as \xNN.
+  const std::string built_for = printable_bytes(stamp_text->substr(0, stamp_text->find('\0')));
   if (built_for != host_abi_text()) {
     impl_->fail(file, fmt::format("ABI mismatch: the plugin was built against {}, but this setfit "
                                   "uses {}; rebuild the plugin against this setfit's SDK",

@@ -4,13 +4,13 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <fstream>
 #include <set>
 
 #include "../core/sha256.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/plugin_registry.hpp"
 #include "setfit/sweep.hpp"
+#include "sweep_files.hpp"
 
 namespace fs = std::filesystem;
 
@@ -94,15 +94,8 @@ fs::path sweep_work_dir(const fs::path& db) {
 
 void write_unit_configs(const std::vector<PreparedRun>& runs, const std::vector<std::int64_t>& ids,
                         const WorkUnit& unit, const fs::path& db) {
-  const fs::path dir = sweep_work_dir(db) / "configs";
-  fs::create_directories(dir);
-  for (auto index : unit.runs) {
-    const fs::path file = dir / fmt::format("run-{}.toml", ids[index]);
-    std::ofstream out(file);
-    out << runs[index].worker_config << "\n";
-    out.close();
-    if (!out) throw Error(fmt::format("{}: cannot be written", file.string()));
-  }
+  for (auto index : unit.runs)
+    detail::write_run_config(db, ids[index], detail::toml_text(runs[index].worker_config));
 }
 
 }  // namespace setfit

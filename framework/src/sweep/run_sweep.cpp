@@ -5,12 +5,11 @@
 
 #include <fstream>
 
-#include "../core/json_file.hpp"
-#include "../core/sha256.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
 #include "setfit/run_recorder.hpp"
 #include "setfit/sweep.hpp"
+#include "sweep_files.hpp"
 
 namespace fs = std::filesystem;
 
@@ -52,16 +51,13 @@ SweepReport run_sweep(const fs::path& file, const SweepRunOptions& options,
                       const PluginRegistry& registry, const NamedInputs& inputs, Executor& executor,
                       const std::atomic<bool>& stop,
                       const std::function<void(const ExecutionProgress&)>& progress) {
-  const std::string spec_text = detail::read_text_file(file);
-  const auto sweep =
-      expand_sweep(parse_toml(spec_text, file.string()), file.string(), options.max_runs);
-  const auto prepared = prepare_sweep(sweep, file, registry, inputs, &stop);
+  const auto loaded = detail::load_sweep(file, registry, inputs, options.max_runs, &stop);
   if (stop) return {};  // interrupted while preparing: nothing recorded
+  const ExpandedSweep& sweep = loaded.sweep;
+  const std::vector<PreparedRun>& prepared = loaded.prepared;
 
   auto store = RunStore::open(options.db);  // migrations happen here, before any worker
-  std::string keys;
-  for (const auto& p : prepared) keys += p.key + "\n";
-  const auto sweep_id = store->ensure_sweep(sweep.header.name, spec_text, detail::sha256_hex(keys),
+  const auto sweep_id = store->ensure_sweep(sweep.header.name, loaded.spec_text, loaded.fingerprint,
                                             options.allow_changed);
   store->record_varied(sweep_id, sweep.varied);
   std::vector<std::int64_t> ids;

@@ -6,18 +6,17 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "../core/json_file.hpp"
-#include "../core/sha256.hpp"
 #include "../results/results_store.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
 #include "setfit/run_recorder.hpp"
 #include "setfit/run_store.hpp"
 #include "setfit/runtime.hpp"
+#include "sweep_files.hpp"
 
 namespace fs = std::filesystem;
 
@@ -61,98 +60,106 @@ ManifestRun run_from_json(const nlohmann::json& json) {
   return run;
 }
 
-std::string render(const toml::table& table) {
-  std::ostringstream out;
-  out << table << "\n";
-  return out.str();
+fs::path task_file(const fs::path& dir, std::size_t index) {
+  return dir / "tasks" / fmt::format("task-{}.json", index);
+}
+
+// Reads one of the manifest's JSON files; a missing key or a wrong type names the file.
+template <typename Read>
+auto read_manifest_file(const fs::path& file, Read read) {
+  const auto json = detail::read_json_file(file);
+  try {
+    return read(json);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("{}: not a setfit sweep manifest: {}", file.string(), e.what()));
+  }
 }
 
 }  // namespace
 
 SweepManifest plan_manifest(const fs::path& sweep_file, const PluginRegistry& registry,
                             const NamedInputs& inputs, bool share, std::size_t max_runs) {
-  const std::string spec_text = detail::read_text_file(sweep_file);
-  const auto sweep =
-      expand_sweep(parse_toml(spec_text, sweep_file.string()), sweep_file.string(), max_runs);
-  const auto prepared = prepare_sweep(sweep, sweep_file, registry, inputs);
+  const auto loaded = detail::load_sweep(sweep_file, registry, inputs, max_runs);
+  const auto& prepared = loaded.prepared;
   SweepManifest manifest;
-  manifest.sweep_name = sweep.header.name;
-  manifest.spec_toml = spec_text;
-  manifest.varied = sweep.varied;
-  std::string keys;
-  for (const auto& p : prepared) keys += p.key + "\n";
-  manifest.fingerprint = detail::sha256_hex(keys);  // as `sweep run` fingerprints the sweep
-  // Nothing is stored yet: every run is to do, grouped exactly as `sweep run` groups them.
+  manifest.header.sweep_name = loaded.sweep.header.name;
+  manifest.header.spec_toml = loaded.spec_text;
+  manifest.header.fingerprint = loaded.fingerprint;
+  manifest.header.varied = loaded.sweep.varied;
+  // Nothing is stored yet: every run is to do, grouped exactly as `sweep run` groups them
+  // (grid points that resolve to one run key are one run).
   std::vector<StoredRunState> fresh(prepared.size());
-  for (std::size_t i = 0; i < prepared.size(); ++i) fresh[i].id = static_cast<std::int64_t>(i);
-  // Grid points that resolve to one run key are one run.
   std::map<std::string, std::int64_t> id_of_key;
   for (std::size_t i = 0; i < prepared.size(); ++i)
     fresh[i].id = id_of_key.emplace(prepared[i].key, static_cast<std::int64_t>(i)).first->second;
   PlanPolicy policy;
   policy.share = share;
-  const SweepPlan plan = plan_sweep(prepared, fresh, policy);
-  for (const auto& unit : plan.units) {
+  for (const auto& unit : plan_sweep(prepared, fresh, policy).units) {
     ManifestTask task;
     for (auto index : unit.runs) {
       const PreparedRun& p = prepared[index];
       task.runs.push_back(
-          {p.key, p.stage1_key, p.label, p.records, p.plugins, render(p.worker_config)});
+          {p.key, p.stage1_key, p.label, p.records, p.plugins, detail::toml_text(p.worker_config)});
     }
     manifest.tasks.push_back(std::move(task));
   }
+  manifest.header.tasks = manifest.tasks.size();
   return manifest;
 }
 
 void write_manifest(const SweepManifest& manifest, const fs::path& dir) {
   std::error_code ec;
-  fs::create_directories(dir / "shards", ec);
-  if (ec) {
-    throw Error(
-        fmt::format("{}: cannot create the manifest folder: {}", dir.string(), ec.message()));
+  for (const char* folder : {"shards", "tasks"}) {
+    fs::create_directories(dir / folder, ec);
+    if (ec) {
+      throw Error(
+          fmt::format("{}: cannot create the manifest folder: {}", dir.string(), ec.message()));
+    }
   }
-  nlohmann::json varied = nlohmann::json::array();
-  for (const auto& v : manifest.varied) varied.push_back({{"key", v.key}, {"kind", v.kind}});
-  nlohmann::json tasks = nlohmann::json::array();
-  for (const auto& task : manifest.tasks) {
+  for (std::size_t i = 0; i < manifest.tasks.size(); ++i) {
     nlohmann::json runs = nlohmann::json::array();
-    for (const auto& run : task.runs) runs.push_back(to_json(run));
-    tasks.push_back({{"runs", runs}});
+    for (const auto& run : manifest.tasks[i].runs) runs.push_back(to_json(run));
+    detail::write_json_file(task_file(dir, i), {{"runs", runs}});
   }
-  detail::write_json_file(dir / kManifestFile, {{"setfit_manifest_version", manifest.version},
-                                                {"sweep", manifest.sweep_name},
-                                                {"spec_toml", manifest.spec_toml},
-                                                {"fingerprint", manifest.fingerprint},
+  // The header last: a manifest whose header exists has all its tasks.
+  const ManifestHeader& h = manifest.header;
+  nlohmann::json varied = nlohmann::json::array();
+  for (const auto& v : h.varied) varied.push_back({{"key", v.key}, {"kind", v.kind}});
+  detail::write_json_file(dir / kManifestFile, {{"setfit_manifest_version", h.version},
+                                                {"sweep", h.sweep_name},
+                                                {"spec_toml", h.spec_toml},
+                                                {"fingerprint", h.fingerprint},
                                                 {"varied", varied},
-                                                {"tasks", tasks}});
+                                                {"tasks", manifest.tasks.size()}});
 }
 
-SweepManifest read_manifest(const fs::path& dir) {
+ManifestHeader read_manifest(const fs::path& dir) {
   const fs::path file = dir / kManifestFile;
-  const auto json = detail::read_json_file(file);
-  try {
-    SweepManifest manifest;
-    manifest.version = json.at("setfit_manifest_version").get<int>();
-    if (manifest.version != SweepManifest::kVersion) {
+  return read_manifest_file(file, [&](const nlohmann::json& json) {
+    ManifestHeader header;
+    header.version = json.at("setfit_manifest_version").get<int>();
+    if (header.version != ManifestHeader::kVersion) {
       throw Error(
           fmt::format("{}: a manifest of version {}; this setfit reads version {} (plan "
                       "the sweep again with this setfit)",
-                      file.string(), manifest.version, SweepManifest::kVersion));
+                      file.string(), header.version, ManifestHeader::kVersion));
     }
-    manifest.sweep_name = json.at("sweep").get<std::string>();
-    manifest.spec_toml = json.at("spec_toml").get<std::string>();
-    manifest.fingerprint = json.at("fingerprint").get<std::string>();
+    header.sweep_name = json.at("sweep").get<std::string>();
+    header.spec_toml = json.at("spec_toml").get<std::string>();
+    header.fingerprint = json.at("fingerprint").get<std::string>();
     for (const auto& v : json.at("varied"))
-      manifest.varied.push_back({v.at("key").get<std::string>(), v.at("kind").get<std::string>()});
-    for (const auto& t : json.at("tasks")) {
-      ManifestTask task;
-      for (const auto& r : t.at("runs")) task.runs.push_back(run_from_json(r));
-      manifest.tasks.push_back(std::move(task));
-    }
-    return manifest;
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("{}: not a setfit sweep manifest: {}", file.string(), e.what()));
-  }
+      header.varied.push_back({v.at("key").get<std::string>(), v.at("kind").get<std::string>()});
+    header.tasks = json.at("tasks").get<std::size_t>();
+    return header;
+  });
+}
+
+ManifestTask read_manifest_task(const fs::path& dir, std::size_t index) {
+  return read_manifest_file(task_file(dir, index), [](const nlohmann::json& json) {
+    ManifestTask task;
+    for (const auto& r : json.at("runs")) task.runs.push_back(run_from_json(r));
+    return task;
+  });
 }
 
 fs::path task_shard_path(const fs::path& dir, std::size_t index) {
@@ -161,12 +168,12 @@ fs::path task_shard_path(const fs::path& dir, std::size_t index) {
 
 bool run_manifest_task(const fs::path& dir, std::size_t index, const PluginRegistry& registry,
                        const fs::path& scratch) {
-  const SweepManifest manifest = read_manifest(dir);
-  if (index >= manifest.tasks.size()) {
+  const ManifestHeader manifest = read_manifest(dir);
+  if (index >= manifest.tasks) {
     throw UsageError(fmt::format("{}: no task {}; the manifest has tasks 0 to {}", dir.string(),
-                                 index, manifest.tasks.size() - 1));
+                                 index, manifest.tasks - 1));
   }
-  const ManifestTask& task = manifest.tasks[index];
+  const ManifestTask task = read_manifest_task(dir, index);
   // A fresh store of this task's own on local disk; a retried task starts over.
   const fs::path local = scratch / fmt::format("setfit-task-{}-{}", index, getpid());
   fs::remove_all(local);
@@ -189,14 +196,12 @@ bool run_manifest_task(const fs::path& dir, std::size_t index, const PluginRegis
         store->ensure_sweep(manifest.sweep_name, manifest.spec_toml, manifest.fingerprint);
     store->record_varied(sweep_id, manifest.varied);
     const std::string host = host_name();
-    const fs::path configs = sweep_work_dir(shard) / "configs";
-    fs::create_directories(configs);
     for (const auto& run : task.runs) {
       ids.push_back(store->ensure_run(sweep_id, run.key));
       store->start_run(ids.back(), getpid(), host);
       store->set_stage1(ids.back(), run.stage1_key, ids.front());
       describe_run(*store, ids.back(), run.records, run.plugins, registry);
-      std::ofstream(configs / fmt::format("run-{}.toml", ids.back())) << run.config_toml;
+      detail::write_run_config(shard, ids.back(), run.config_toml);
     }
   }
   log::info("task {}: {} run{} of sweep '{}', {} thread{}", index, ids.size(),
@@ -222,10 +227,10 @@ bool run_manifest_task(const fs::path& dir, std::size_t index, const PluginRegis
 }
 
 CollectReport collect_manifest(const fs::path& dir, const fs::path& db) {
-  const SweepManifest manifest = read_manifest(dir);
+  const ManifestHeader manifest = read_manifest(dir);
   CollectReport report;
   std::vector<fs::path> shards;
-  for (std::size_t i = 0; i < manifest.tasks.size(); ++i) {
+  for (std::size_t i = 0; i < manifest.tasks; ++i) {
     const fs::path shard = task_shard_path(dir, i);
     if (!fs::exists(shard)) {
       report.missing.push_back(i);

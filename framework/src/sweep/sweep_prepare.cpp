@@ -40,13 +40,11 @@ void check_max_length(const RunConfig& config) {
   if (!config.args.max_length) return;
   std::error_code ec;
   if (!fs::is_directory(config.body, ec)) return;
-  const std::size_t limit = SentenceEncoder::position_limit(config.body);
-  const auto wanted = static_cast<std::size_t>(*config.args.max_length);
-  if (limit > 0 && wanted > limit) {
-    throw Error(
-        fmt::format("key 'max_length': max_length {} is longer than the {} positions of "
-                    "the model in {}; use at most {}",
-                    wanted, limit, config.body, limit));
+  try {
+    SentenceEncoder::check_max_length(config.body,
+                                      static_cast<std::size_t>(*config.args.max_length));
+  } catch (const Error& e) {
+    throw Error(fmt::format("key 'max_length': {}", e.what()));
   }
 }
 

@@ -11,6 +11,7 @@
 #include "setfit/log.hpp"
 #include "setfit/run_recorder.hpp"
 #include "setfit/sweep.hpp"
+#include "sweep_files.hpp"
 
 namespace fs = std::filesystem;
 
@@ -19,13 +20,12 @@ namespace setfit {
 bool run_sweep_worker(const fs::path& db, const std::vector<std::int64_t>& run_ids,
                       const PluginRegistry& registry) {
   if (run_ids.empty()) throw UsageError("a sweep worker needs run ids");
-  const fs::path configs_dir = sweep_work_dir(db) / "configs";
   // The orchestrator resolved each run (absolute paths, the body's folder): nothing is
   // looked up, fetched or validated again here.
   const NamedInputs folders_only;
   std::vector<RunConfig> configs;
   for (auto id : run_ids) {
-    const fs::path file = configs_dir / fmt::format("run-{}.toml", id);
+    const fs::path file = detail::run_config_file(db, id);
     configs.push_back(read_run_config(parse_toml(detail::read_text_file(file), file.string()),
                                       {file.string(), file.parent_path()}, folders_only));
   }
