@@ -134,6 +134,13 @@ TEST(SweepExpansion, ErrorsNameThePositionAndTheKey) {
   EXPECT_TRUE(contains(error_of(std::string(kHeader) + "[grids]\n"), "unknown table [grids]"));
   EXPECT_TRUE(
       contains(error_of(std::string(kHeader) + "[grid]\nloss = []\n"), "needs at least one value"));
+  // Found by the sweep-file fuzzer: a bare value in a zip group has no key (it crashed).
+  const auto zip = error_of(std::string(kHeader) +
+                            "[grid]\npair = [{loss = \"ContrastiveLoss\", margin = 0.5}, 1e-3]\n");
+  EXPECT_TRUE(contains(zip,
+                       "sweep.toml:4:51: [grid] 'pair' is a zip group (a list of tables), but "
+                       "entry 2 is not a table"))
+      << zip;
 }
 
 }  // namespace

@@ -209,6 +209,15 @@ Axis read_axis(const std::string& key, const toml::node& node, const std::string
   if (const auto* list = node.as_array()) {
     if (list->empty())
       throw Error(fmt::format("{}: [grid] '{}' needs at least one value", at(origin, node), key));
+    // A zip group's entries name their own keys: a bare value among them has none.
+    for (std::size_t i = 0; zip_group && i < list->size(); ++i) {
+      if (!list->get(i)->is_table()) {
+        throw Error(
+            fmt::format("{}: [grid] '{}' is a zip group (a list of tables), but entry {} "
+                        "is not a table",
+                        at(origin, *list->get(i)), key, i + 1));
+      }
+    }
     for (const auto& value : *list)
       axis.choices.push_back(choice_of(value, path, half, origin, random));
     return axis;
