@@ -89,19 +89,28 @@ TEST_F(SweepManifestTest, TasksCollectedGiveTheRunsAndResultsOfSweepRun) {
 }
 
 TEST_F(SweepManifestTest, MissingAndUnfinishedTasksAreNamedAndRetriedTasksReplaceTheirStore) {
-  // Tasks 0 and 1 train a crashing loss (no store published), 2 and 3 a diverging one
-  // (published, not finished), 4 and 5 finish.
+  // Tasks 0 and 1 train a crashing loss (the worker process dies; the task publishes its runs
+  // FAILED), 2 and 3 a diverging one (published, not finished), 4 and 5 finish; task 5's
+  // store then goes missing.
   const auto file =
       write_sweep("hazards", "loss = [\"CrashingLoss\", \"NanLoss\", \"CosineSimilarityLoss\"]");
   const auto plan = dir_.path() / "plan";
   std::filesystem::create_directories(dir_.path() / "local");
   plan_and_run_tasks(file, plan);
+  std::filesystem::remove(plan / "shards" / "task-5.db");
   const auto db = dir_.path() / "runs.db";
   auto r = test::run_command(cli("sweep collect " + plan.string() + " --db " + db.string()));
   EXPECT_EQ(r.exit_code, 1) << r.out;
-  EXPECT_TRUE(contains(r.out, "tasks without a published store: 0, 1")) << r.out;
-  EXPECT_TRUE(contains(r.out, "tasks with runs not FINISHED: 2, 3")) << r.out;
-  EXPECT_TRUE(contains(r.out, "4 runs added")) << r.out;
+  EXPECT_TRUE(contains(r.out, "tasks without a published store: 5")) << r.out;
+  EXPECT_TRUE(contains(r.out, "tasks with runs not FINISHED: 0, 1, 2, 3")) << r.out;
+  EXPECT_TRUE(contains(r.out, "5 runs added")) << r.out;
+  {
+    auto store = RunStore::open(db, false);
+    std::size_t crashed = 0;
+    for (const auto& row : store->runs(std::nullopt))
+      crashed += row.status == RunStatus::Failed && contains(row.error, "signal 11");
+    EXPECT_EQ(crashed, 2u);
+  }
   EXPECT_TRUE(contains(r.out, "integrity ok")) << r.out;
   // A task run again replaces its published store whole; the same results merge as unchanged.
   // Under Slurm the thread count comes from SLURM_CPUS_PER_TASK.
@@ -111,7 +120,7 @@ TEST_F(SweepManifestTest, MissingAndUnfinishedTasksAreNamedAndRetriedTasksReplac
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.err, "task 4: 1 run of sweep 'hazards', 1 thread")) << r.err;
   r = test::run_command(cli("sweep collect " + plan.string() + " --db " + db.string()));
-  EXPECT_TRUE(contains(r.out, "0 runs added, 0 replaced, 4 unchanged; integrity ok")) << r.out;
+  EXPECT_TRUE(contains(r.out, "0 runs added, 0 replaced, 5 unchanged; integrity ok")) << r.out;
   EXPECT_FALSE(contains(r.out, "conflict")) << r.out;
 }
 
@@ -136,8 +145,11 @@ TEST_F(SweepManifestTest, BadManifestsShardsAndIndexesAreClearErrors) {
   std::ofstream(plan / "shards" / "task-0.db") << "not a store\n";
   r = test::run_command(
       cli("sweep collect " + plan.string() + " --db " + (dir_.path() / "c.db").string()));
+  // Listed and left where it is; the other task's store merges.
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(contains(r.err, "task-0.db")) << r.err;
+  EXPECT_TRUE(contains(r.out, "task 0: its published store is not readable, left out")) << r.out;
+  EXPECT_TRUE(contains(r.out, "task-0.db")) << r.out;
+  EXPECT_EQ(test::read_file(plan / "shards" / "task-0.db"), "not a store\n");
   auto manifest = nlohmann::json::parse(test::read_file(plan / "manifest.json"));
   manifest["setfit_manifest_version"] = 99;
   std::ofstream(plan / "manifest.json") << manifest.dump();

@@ -140,9 +140,15 @@ struct MergeReport {
   bool committed = false;  // every shard merged (none left out for an unresolved conflict)
   std::string integrity;   // PRAGMA integrity_check after the merge ("ok")
 };
+// A sweep's spec as it is now: shards that recorded an earlier spec of it (a sweep planned
+// again after its file changed) merge into it instead of conflicting, and `out` records it.
+struct CurrentSweepSpec {
+  std::string name, spec_toml, fingerprint;
+};
 SETFIT_API MergeReport merge_stores(const std::filesystem::path& out,
                                     const std::vector<std::filesystem::path>& shards,
-                                    MergePreference prefer = MergePreference::None);
+                                    MergePreference prefer = MergePreference::None,
+                                    const CurrentSweepSpec* current = nullptr);
 
 // Output formats: table (aligned columns), csv (RFC 4180), json (an array of objects), jsonl,
 // markdown, latex. Numbers are written in their shortest round-trip form; NaN and

@@ -31,6 +31,7 @@ struct RunRow {
   double heartbeat_age_s = 0.0;               // seconds since the last heartbeat (0 if none)
   std::string stage1_key;                     // hash of everything stage 1 depends on
   std::optional<std::int64_t> stage1_run_id;  // the run whose stage 1 this run reused
+  std::string scheduler_job;  // the cluster job that ran it ("slurm 12_3"), empty if none
 };
 
 // The SQLite run store (schema in docs/results-schema.md): sweeps, runs, params, the metric
@@ -43,7 +44,7 @@ struct RunRow {
 // file systems).
 class SETFIT_API RunStore {
  public:
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Opens or creates `file`. With `migrate` (the orchestrator, before any worker starts)
   // the schema is created or upgraded; without it (a worker) a database at another
@@ -86,6 +87,8 @@ class SETFIT_API RunStore {
   void set_stage1(std::int64_t run_id, const std::string& key, std::int64_t source_run_id);
   // The process that now works on a started run (a sweep's worker).
   void set_pid(std::int64_t run_id, std::int64_t pid);
+  // The cluster scheduler's job that runs it, e.g. "slurm 12_3" (array job 12, task 3).
+  void set_scheduler_job(std::int64_t run_id, const std::string& job);
   // The final state; `error_stage` and `error` for FAILED, DIVERGED and KILLED runs.
   void finish_run(std::int64_t run_id, RunStatus status, const std::string& error_stage = {},
                   const std::string& error = {});

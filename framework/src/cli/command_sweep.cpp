@@ -42,16 +42,6 @@ void on_interrupt(int) {
   interrupted = true;
 }
 
-// Ctrl-C and SIGTERM stop the sweep cleanly from here on: nothing new is launched, running
-// workers are stopped and their runs marked KILLED.
-void stop_on_signals() {
-  struct sigaction action {};
-  action.sa_handler = on_interrupt;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-}
-
 // Counts by state and the best configurations (mean +- std over seeds); the exit code: 0 when
 // every run finished, 1 otherwise, 130 when interrupted.
 int print_sweep_report(const fs::path& db, const SweepReport& report, bool was_interrupted) {
@@ -208,22 +198,7 @@ int run(const GlobalOptions& global, const std::vector<std::string>& args) {
   if (local.jobs < 0) throw UsageError("--jobs must not be negative");
   local.fail_fast = vm.count("fail-fast") > 0;
   local.timeout_per_run = vm["timeout-per-run"].as<double>();
-  // Workers are this binary: `setfit [global options] sweep worker --db DB --run-ids ...`.
-  const std::string self = fs::read_symlink("/proc/self/exe").string();
-  local.worker_command = [self, global](int threads) {
-    std::vector<std::string> command = {self, "--threads", std::to_string(threads)};
-    for (const auto& dir : global.plugin_dirs) {
-      command.push_back("--plugin-dir");
-      command.push_back(dir.string());
-    }
-    if (!global.cache_dir.empty()) {
-      command.push_back("--cache-dir");
-      command.push_back(global.cache_dir.string());
-    }
-    command.push_back("sweep");
-    command.push_back("worker");
-    return command;
-  };
+  local.worker_command = worker_command(global);
 
   stop_on_signals();
   PluginRegistry registry;
@@ -252,28 +227,14 @@ int worker(const GlobalOptions& global, const std::vector<std::string>& args) {
       ("run-ids", po::value<std::string>(), "")              //
       ("manifest", po::value<std::string>(), "")             //
       ("index", po::value<Count>(), "")                      //
+      ("task-list", po::value<std::string>(), "")            //
+      ("stride", po::value<Count>(), "")                     //
       ("scratch", po::value<std::string>(), "");
   po::variables_map vm;
   parse_verb_options("sweep worker", args, options, {}, vm);
+  if (vm.count("manifest")) return run_sweep_task_worker(global, vm);
   PluginRegistry registry;
   registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
-  if (vm.count("manifest")) {
-    // A task of a planned sweep: `sweep worker --manifest DIR --index N [--scratch DIR]`. Its
-    // store is written on local disk ($TMPDIR unless --scratch), then published into DIR.
-    if (!vm.count("index")) throw UsageError("sweep worker --manifest needs --index N");
-    // Under Slurm a task gets the cores it asked for, unless --threads says otherwise.
-    if (const char* cpus = std::getenv("SLURM_CPUS_PER_TASK");
-        cpus != nullptr && global.threads == 0)
-      runtime::configure_threads(std::max(1, std::atoi(cpus)));
-    const char* tmpdir = std::getenv("TMPDIR");
-    const fs::path scratch = vm.count("scratch") ? fs::path(vm["scratch"].as<std::string>())
-                             : tmpdir != nullptr ? fs::path(tmpdir)
-                                                 : fs::temp_directory_path();
-    return run_manifest_task(vm["manifest"].as<std::string>(), vm["index"].as<Count>().value,
-                             registry, scratch)
-               ? kExitOk
-               : kExitFailure;
-  }
   if (!vm.count("db") || !vm.count("run-ids"))
     throw UsageError("sweep worker needs --db and --run-ids, or --manifest and --index");
   std::vector<std::int64_t> ids;
@@ -392,6 +353,42 @@ int status(const std::vector<std::string>& args) {
 
 }  // namespace
 
+std::vector<std::string> self_command(const GlobalOptions& global) {
+  std::vector<std::string> command = {fs::read_symlink("/proc/self/exe").string()};
+  for (const auto& dir : global.plugin_dirs) {
+    command.push_back("--plugin-dir");
+    command.push_back(fs::absolute(dir).string());
+  }
+  if (!global.cache_dir.empty()) {
+    command.push_back("--cache-dir");
+    command.push_back(fs::absolute(global.cache_dir).string());
+  }
+  return command;
+}
+
+// Workers are this binary: `setfit --threads N [global options] sweep worker` (the executor
+// appends --db DB --run-ids ...).
+std::function<std::vector<std::string>(int)> worker_command(const GlobalOptions& global) {
+  return [global](int threads) {
+    std::vector<std::string> command = self_command(global);
+    command.insert(command.begin() + 1, {"--threads", std::to_string(threads)});
+    command.push_back("sweep");
+    command.push_back("worker");
+    return command;
+  };
+}
+
+// Ctrl-C and SIGTERM stop the sweep cleanly from here on: nothing new is launched, running
+// workers are stopped and their runs marked KILLED.
+const std::atomic<bool>& stop_on_signals() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  return interrupted;
+}
+
 void add_max_runs_option(po::options_description& options) {
   options.add_options()(
       "max-runs",
@@ -407,7 +404,11 @@ int run_sweep_verb(const GlobalOptions& global, const std::vector<std::string>& 
       "       setfit sweep status runs.db [--sweep NAME] [--watch [--interval S]]\n"
       "       setfit sweep plan FILE --dir DIR [--no-share]      (tasks to run anywhere)\n"
       "       setfit sweep worker --manifest DIR --index N [--scratch DIR]\n"
-      "       setfit sweep collect DIR --db runs.db";
+      "       setfit sweep collect DIR --db runs.db\n"
+      "       setfit sweep submit FILE --dir DIR [Slurm options] [--dry-run]   (Slurm)\n"
+      "       setfit sweep submit --resume DIR [--allow-changed] [Slurm options]\n"
+      "       setfit sweep status DIR\n"
+      "       setfit sweep cancel DIR";
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << usage << "\n";
     return args.empty() ? kExitUsage : kExitOk;
@@ -415,7 +416,13 @@ int run_sweep_verb(const GlobalOptions& global, const std::vector<std::string>& 
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (args[0] == "expand") return expand(global, rest);
   if (args[0] == "run") return run(global, rest);
-  if (args[0] == "status") return status(rest);
+  if (args[0] == "status") {
+    // A manifest folder (a planned or submitted sweep) rather than a store.
+    if (!rest.empty() && fs::is_directory(rest[0])) return run_sweep_task_status(rest);
+    return status(rest);
+  }
+  if (args[0] == "submit") return run_sweep_submit(global, rest);
+  if (args[0] == "cancel") return run_sweep_cancel(rest);
   if (args[0] == "worker") return worker(global, rest);
   if (args[0] == "plan") return run_sweep_plan(global, rest);
   if (args[0] == "collect") return run_sweep_collect(rest);

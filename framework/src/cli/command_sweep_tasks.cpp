@@ -12,6 +12,8 @@
 #include "setfit/assets.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/plugin_registry.hpp"
+#include "setfit/runtime.hpp"
+#include "setfit/slurm.hpp"
 #include "setfit/sweep_manifest.hpp"
 
 namespace po = boost::program_options;
@@ -86,7 +88,10 @@ int run_sweep_collect(const std::vector<std::string>& args) {
     fmt::print("tasks without a published store: {}\n", fmt::join(report.missing, ", "));
   if (!report.incomplete.empty())
     fmt::print("tasks with runs not FINISHED: {}\n", fmt::join(report.incomplete, ", "));
-  const bool done = report.missing.empty() && report.incomplete.empty() && m.conflicts.empty();
+  for (const auto& [task, why] : report.unreadable)
+    fmt::print("task {}: its published store is not readable, left out: {}\n", task, why);
+  const bool done = report.missing.empty() && report.incomplete.empty() &&
+                    report.unreadable.empty() && m.conflicts.empty();
   if (!done) {
     fmt::print(
         "run those tasks again (setfit sweep worker --manifest {} --index N), then "
@@ -94,6 +99,53 @@ int run_sweep_collect(const std::vector<std::string>& args) {
         dir.string());
   }
   return done ? kExitOk : kExitFailure;
+}
+
+int run_sweep_task_worker(const GlobalOptions& global, const po::variables_map& vm) {
+  // Its store is written on local disk ($TMPDIR unless --scratch), then published into DIR.
+  if (!vm.count("index")) throw UsageError("sweep worker --manifest needs --index N");
+  const fs::path dir = vm["manifest"].as<std::string>();
+  const std::size_t index = vm["index"].as<Count>().value;
+  std::vector<std::size_t> tasks = {index};
+  if (vm.count("stride") || vm.count("task-list")) {
+    // An array index of a strided Slurm submission: tasks[index], tasks[index + stride], ...
+    if (!vm.count("stride") || !vm.count("task-list"))
+      throw UsageError("sweep worker: --stride and --task-list go together");
+    SlurmArrayPlan plan;
+    plan.stride = vm["stride"].as<Count>().value;
+    if (plan.stride == 0) throw UsageError("sweep worker: --stride must be at least 1");
+    tasks = array_index_tasks(read_slurm_task_list(vm["task-list"].as<std::string>()), plan, index);
+  }
+  // Under Slurm a task gets the cores it asked for, unless --threads says otherwise.
+  if (const char* cpus = std::getenv("SLURM_CPUS_PER_TASK"); cpus != nullptr && global.threads == 0)
+    runtime::configure_threads(std::max(1, std::atoi(cpus)));
+  const char* tmpdir = std::getenv("TMPDIR");
+  ManifestTaskOptions options;
+  options.scratch = vm.count("scratch") ? fs::path(vm["scratch"].as<std::string>())
+                    : tmpdir != nullptr ? fs::path(tmpdir)
+                                        : fs::temp_directory_path();
+  options.worker.worker_command = worker_command(global);
+  options.worker.threads = runtime::threads();
+  // The array task's own id, with which squeue and the log file name it.
+  const char* array_job = std::getenv("SLURM_ARRAY_JOB_ID");
+  const char* array_task = std::getenv("SLURM_ARRAY_TASK_ID");
+  const char* job = std::getenv("SLURM_JOB_ID");
+  if (array_job != nullptr && array_task != nullptr)
+    options.scheduler_job = fmt::format("slurm {}_{}", array_job, array_task);
+  else if (job != nullptr)
+    options.scheduler_job = fmt::format("slurm {}", job);
+  // A scheduler's cancel sends SIGTERM: the worker is stopped, its runs KILLED, the store
+  // published all the same.
+  const std::atomic<bool>& stop = stop_on_signals();
+  PluginRegistry registry;
+  registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
+  bool all_finished = true;
+  for (auto task : tasks) {
+    if (stop) break;
+    all_finished = run_manifest_task(dir, task, registry, options, stop) && all_finished;
+  }
+  if (stop) return 143;  // as a process ended by SIGTERM
+  return all_finished ? kExitOk : kExitFailure;
 }
 
 }  // namespace setfit::cli

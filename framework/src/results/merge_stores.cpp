@@ -43,10 +43,14 @@ std::string summary_of(SQLite::Database& db, const std::string& schema, std::int
 
 // Copies run `from` of the shard into OUT: a new row, or over `into` (its children replaced).
 std::int64_t copy_run(SQLite::Database& db, std::int64_t from, std::optional<std::int64_t> sweep,
-                      std::optional<std::int64_t> into) {
-  static const char* columns =
-      "run_key, status, attempt, heartbeat_at, started_at, finished_at, host, pid, error_stage, "
-      "error, stage1_key";
+                      std::optional<std::int64_t> into, int shard_version) {
+  // Stores before version 5 did not record a scheduler job.
+  const char* columns =
+      shard_version >= 5
+          ? "run_key, status, attempt, heartbeat_at, started_at, finished_at, host, pid, "
+            "error_stage, error, stage1_key, scheduler_job"
+          : "run_key, status, attempt, heartbeat_at, started_at, finished_at, host, pid, "
+            "error_stage, error, stage1_key";
   std::int64_t id = 0;
   if (into) {
     id = *into;
@@ -93,7 +97,7 @@ std::int64_t copy_run(SQLite::Database& db, std::int64_t from, std::optional<std
 }  // namespace
 
 MergeReport merge_stores(const fs::path& out, const std::vector<fs::path>& shards,
-                         MergePreference prefer) {
+                         MergePreference prefer, const CurrentSweepSpec* current) {
   for (const auto& shard : shards) {
     detail::open_store_read_only(shard);  // a store, not newer than this setfit
     if (fs::exists(out) && fs::equivalent(out, shard))
@@ -105,6 +109,18 @@ MergeReport merge_stores(const fs::path& out, const std::vector<fs::path>& shard
   db.exec("PRAGMA foreign_keys = ON");
   MergeReport report;
   report.committed = true;
+  // The sweep's current spec is the one `out` holds from now on.
+  const auto record_current_spec = [&] {
+    if (current == nullptr) return;
+    SQLite::Statement update(db,
+                             "UPDATE main.sweeps SET spec_toml = ?, spec_fingerprint = ? WHERE "
+                             "name = ?");
+    update.bind(1, current->spec_toml);
+    update.bind(2, current->fingerprint);
+    update.bind(3, current->name);
+    update.exec();
+  };
+  record_current_spec();
   for (const auto& shard : shards) {
     SQLite::Statement attach(db, "ATTACH DATABASE ? AS shard");
     attach.bind(1, fmt::format("file:{}?mode=ro", fs::absolute(shard).string()));
@@ -134,7 +150,8 @@ MergeReport merge_stores(const fs::path& out, const std::vector<fs::path>& shard
         SQLite::Statement find(db, "SELECT id, spec_fingerprint FROM main.sweeps WHERE name = ?");
         find.bind(1, name);
         if (find.executeStep()) {
-          if (find.getColumn(1).getString() != sweeps.getColumn(2).getString()) {
+          const bool earlier_spec = current != nullptr && name == current->name;
+          if (find.getColumn(1).getString() != sweeps.getColumn(2).getString() && !earlier_spec) {
             report.conflicts.push_back(fmt::format(
                 "{}: sweep '{}' has another spec than the one merged so far; its runs were not "
                 "merged",
@@ -155,6 +172,7 @@ MergeReport merge_stores(const fs::path& out, const std::vector<fs::path>& shard
         const std::int64_t id = db.getLastInsertRowid();
         sweep_of[shard_id] = id;
         ++report.sweeps_added;
+        if (current != nullptr && name == current->name) record_current_spec();
         if (has_varied) {
           SQLite::Statement varied(db,
                                    "INSERT INTO main.sweep_varied (sweep_id, key, kind, "
@@ -194,14 +212,14 @@ MergeReport merge_stores(const fs::path& out, const std::vector<fs::path>& shard
           find.bind(2, runs.getColumn(4).getString());
       }
       if (!find.executeStep()) {
-        copy_run(db, shard_run, sweep, std::nullopt);
+        copy_run(db, shard_run, sweep, std::nullopt, version);
         ++report.runs_added;
         continue;
       }
       const std::int64_t existing = find.getColumn(0).getInt64();
       const std::string existing_status = find.getColumn(1).getString();
       if (rank(status) > rank(existing_status)) {
-        copy_run(db, shard_run, sweep, existing);
+        copy_run(db, shard_run, sweep, existing, version);
         ++report.runs_replaced;
       } else if (status == "FINISHED" && existing_status == "FINISHED" &&
                  summary_of(db, "main", existing) != summary_of(db, "shard", shard_run)) {
@@ -210,7 +228,7 @@ MergeReport merge_stores(const fs::path& out, const std::vector<fs::path>& shard
                         shard.string(), key.substr(0, 12), existing,
                         prefer == MergePreference::Last ? "the shard's" : "the earlier one"));
         if (prefer == MergePreference::Last) {
-          copy_run(db, shard_run, sweep, existing);
+          copy_run(db, shard_run, sweep, existing, version);
           ++report.runs_replaced;
         }
       } else {

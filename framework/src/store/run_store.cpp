@@ -203,13 +203,14 @@ RunRow row_of(SQLite::Statement& s) {
   row.heartbeat_age_s = s.getColumn(9).getDouble();
   row.stage1_key = s.getColumn(10).getString();
   if (!s.getColumn(11).isNull()) row.stage1_run_id = s.getColumn(11).getInt64();
+  row.scheduler_job = s.getColumn(12).getString();
   return row;
 }
 
 constexpr const char* kRunColumns =
     "SELECT id, sweep_id, run_key, status, attempt, error_stage, error, pid, host, "
     "coalesce((julianday('now') - julianday(heartbeat_at)) * 86400.0, 0), stage1_key, "
-    "stage1_run_id FROM runs";
+    "stage1_run_id, scheduler_job FROM runs";
 
 }  // namespace
 
@@ -320,6 +321,14 @@ void RunStore::set_pid(std::int64_t run_id, std::int64_t pid) {
   impl_->write("recording the worker", [&] {
     SQLite::Statement s(impl_->db, "UPDATE runs SET pid = ? WHERE id = ?");
     SQLite::bind(s, pid, run_id);
+    s.exec();
+  });
+}
+
+void RunStore::set_scheduler_job(std::int64_t run_id, const std::string& job) {
+  impl_->write("recording the scheduler's job", [&] {
+    SQLite::Statement s(impl_->db, "UPDATE runs SET scheduler_job = ? WHERE id = ?");
+    SQLite::bind(s, job, run_id);
     s.exec();
   });
 }

@@ -119,6 +119,10 @@ SELECT m.run_id, s.name AS sweep, m.stage, m.step, m.key,
        CASE WHEN m.is_nan = 1 THEN NULL ELSE m.value END AS value, m.is_nan, m.at
 FROM metrics m JOIN runs r ON r.id = m.run_id LEFT JOIN sweeps s ON s.id = r.sweep_id;
 )sql",
+      // 4 -> 5: the cluster job that ran a run (a Slurm array task), to find its log.
+      R"sql(
+ALTER TABLE runs ADD COLUMN scheduler_job TEXT;
+)sql",
   };
   return all;
 }

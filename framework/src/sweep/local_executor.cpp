@@ -68,7 +68,7 @@ class LocalExecutor final : public Executor {
                const std::function<void(const ExecutionProgress&)>& progress) override {
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const int jobs = std::max(1, options_.jobs > 0 ? options_.jobs : cores);
-    const int threads = std::max(1, cores / jobs);
+    const int threads = options_.threads > 0 ? options_.threads : std::max(1, cores / jobs);
     const fs::path work_dir = sweep_work_dir(store.path());
     fs::create_directories(work_dir / "logs");
     ExecutionProgress state;
@@ -97,7 +97,8 @@ class LocalExecutor final : public Executor {
           } else if (WIFSIGNALED(status)) {
             const int signal = WTERMSIG(status);
             how = fmt::format("killed by signal {} ({})", signal, strsignal(signal));
-            if (stop && (signal == SIGTERM || signal == SIGINT)) final_status = RunStatus::Killed;
+            // Asked to stop, by this sweep or from outside (a scheduler cancels with SIGTERM).
+            if (signal == SIGTERM || signal == SIGINT) final_status = RunStatus::Killed;
           } else {
             how = fmt::format("exited with code {}", WEXITSTATUS(status));
           }

@@ -3,16 +3,23 @@
 
 #include "setfit/sweep_manifest.hpp"
 
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <fstream>
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "../core/json_file.hpp"
 #include "../results/results_store.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
+#include "setfit/run_config.hpp"
 #include "setfit/run_recorder.hpp"
 #include "setfit/run_store.hpp"
 #include "setfit/runtime.hpp"
@@ -86,6 +93,7 @@ SweepManifest plan_manifest(const fs::path& sweep_file, const PluginRegistry& re
   manifest.header.spec_toml = loaded.spec_text;
   manifest.header.fingerprint = loaded.fingerprint;
   manifest.header.varied = loaded.sweep.varied;
+  manifest.header.sweep_file = fs::absolute(sweep_file);
   // Nothing is stored yet: every run is to do, grouped exactly as `sweep run` groups them
   // (grid points that resolve to one run key are one run).
   std::vector<StoredRunState> fresh(prepared.size());
@@ -129,8 +137,76 @@ void write_manifest(const SweepManifest& manifest, const fs::path& dir) {
                                                 {"sweep", h.sweep_name},
                                                 {"spec_toml", h.spec_toml},
                                                 {"fingerprint", h.fingerprint},
+                                                {"sweep_file", h.sweep_file.string()},
                                                 {"varied", varied},
                                                 {"tasks", manifest.tasks.size()}});
+}
+
+namespace {
+
+// DIR/shards/earlier-N/, oldest first: the stores of the plans a changed sweep replaced.
+std::vector<fs::path> earlier_shard_folders(const fs::path& dir) {
+  std::vector<std::pair<int, fs::path>> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir / "shards", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_directory() && name.rfind("earlier-", 0) == 0)
+      found.emplace_back(std::atoi(name.c_str() + 8), entry.path());
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<fs::path> out;
+  for (auto& [number, path] : found) out.push_back(std::move(path));
+  return out;
+}
+
+std::vector<fs::path> stores_in(const fs::path& folder) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    const auto name = entry.path().filename().string();
+    if (entry.is_regular_file() && name.rfind("task-", 0) == 0 && entry.path().extension() == ".db")
+      out.push_back(entry.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+SweepManifest replace_manifest(SweepManifest manifest, const fs::path& dir) {
+  read_manifest(dir);  // DIR holds a plan of this setfit's
+  std::set<std::string> finished;
+  const auto add_finished = [&](const fs::path& store_file) {
+    try {
+      auto store = detail::open_store_read_only(store_file);
+      SQLite::Statement s(store, "SELECT run_key FROM runs WHERE status = 'FINISHED'");
+      while (s.executeStep()) finished.insert(s.getColumn(0).getString());
+    } catch (const Error&) {
+      // Not a store: moved aside with the others, trained again.
+    }
+  };
+  for (const auto& folder : earlier_shard_folders(dir))
+    for (const auto& store : stores_in(folder)) add_finished(store);
+  const auto current = stores_in(dir / "shards");
+  for (const auto& store : current) add_finished(store);
+  if (!current.empty()) {
+    const fs::path aside =
+        dir / "shards" / fmt::format("earlier-{}", earlier_shard_folders(dir).size() + 1);
+    fs::create_directories(aside);
+    for (const auto& store : current) fs::rename(store, aside / store.filename());
+  }
+  std::vector<ManifestTask> tasks;
+  for (auto& task : manifest.tasks) {
+    std::erase_if(task.runs, [&](const ManifestRun& run) { return finished.count(run.key) > 0; });
+    if (!task.runs.empty()) tasks.push_back(std::move(task));
+  }
+  manifest.tasks = std::move(tasks);
+  manifest.header.tasks = manifest.tasks.size();
+  // The header goes first, so that no reader pairs the old header with new task files.
+  fs::remove(dir / kManifestFile);
+  fs::remove_all(dir / "tasks");
+  write_manifest(manifest, dir);
+  return manifest;
 }
 
 ManifestHeader read_manifest(const fs::path& dir) {
@@ -147,6 +223,7 @@ ManifestHeader read_manifest(const fs::path& dir) {
     header.sweep_name = json.at("sweep").get<std::string>();
     header.spec_toml = json.at("spec_toml").get<std::string>();
     header.fingerprint = json.at("fingerprint").get<std::string>();
+    header.sweep_file = json.value("sweep_file", std::string());
     for (const auto& v : json.at("varied"))
       header.varied.push_back({v.at("key").get<std::string>(), v.at("kind").get<std::string>()});
     header.tasks = json.at("tasks").get<std::size_t>();
@@ -167,7 +244,7 @@ fs::path task_shard_path(const fs::path& dir, std::size_t index) {
 }
 
 bool run_manifest_task(const fs::path& dir, std::size_t index, const PluginRegistry& registry,
-                       const fs::path& scratch) {
+                       const ManifestTaskOptions& options, const std::atomic<bool>& stop) {
   const ManifestHeader manifest = read_manifest(dir);
   if (index >= manifest.tasks) {
     throw UsageError(fmt::format("{}: no task {}; the manifest has tasks 0 to {}", dir.string(),
@@ -175,12 +252,11 @@ bool run_manifest_task(const fs::path& dir, std::size_t index, const PluginRegis
   }
   const ManifestTask task = read_manifest_task(dir, index);
   // A fresh store of this task's own on local disk; a retried task starts over.
-  const fs::path local = scratch / fmt::format("setfit-task-{}-{}", index, getpid());
+  const fs::path local = options.scratch / fmt::format("setfit-task-{}-{}", index, getpid());
   fs::remove_all(local);
   fs::create_directories(local);
   const fs::path shard = local / fmt::format("task-{}.db", index);
-  // The local store goes when the task ends, published or not (a failed task leaves nothing
-  // behind on the node; its runs are what `collect` reports as missing).
+  // The local store goes when the task ends, published or not.
   struct RemoveWhenDone {
     fs::path path;
     bool keep = false;
@@ -189,60 +265,149 @@ bool run_manifest_task(const fs::path& dir, std::size_t index, const PluginRegis
       if (!keep) fs::remove_all(path, ec);
     }
   } cleanup{local};
+  std::vector<PreparedRun> runs;
   std::vector<std::int64_t> ids;
+  WorkUnit unit;
+  auto store = RunStore::open(shard);
   {
-    auto store = RunStore::open(shard);
     const auto sweep_id =
         store->ensure_sweep(manifest.sweep_name, manifest.spec_toml, manifest.fingerprint);
     store->record_varied(sweep_id, manifest.varied);
     const std::string host = host_name();
     for (const auto& run : task.runs) {
+      PreparedRun prepared;
+      prepared.label = run.label;
+      prepared.key = run.key;
+      prepared.stage1_key = run.stage1_key;
+      prepared.worker_config = parse_toml(run.config_toml, task_file(dir, index).string());
+      unit.runs.push_back(runs.size());
+      runs.push_back(std::move(prepared));
       ids.push_back(store->ensure_run(sweep_id, run.key));
       store->start_run(ids.back(), getpid(), host);
       store->set_stage1(ids.back(), run.stage1_key, ids.front());
+      if (!options.scheduler_job.empty())
+        store->set_scheduler_job(ids.back(), options.scheduler_job);
       describe_run(*store, ids.back(), run.records, run.plugins, registry);
-      detail::write_run_config(shard, ids.back(), run.config_toml);
     }
   }
   log::info("task {}: {} run{} of sweep '{}', {} thread{}", index, ids.size(),
             ids.size() == 1 ? "" : "s", manifest.sweep_name, runtime::threads(),
             runtime::threads() == 1 ? "" : "s");
-  const bool finished = run_sweep_worker(shard, ids, registry);
-  // Published whole: copied beside its final name, then renamed over it.
+  LocalExecutorOptions worker = options.worker;
+  worker.jobs = 1;
+  if (worker.threads <= 0) worker.threads = runtime::threads();
+  const auto executor = make_local_executor(worker);
+  // The worker's log follows into this task's own output (the scheduler's log file) as it is
+  // written, so that a running task shows how far it got.
+  const fs::path worker_log = sweep_work_dir(shard) / "logs" / fmt::format("group-{}.log", ids[0]);
+  std::ifstream log_in;
+  const auto follow_log = [&] {
+    if (!log_in.is_open()) log_in.open(worker_log, std::ios::binary);
+    if (!log_in.is_open()) return;
+    char buffer[4096];
+    while (log_in.read(buffer, sizeof buffer) || log_in.gcount() > 0) {
+      std::cerr.write(buffer, log_in.gcount());
+      if (log_in.gcount() < static_cast<std::streamsize>(sizeof buffer)) break;
+    }
+    log_in.clear();  // at the end for now: the worker may write more
+    std::cerr.flush();
+  };
+  executor->execute(
+      runs, ids, {unit}, *store, [](const WorkUnit& claimed) { return claimed; }, stop,
+      [&](const ExecutionProgress&) { follow_log(); });
+  follow_log();
+  bool finished = true;
+  for (auto id : ids) finished = finished && store->run(id).status == RunStatus::Finished;
+  store.reset();
+  // Published whole: a consistent copy (VACUUM INTO reads through the WAL) beside its final
+  // name, then renamed over it.
   const fs::path published = task_shard_path(dir, index);
   const fs::path partial = published.string() + fmt::format(".partial-{}", getpid());
   try {
-    fs::copy_file(shard, partial, fs::copy_options::overwrite_existing);
+    std::error_code ignored;
+    fs::remove(partial, ignored);
+    SQLite::Database db(shard.string(), SQLite::OPEN_READONLY);
+    SQLite::Statement copy(db, "VACUUM INTO ?");
+    copy.bind(1, partial.string());
+    copy.exec();
     fs::rename(partial, published);
-  } catch (const fs::filesystem_error& e) {
+  } catch (const std::exception& e) {
     cleanup.keep = true;  // the trained store is not lost: it stays where it was written
     std::error_code ec;
     fs::remove(partial, ec);
     throw Error(fmt::format("{}: cannot publish task {}'s store ({}); it is kept at {}",
-                            published.parent_path().string(), index, e.code().message(),
-                            shard.string()));
+                            published.parent_path().string(), index, e.what(), shard.string()));
   }
-  log::info("task {}: published {}", index, published.string());
+  log::info("task {}: published {}{}", index, published.string(),
+            stop ? " (stopped: unfinished runs are KILLED)" : "");
   return finished;
 }
 
-CollectReport collect_manifest(const fs::path& dir, const fs::path& db) {
+bool TaskShardState::done() const {
+  const auto it = counts.find(RunStatus::Finished);
+  return published && unreadable.empty() && runs > 0 && it != counts.end() && it->second == runs;
+}
+
+std::vector<TaskShardState> manifest_task_states(const fs::path& dir) {
   const ManifestHeader manifest = read_manifest(dir);
-  CollectReport report;
-  std::vector<fs::path> shards;
+  std::vector<TaskShardState> states(manifest.tasks);
   for (std::size_t i = 0; i < manifest.tasks; ++i) {
     const fs::path shard = task_shard_path(dir, i);
-    if (!fs::exists(shard)) {
-      report.missing.push_back(i);
-      continue;
+    TaskShardState& state = states[i];
+    state.published = fs::exists(shard);
+    if (!state.published) continue;
+    try {
+      // Read-only: the shard folder may be on a network file system, where only reading is
+      // safe.
+      auto store = detail::open_store_read_only(shard);
+      SQLite::Statement s(store,
+                          "SELECT status, count(*), max(coalesce(scheduler_job, '')), "
+                          "max(coalesce(host, '')) FROM runs GROUP BY status");
+      while (s.executeStep()) {
+        const auto count = static_cast<std::size_t>(s.getColumn(1).getInt64());
+        state.counts[run_status_from_string(s.getColumn(0).getString())] = count;
+        state.runs += count;
+        state.scheduler_job = s.getColumn(2).getString();
+        state.host = s.getColumn(3).getString();
+      }
+    } catch (const std::exception& e) {
+      state.unreadable = e.what();
     }
-    // Read-only: the shard folder may be on a network file system, where only reading is safe.
-    auto store = detail::open_store_read_only(shard);
-    if (store.execAndGet("SELECT count(*) FROM runs WHERE status != 'FINISHED'").getInt() > 0)
-      report.incomplete.push_back(i);
-    shards.push_back(shard);
   }
-  if (!shards.empty()) report.merge = merge_stores(db, shards);
+  return states;
+}
+
+CollectReport collect_manifest(const fs::path& dir, const fs::path& db) {
+  const auto states = manifest_task_states(dir);
+  CollectReport report;
+  std::vector<fs::path> shards;
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    const auto& state = states[i];
+    if (!state.published) {
+      report.missing.push_back(i);
+    } else if (!state.unreadable.empty()) {
+      report.unreadable.emplace_back(i, state.unreadable);
+    } else {
+      if (!state.done()) report.incomplete.push_back(i);
+      shards.push_back(task_shard_path(dir, i));
+    }
+  }
+  // Earlier plans' stores first: a run the current plan trained again comes last.
+  std::vector<fs::path> all;
+  for (const auto& folder : earlier_shard_folders(dir)) {
+    for (const auto& store : stores_in(folder)) {
+      try {
+        detail::open_store_read_only(store);
+        all.push_back(store);
+      } catch (const Error&) {
+        // An unreadable earlier store was replaced by the current plan's tasks.
+      }
+    }
+  }
+  all.insert(all.end(), shards.begin(), shards.end());
+  const ManifestHeader header = read_manifest(dir);
+  const CurrentSweepSpec current{header.sweep_name, header.spec_toml, header.fingerprint};
+  if (!all.empty()) report.merge = merge_stores(db, all, MergePreference::None, &current);
   return report;
 }
 
