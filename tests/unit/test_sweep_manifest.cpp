@@ -155,7 +155,7 @@ TEST_F(SweepManifestTest, BadManifestsShardsAndIndexesAreClearErrors) {
   std::ofstream(plan / "manifest.json") << manifest.dump();
   r = test::run_command(cli("sweep worker --manifest " + plan.string() + " --index 0"));
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(contains(r.err, "a manifest of version 99; this setfit reads version 1")) << r.err;
+  EXPECT_TRUE(contains(r.err, "a manifest of version 99; this setfit reads version 2")) << r.err;
   r = test::run_command(cli("sweep collect " + (dir_.path() / "nowhere").string() + " --db " +
                             (dir_.path() / "c.db").string()));
   EXPECT_EQ(r.exit_code, 1);

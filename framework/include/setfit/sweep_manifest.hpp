@@ -41,7 +41,7 @@ struct ManifestTask {
 // DIR/manifest.json: the sweep as the store records it, and how many tasks there are. Each
 // task's runs are in DIR/tasks/task-N.json, so that a task reads only its own.
 struct ManifestHeader {
-  static constexpr int kVersion = 1;
+  static constexpr int kVersion = 2;  // 2: records as arrays
   int version = kVersion;
   std::string sweep_name, spec_toml, fingerprint;
   std::filesystem::path sweep_file;  // absolute: where resuming reads the sweep again

@@ -41,8 +41,8 @@ std::string read_text_file(const std::filesystem::path& file) {
   return buffer.str();
 }
 
-void write_json_file(const std::filesystem::path& file, const nlohmann::json& json) {
-  write_file_atomically(file, json.dump(2) + "\n");
+void write_json_file(const std::filesystem::path& file, const nlohmann::json& json, int indent) {
+  write_file_atomically(file, json.dump(indent) + "\n");
 }
 
 nlohmann::json parse_json(std::string_view text, const std::string& origin) {

@@ -31,6 +31,7 @@ SETFIT_API std::string json_string_or(const nlohmann::json& object, std::string_
 
 SETFIT_API std::string read_text_file(const std::filesystem::path& file);
 // Writes `json` indented; throws setfit::Error naming the file when it cannot.
-SETFIT_API void write_json_file(const std::filesystem::path& file, const nlohmann::json& json);
+SETFIT_API void write_json_file(const std::filesystem::path& file, const nlohmann::json& json,
+                                int indent = 2);  // -1: one line, no spaces
 
 }  // namespace setfit::detail

@@ -33,13 +33,13 @@ namespace {
 constexpr const char* kManifestFile = "manifest.json";
 
 nlohmann::json to_json(const ManifestRun& run) {
+  // A record is [key, stage, text, number or null, is default]: a sweep of 10,000 runs
+  // writes some 450,000 of them.
   nlohmann::json records = nlohmann::json::array();
   for (const auto& r : run.records) {
-    records.push_back({{"key", r.key},
-                       {"stage", r.stage},
-                       {"text", r.value_text},
-                       {"number", r.value_num ? nlohmann::json(*r.value_num) : nlohmann::json()},
-                       {"default", r.is_default}});
+    records.push_back({r.key, r.stage, r.value_text,
+                       r.value_num ? nlohmann::json(*r.value_num) : nlohmann::json(),
+                       r.is_default});
   }
   nlohmann::json plugins = nlohmann::json::array();
   for (const auto& [kind, name] : run.plugins)
@@ -55,9 +55,12 @@ ManifestRun run_from_json(const nlohmann::json& json) {
   run.label = json.at("label").get<std::string>();
   run.config_toml = json.at("config").get<std::string>();
   for (const auto& r : json.at("records")) {
-    ArgRecord record{r.at("key").get<std::string>(), r.at("stage").get<std::string>(),
-                     r.at("text").get<std::string>(), std::nullopt, r.at("default").get<bool>()};
-    if (!r.at("number").is_null()) record.value_num = r.at("number").get<double>();
+    if (!r.is_array() || r.size() != 5)
+      throw nlohmann::json::other_error::create(
+          501, "a record is not [key, stage, text, number, default]", &r);
+    ArgRecord record{r.at(0).get<std::string>(), r.at(1).get<std::string>(),
+                     r.at(2).get<std::string>(), std::nullopt, r.at(4).get<bool>()};
+    if (!r.at(3).is_null()) record.value_num = r.at(3).get<double>();
     run.records.push_back(std::move(record));
   }
   for (const auto& p : json.at("plugins")) {
@@ -127,7 +130,7 @@ void write_manifest(const SweepManifest& manifest, const fs::path& dir) {
   for (std::size_t i = 0; i < manifest.tasks.size(); ++i) {
     nlohmann::json runs = nlohmann::json::array();
     for (const auto& run : manifest.tasks[i].runs) runs.push_back(to_json(run));
-    detail::write_json_file(task_file(dir, i), {{"runs", runs}});
+    detail::write_json_file(task_file(dir, i), {{"runs", runs}}, /*indent=*/-1);
   }
   // The header last: a manifest whose header exists has all its tasks.
   const ManifestHeader& h = manifest.header;
