@@ -1,5 +1,6 @@
 # Installs the CLI, libsetfit, the built-in plugins and the plugin SDK as a CMake
-# package: find_package(setfit) gives setfit::plugin_sdk and setfit_add_plugin().
+# package: find_package(setfit) gives setfit::plugin_sdk, setfit_add_plugin() and, where
+# GoogleTest is installed, setfit::conformance.
 include(CMakePackageConfigHelpers)
 
 set(SETFIT_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/setfit")
@@ -14,6 +15,10 @@ install(DIRECTORY "${PROJECT_SOURCE_DIR}/framework/include/setfit"
 install(FILES "${PROJECT_BINARY_DIR}/generated/include/setfit/version.hpp"
         DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/setfit")
 install(EXPORT setfitTargets NAMESPACE setfit:: DESTINATION ${SETFIT_CMAKE_DIR})
+# setfit::conformance in an export set of its own: it needs GoogleTest, which only plugin
+# test suites do.
+install(TARGETS setfit_conformance EXPORT setfitConformanceTargets)
+install(EXPORT setfitConformanceTargets NAMESPACE setfit:: DESTINATION ${SETFIT_CMAKE_DIR})
 
 configure_package_config_file("${CMAKE_CURRENT_LIST_DIR}/setfitConfig.cmake.in"
                               "${PROJECT_BINARY_DIR}/setfitConfig.cmake"

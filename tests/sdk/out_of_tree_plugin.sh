@@ -23,7 +23,7 @@ sdk=$(find "$work/prefix" -name 'libsetfit_sdk.so*' -print -quit)
 "$(dirname "$0")/plugin_dependencies.sh" "$(dirname "$sdk")" "$plugin"
 
 setfit="$work/prefix/bin/setfit"
-"$setfit" plugins check "$plugin"
+"$setfit" plugins check "$plugin" --conformance
 listing=$(SETFIT_PLUGIN_PATH="$(dirname "$plugin")" "$setfit" plugins list --json)
 for name in ScaledCosineLoss CosineSimilarityLoss linear oversampling; do
   if ! grep -q "\"name\": \"$name\"" <<<"$listing"; then

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "setfit/plugin_registry.hpp"
+#include "setfit/plugin_scaffold.hpp"
 #include "setfit/version.hpp"
 #include "test_support.hpp"
 
@@ -68,7 +70,7 @@ TEST(Cli, UnknownFlagIsAUsageError) {
 TEST(Cli, UnknownActionIsAUsageError) {
   auto r = setfit("plugins remove");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_TRUE(contains(r.err, "expected list or check")) << r.err;
+  EXPECT_TRUE(contains(r.err, "expected list, check or new")) << r.err;
 }
 
 TEST(Cli, PluginsListShowsOneOfEachKind) {
@@ -118,6 +120,60 @@ TEST(Cli, PluginsCheckReportsOkAndRefusal) {
 
   EXPECT_EQ(setfit("plugins check").exit_code, 2);
   EXPECT_EQ(setfit("plugins check /nonexistent.so").exit_code, 1);
+}
+
+TEST(Cli, PluginsCheckConformanceGivesALinePerCheck) {
+  const std::string builtin =
+      (PluginRegistry::builtin_dir() / "setfit_loss_cosine_similarity.so").string();
+  auto ok = setfit("plugins check " + builtin + " --conformance");
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_TRUE(contains(ok.out, "pass  gradients reach the embeddings\n")) << ok.out;
+  EXPECT_TRUE(contains(ok.out, "4 of 4 conformance checks passed")) << ok.out;
+
+  auto bad = setfit("plugins check " + kFixtures +
+                    "/hazard/setfit_loss_fixture_detached_loss.so --conformance");
+  EXPECT_EQ(bad.exit_code, 1) << bad.out;
+  EXPECT_TRUE(contains(bad.out,
+                       "FAIL  gradients reach the embeddings: the loss does not depend "
+                       "on the embeddings through autograd"))
+      << bad.out;
+  EXPECT_TRUE(contains(bad.out, "3 of 4 conformance checks passed")) << bad.out;
+  auto json = setfit("plugins check " + kFixtures +
+                     "/hazard/setfit_loss_fixture_non_scalar_loss.so --conformance --json");
+  EXPECT_EQ(json.exit_code, 1);
+  const auto doc = nlohmann::json::parse(json.out);
+  EXPECT_FALSE(doc["ok"].get<bool>());
+  EXPECT_FALSE(doc["conformance"][0]["passed"].get<bool>()) << json.out;
+}
+
+TEST(Cli, PluginsNewWritesAProjectAndRefusesToOverwriteOne) {
+  EXPECT_EQ(plugin_target_name("CoSENTLoss"), "co_sent_loss");
+  EXPECT_EQ(plugin_target_name("AnglE2Loss"), "angl_e2_loss");
+  EXPECT_EQ(plugin_target_name("my_head"), "my_head");
+  test::TempDir dir;
+  const auto project = dir.path() / "cosent";
+  auto r = setfit("plugins new loss CoSENTLoss --dir " + project.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* file :
+       {"CMakeLists.txt", "co_sent_loss.cpp", "conformance_test.cpp", "README.md"})
+    EXPECT_TRUE(std::filesystem::exists(project / file)) << file;
+  const auto source = test::read_file(project / "co_sent_loss.cpp");
+  EXPECT_TRUE(contains(source, "class CoSENTLoss final : public setfit::Loss")) << source;
+  EXPECT_FALSE(contains(source, "@")) << source;  // every placeholder filled
+  EXPECT_TRUE(contains(test::read_file(project / "CMakeLists.txt"),
+                       "setfit_add_plugin(co_sent_loss KIND loss SOURCES co_sent_loss.cpp)"));
+  EXPECT_TRUE(contains(test::read_file(project / "README.md"), "\"loss_params.scale\" = [0.5"));
+  // Nothing is overwritten; bad names and kinds are refused.
+  r = setfit("plugins new loss CoSENTLoss --dir " + project.string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "CMakeLists.txt already exists")) << r.err;
+  r = setfit("plugins new loss 2Fast --dir " + (dir.path() / "x").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "'2Fast' is not a C++ class name")) << r.err;
+  r = setfit("plugins new optimizer Adam --dir " + (dir.path() / "y").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "unknown plugin kind 'optimizer'")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "x"));
 }
 
 TEST(Cli, VerbosityFlagsChangeWhatIsLogged) {

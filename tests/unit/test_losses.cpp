@@ -7,6 +7,7 @@
 
 #include "builtin_registry.hpp"
 #include "setfit/errors.hpp"
+#include "setfit/plugin_conformance.hpp"
 #include "setfit/plugin_registry.hpp"
 
 namespace setfit {
@@ -214,42 +215,13 @@ TEST(Losses, EuclideanDistanceMatrixIsExact) {
   EXPECT_NEAR(loss->forward(x, {}, labels).item<double>(), total / n, 1e-9);
 }
 
-// Conformance: what every loss plugin must do, instantiated for each built-in.
-class LossConformance : public ::testing::TestWithParam<std::string> {
- protected:
-  at::Tensor run(Loss& loss, const torch::Tensor& u, const torch::Tensor& v) {
-    if (loss.input() == LossInput::LabelledBatch)
-      return loss.forward(u, {}, torch::tensor({0, 0, 1, 1, 0, 1}));
-    return loss.forward(u, v, torch::tensor({1.0f, 0.0f, 1.0f, 0.0f, 1.0f, 0.0f}));
-  }
-};
+// Conformance: what every loss plugin must do (setfit/plugin_conformance.hpp), for each
+// built-in.
+class LossConformance : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(LossConformance, FiniteDeterministicAndGradientsReachTheInputs) {
-  auto loss = registry().create_loss(GetParam());
-  torch::manual_seed(11);
-  auto u = torch::randn({6, 8}, torch::requires_grad());
-  auto v = torch::randn({6, 8}, torch::requires_grad());
-  auto value = run(*loss, u, v);
-  EXPECT_EQ(value.dim(), 0);
-  EXPECT_TRUE(std::isfinite(value.item<double>()));
-  EXPECT_EQ(run(*loss, u, v).item<double>(), value.item<double>());
-  value.backward();
-  ASSERT_TRUE(u.grad().defined());
-  EXPECT_GT(u.grad().abs().sum().item<double>(), 0.0);
-}
-
-TEST_P(LossConformance, SchemaDefaultsRoundTrip) {
-  const auto& plugin = registry().find(PluginKind::Loss, GetParam());
-  ParamMap explicit_defaults;
-  for (const auto& spec : plugin.info.params)
-    explicit_defaults.emplace(spec.name, spec.default_value);
-  auto loss = registry().create_loss(GetParam(), explicit_defaults);
-  torch::manual_seed(12);
-  auto u = torch::randn({6, 8}), v = torch::randn({6, 8});
-  EXPECT_EQ(run(*loss, u, v).item<double>(),
-            run(*registry().create_loss(GetParam()), u, v).item<double>());
-  EXPECT_THROW(registry().create_loss(GetParam(), {{"no_such_parameter", 1.0}}),
-               ComponentConfigError);
+TEST_P(LossConformance, PassesEveryCheck) {
+  for (const auto& result : check_conformance(registry(), PluginKind::Loss, GetParam()))
+    EXPECT_TRUE(result.passed) << result.check << ": " << result.detail;
 }
 
 std::vector<std::string> builtin_losses() {

@@ -2,7 +2,7 @@
 
 // The plugin SDK: the three stage interfaces (Loss, Head, Sampler), the record a
 // plugin describes itself with, the ABI stamp, and SETFIT_PLUGIN, the one macro a
-// plugin source uses to export itself. See docs/plugin-authoring.md.
+// plugin source uses to export itself. See docs/plugin-guide.md.
 //
 // Tensors appear only by reference or by value in declarations, so this header
 // forward-declares at::Tensor and stays cheap to include; implementations include

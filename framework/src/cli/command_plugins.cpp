@@ -2,15 +2,19 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
 #include "setfit/errors.hpp"
+#include "setfit/plugin_conformance.hpp"
 #include "setfit/plugin_registry.hpp"
+#include "setfit/plugin_scaffold.hpp"
 
 namespace po = boost::program_options;
+namespace fs = std::filesystem;
 
 namespace setfit::cli {
 namespace {
@@ -98,36 +102,68 @@ int list(const GlobalOptions& global, bool json) {
   return kExitOk;
 }
 
-int check(const std::string& file, bool json) {
+int check(const std::string& file, bool json, bool conformance) {
   PluginRegistry registry;
   const bool ok = registry.load_file(file);
+  // The conformance checks of the plugin's kind, on the plugin as loaded.
+  std::vector<ConformanceResult> results;
+  if (ok && conformance) {
+    const auto& plugin = registry.plugins().front();
+    results = check_conformance(registry, plugin.info.kind, plugin.info.name);
+  }
+  const bool conforms = std::all_of(results.begin(), results.end(),
+                                    [](const ConformanceResult& r) { return r.passed; });
   if (json) {
-    nlohmann::json out = {{"file", file}, {"ok", ok}};
+    nlohmann::json out = {{"file", file}, {"ok", ok && conforms}};
     if (ok)
       out["plugin"] = to_json(registry.plugins().front());
     else
       out["reason"] = registry.failures().front().reason;
+    if (conformance && ok) {
+      out["conformance"] = nlohmann::json::array();
+      for (const auto& r : results)
+        out["conformance"].push_back(
+            {{"check", r.check}, {"passed", r.passed}, {"detail", r.detail}});
+    }
     fmt::print("{}\n", out.dump(2));
   } else if (ok) {
     fmt::print("ok: ");
     print_plugin(registry.plugins().front());
+    for (const auto& r : results) {
+      if (r.passed)
+        fmt::print("pass  {}\n", r.check);
+      else
+        fmt::print("FAIL  {}: {}\n", r.check, r.detail);
+    }
+    if (conformance) {
+      const auto passed = std::count_if(results.begin(), results.end(),
+                                        [](const ConformanceResult& r) { return r.passed; });
+      fmt::print("{} of {} conformance checks passed\n", passed, results.size());
+    }
   } else {
     fmt::print("refused: {}\n  {}\n", file, registry.failures().front().reason);
   }
-  return ok ? kExitOk : kExitFailure;
+  return ok && conforms ? kExitOk : kExitFailure;
 }
 
 }  // namespace
 
 int run_plugins(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::options_description options("Options for 'setfit plugins'");
-  options.add_options()("help,h", "Show this help")("json", "Print JSON instead of text");
-  const auto vm = parse_verb_arguments("plugins", args, options, {"action", "file"});
+  options.add_options()("help,h", "Show this help")("json", "Print JSON instead of text")(
+      "conformance", "With check: also run the conformance checks of the plugin's kind");
+  options.add_options()("dir", po::value<std::string>(),
+                        "With new: the project folder (default: ./NAME in snake case)");
+  const auto vm = parse_verb_arguments("plugins", args, options, {"action", "file", "name"});
   if (vm.count("help")) {
     std::cout << "Usage:\n"
                  "  setfit plugins list [--json]        every plugin found, with its parameters,\n"
                  "                                      and the files that failed to load\n"
-                 "  setfit plugins check FILE [--json]  load one plugin file and report\n\n"
+                 "  setfit plugins check FILE [--json]  load one plugin file and report\n"
+                 "      [--conformance]                 and run the checks every plugin of its\n"
+                 "                                      kind must pass (a line per check)\n"
+                 "  setfit plugins new loss|head|sampler NAME [--dir DIR]\n"
+                 "                                      write a plugin project to start from\n\n"
               << options << "\n"
               << global_options_description();
     return kExitOk;
@@ -140,14 +176,31 @@ int run_plugins(const GlobalOptions& global, const std::vector<std::string>& arg
     }
     return list(global, json);
   }
+  if (action == "new") {
+    if (!vm.count("file") || !vm.count("name"))
+      throw UsageError("setfit plugins new needs a kind (loss, head or sampler) and a NAME");
+    const PluginKind kind = plugin_kind_from_string(vm["file"].as<std::string>());
+    const std::string name = vm["name"].as<std::string>();
+    const fs::path dir = vm.count("dir") ? fs::path(vm["dir"].as<std::string>())
+                                         : fs::path(plugin_target_name(name));
+    for (const auto& file : write_plugin_project(kind, name, dir))
+      fmt::print("wrote {}\n", file.string());
+    fmt::print(
+        "next:\n  cmake -S {0} -B {0}/build -DCMAKE_PREFIX_PATH=<setfit install prefix>\n"
+        "  cmake --build {0}/build && ctest --test-dir {0}/build --output-on-failure\n"
+        "then see {0}/README.md to use it in a sweep\n",
+        dir.string());
+    return kExitOk;
+  }
   if (action == "check") {
+    if (vm.count("name")) throw UsageError("setfit plugins check takes one FILE");
     if (!vm.count("file")) throw UsageError("setfit plugins check needs a FILE to load");
-    return check(vm["file"].as<std::string>(), json);
+    return check(vm["file"].as<std::string>(), json, vm.count("conformance") > 0);
   }
   throw UsageError(
       action.empty()
-          ? "setfit plugins needs an action: list or check; see 'setfit plugins --help'"
-          : fmt::format("unknown action 'setfit plugins {}'; expected list or check", action));
+          ? "setfit plugins needs an action: list, check or new; see 'setfit plugins --help'"
+          : fmt::format("unknown action 'setfit plugins {}'; expected list, check or new", action));
 }
 
 }  // namespace setfit::cli
