@@ -23,6 +23,18 @@ if ! "$setfit" -q --cache-dir "$cache" fetch glove-100d >/dev/null 2>&1 ||
   exit 77
 fi
 "$setfit" -q --cache-dir "$cache" --plugin-dir build sweep run sweep.toml --db runs.db
+# Its parameter misspelt in a sweep, or of the wrong type in a config: the file, the place,
+# the plugin and the fix.
+sed 's/"loss_params.scale"/"loss_params.scael"/' sweep.toml > typo.toml
+out=$("$setfit" -q --cache-dir "$cache" --plugin-dir build sweep expand typo.toml 2>&1) || true
+grep -q "typo.toml:.*loss 'CoSENTLoss' has no parameter 'scael'; did you mean 'scale'?" <<<"$out" \
+  || { echo "FAIL: misspelt parameter: $out"; exit 1; }
+printf '[data]\ndataset = "spamassassin"\n[model]\nbody = "glove-100d"\nloss_params = { scale = "big" }\n[args]\nloss = "CoSENTLoss"\n' > wrong_type.toml
+out=$("$setfit" -q --cache-dir "$cache" --plugin-dir build train wrong_type.toml 2>&1) || true
+grep -q "wrong_type.toml:5:.*loss 'CoSENTLoss': parameter 'scale' expects float, got string" <<<"$out" \
+  || { echo "FAIL: wrong type: $out"; exit 1; }
+echo "ok: a misspelt and a mistyped parameter of the plugin are named with file, place and fix"
+
 plugin=build/setfit_loss_cosent_loss.so
 expected="CoSENTLoss 0.1.0 $(sha256sum "$plugin" | cut -d' ' -f1)"
 python3 - runs.db "$expected" <<'PY'

@@ -133,10 +133,8 @@ TEST(Cli, PluginsCheckConformanceGivesALinePerCheck) {
   auto bad = setfit("plugins check " + kFixtures +
                     "/hazard/setfit_loss_fixture_detached_loss.so --conformance");
   EXPECT_EQ(bad.exit_code, 1) << bad.out;
-  EXPECT_TRUE(contains(bad.out,
-                       "FAIL  gradients reach the embeddings: the loss does not depend "
-                       "on the embeddings through autograd"))
-      << bad.out;
+  EXPECT_TRUE(contains(bad.out, "FAIL  gradients reach the embeddings: ")) << bad.out;
+  EXPECT_TRUE(contains(bad.out, "does not depend on the embeddings through autograd")) << bad.out;
   EXPECT_TRUE(contains(bad.out, "3 of 4 conformance checks passed")) << bad.out;
   auto json = setfit("plugins check " + kFixtures +
                      "/hazard/setfit_loss_fixture_non_scalar_loss.so --conformance --json");

@@ -36,6 +36,30 @@ std::filesystem::path write_tiny_run(const std::filesystem::path& dir, const std
   return dir / "run.toml";
 }
 
+// A loss plugin's mistakes are named in its terms: which plugin (its file), what it returned,
+// what to fix; not LibTorch's internals.
+TEST(CliTrain, BrokenLossPluginsAreNamedWithWhatToFix) {
+  test::TempDir dir;
+  const auto config = write_tiny_run(dir.path(), "");
+  const std::string hazard = std::string(SETFIT_TEST_FIXTURE_PLUGIN_DIR) + "/hazard";
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"NonScalarLoss",
+       {"loss plugin 'NonScalarLoss' (" + hazard + "/setfit_loss_fixture_non_scalar_loss.so)",
+        "forward() returned a tensor of shape [", "reduce the per-example losses"}},
+      {"DetachedLoss",
+       {"loss plugin 'DetachedLoss'", "does not depend on the embeddings through autograd"}},
+      {"NanLoss",
+       {"the embedding stage diverged at step 2: loss NanLoss returned nan",
+        "setfit plugins check FILE --conformance"}}};
+  for (const auto& [loss, expected] : cases) {
+    auto r = test::run_command(kCli + " --plugin-dir " + hazard + " train " + config.string() +
+                               " --set args.loss=" + loss);
+    EXPECT_EQ(r.exit_code, 1) << loss;
+    for (const auto& text : expected) EXPECT_TRUE(contains(r.err, text)) << loss << ": " << r.err;
+    EXPECT_FALSE(contains(r.err, "frame #")) << loss << ": " << r.err;  // no C++ backtrace
+  }
+}
+
 TEST(CliTrain, TrainsEvaluatesAndWritesMetrics) {
   test::TempDir dir;
   write_data(dir.path() / "train.jsonl");

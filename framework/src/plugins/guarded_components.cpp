@@ -1,11 +1,36 @@
 #include "guarded_components.hpp"
 
 #include <ATen/core/Tensor.h>
+#include <fmt/ranges.h>
 
 #include <utility>
 
 namespace setfit::detail {
 namespace {
+
+// What the trainer needs of a loss value, said in the plugin's terms before LibTorch says it
+// in its own ("a Tensor with 16 elements cannot be converted to Scalar").
+void check_loss_value(const at::Tensor& value, bool inputs_need_grad, const std::string& label) {
+  if (!value.defined()) {
+    throw PluginError(
+        fmt::format("{}: forward() returned an undefined tensor; a loss returns a "
+                    "scalar (a 0-dimensional tensor)",
+                    label));
+  }
+  if (value.dim() != 0) {
+    throw PluginError(
+        fmt::format("{}: forward() returned a tensor of shape [{}]; a loss returns a scalar (a "
+                    "0-dimensional tensor: reduce the per-example losses, e.g. with .mean())",
+                    label, fmt::join(value.sizes(), ", ")));
+  }
+  if (inputs_need_grad && !value.requires_grad()) {
+    throw PluginError(fmt::format(
+        "{}: forward() returned a loss that does not depend on the embeddings through "
+        "autograd (built from .detach(), .item() or new tensors?), so stage 1 cannot train "
+        "the body",
+        label));
+  }
+}
 
 class GuardedLoss final : public Loss {
  public:
@@ -17,7 +42,11 @@ class GuardedLoss final : public Loss {
   }
   at::Tensor forward(const at::Tensor& first, const at::Tensor& second,
                      const at::Tensor& target) override {
-    return call_plugin(label_, "forward()", [&] { return inner_->forward(first, second, target); });
+    auto value =
+        call_plugin(label_, "forward()", [&] { return inner_->forward(first, second, target); });
+    check_loss_value(value, first.requires_grad() || (second.defined() && second.requires_grad()),
+                     label_);
+    return value;
   }
   std::vector<at::Tensor> parameters() override {
     return call_plugin(label_, "parameters()", [&] { return inner_->parameters(); });

@@ -50,12 +50,16 @@ double warmup_linear(std::int64_t step, std::int64_t total, double proportion) {
                            static_cast<double>(std::max<std::int64_t>(1, total - warmup)));
 }
 
-void check_finite(const torch::Tensor& loss, Stage stage, std::int64_t step) {
+// `loss_name`: the loss plugin or head whose value it is, named in the message.
+void check_finite(const torch::Tensor& loss, Stage stage, std::int64_t step,
+                  const std::string& loss_name) {
   const double value = loss.item<double>();
   if (!std::isfinite(value)) {
     throw TrainingDiverged(
-        fmt::format("the {} stage diverged at step {}: the loss is {} (lower the learning rate?)",
-                    to_string(stage), step, value),
+        fmt::format("the {} stage diverged at step {}: {} returned {} (lower the learning rate, "
+                    "or check that plugin's maths with `setfit plugins check FILE "
+                    "--conformance`)",
+                    to_string(stage), step, loss_name, value),
         std::string(to_string(stage)), step);
   }
 }
@@ -323,7 +327,7 @@ struct Trainer::Impl {
     bool done() const { return step_ >= total_ || stopped_; }
     // One optimisation step on a batch's loss.
     void apply(const torch::Tensor& loss) {
-      check_finite(loss, Stage::Embedding, step_);
+      check_finite(loss, Stage::Embedding, step_, fmt::format("loss {}", impl_.args.loss));
       const double rate = impl_.args.body_learning_rate.embedding *
                           warmup_linear(step_, total_, impl_.args.warmup_proportion);
       for (auto& group : optimizer_->param_groups()) {
@@ -606,7 +610,7 @@ struct Trainer::Impl {
         }
         optimizer.zero_grad();
         auto value = head.loss(head.forward(x), targets.index_select(0, index));
-        check_finite(value, Stage::Classifier, step);
+        check_finite(value, Stage::Classifier, step, "the head's loss");
         value.backward();
         optimizer.step();
         const double loss_value = value.item<double>();
