@@ -319,6 +319,11 @@ bool run_manifest_task(const fs::path& dir, std::size_t index, const PluginRegis
       runs, ids, {unit}, *store, [](const WorkUnit& claimed) { return claimed; }, stop,
       [&](const ExecutionProgress&) { follow_log(); });
   follow_log();
+  // Stopped before its worker started: nothing trained, the runs are KILLED all the same.
+  for (auto id : ids) {
+    if (store->run(id).status == RunStatus::Running)
+      store->finish_run(id, RunStatus::Killed, "setup", "stopped before training started");
+  }
   bool finished = true;
   for (auto id : ids) finished = finished && store->run(id).status == RunStatus::Finished;
   store.reset();
