@@ -8,7 +8,8 @@
 #  4. a task Slurm reports COMPLETED whose store is missing is named by status and collect, and
 #     resubmitted alone; a changed sweep file is refused by --resume, and planned again with
 #     --allow-changed, training only the new runs;
-#  5. bad input: no Slurm on the PATH, sbatch refusing a job, a folder already planned.
+#  5. bad input: no Slurm on the PATH, sbatch refusing a job, a folder already planned;
+#  6. a sweep of more tasks than MaxArraySize allows strides over a smaller array.
 # Exit 77 (SKIP) with the reason where a cluster cannot start, except under CI, where it fails.
 set -uo pipefail
 setfit=$1 cache=$2 hazard=$3
@@ -169,6 +170,17 @@ echo "a file, not a folder" > "$work/in-the-way"
 out=$(sf sweep submit "$work/g.toml" --dir "$work/in-the-way" 2>&1)
 grep -q "in-the-way: cannot create the manifest folder" <<<"$out" && [ -z "$(squeue -h -t PENDING,RUNNING -o %i)" ] \
   && pass "an unwritable folder, nothing submitted: $out" || fail "unwritable folder: $out"
+
+# 6. More tasks than MaxArraySize allows: the array strides over the task list.
+sed -i 's/^MaxArraySize=.*/MaxArraySize=4/' "$SLURM_CONF"
+scontrol reconfigure
+for _ in $(seq 1 50); do scontrol show config | grep -q "MaxArraySize *= 4" && break; sleep 0.1; done
+sf sweep submit "$here/glove12.toml" --dir "$work/m" > "$work/m.out" 2>&1 || fail "strided submit: $(cat "$work/m.out")"
+grep -q -- "--array=0-2" "$work/m.out" && pass "9 tasks past MaxArraySize 4: $(grep 'submitted job array' "$work/m.out")" || fail "strided: $(cat "$work/m.out")"
+state=$(wait_collect "$work/m")
+metrics "$work/m/runs.db" > "$work/strided.txt"
+[ "$state" = COMPLETED ] && cmp -s "$work/strided.txt" "$work/direct.txt" \
+  && pass "3 array tasks ran the 9 tasks: the 12 runs of sweep run, bit-identical" || fail "strided: $state; $(diff "$work/strided.txt" "$work/direct.txt" | head -5)"
 
 echo "slurm test: $(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}') s, $failures failure(s)"
 [ "$failures" -eq 0 ]
