@@ -32,6 +32,28 @@ TEST(CliSweep, TheQuickstartSweepExpandsToEighteenValidRuns) {
   EXPECT_TRUE(contains(r.out, "sweep 'quickstart': 18 runs (grid, seeds 0 1 2)")) << r.out;
 }
 
+// A bad value in a fixed table (the same in every run) is named by its line and column in
+// the sweep file, as in a config file; a grid value by the grid's place.
+TEST(CliSweep, BadFixedValuesNameTheirLineAndColumn) {
+  test::TempDir dir;
+  const auto body = test::golden_dir("bert-tiny").string();
+  std::ofstream(dir.path() / "f.toml")
+      << "[sweep]\nname = \"f\"\n[data]\ntrain = \"t.jsonl\"\n[model]\nbody = \"" << body
+      << "\"\nhead_params = { C = \"big\" }\n[args]\nnum_iterations = \"five\"\n"
+      << "[grid]\nnum_epochs = [[1, 2], [1, 3]]\n";
+  auto r = test::run_command(kCli + " sweep expand " + (dir.path() / "f.toml").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "f.toml:9:18: [args] key 'num_iterations': expected an integer"))
+      << r.err;
+  std::ofstream(dir.path() / "g.toml")
+      << "[sweep]\nname = \"g\"\n[data]\ntrain = \"t.jsonl\"\n[model]\nbody = \"" << body
+      << "\"\nhead_params = { C = \"big\" }\n";
+  r = test::run_command(kCli + " sweep expand " + (dir.path() / "g.toml").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "g.toml:7:21: [model] head_params.C")) << r.err;
+  EXPECT_TRUE(contains(r.err, "expects float, got string")) << r.err;
+}
+
 TEST(CliSweep, BadGridValuesNameTheRunAndWhatTheGridSet) {
   test::TempDir dir;
   const auto body = test::golden_dir("bert-tiny").string();
@@ -94,7 +116,9 @@ TEST(CliSweep, LateFailuresAreExpandTimeErrors) {
       << r.err;
   r = expand("nan", "", "[args]\nbody_learning_rate = nan\n");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(contains(r.err, "args.body_learning_rate: expected a finite number, got nan"))
+  EXPECT_TRUE(contains(r.err,
+                       "nan.toml:8:22: [args] key 'body_learning_rate': expected a finite "
+                       "number, got nan"))
       << r.err;
   r = expand("long", "", "[args]\nmax_length = 100\n");
   EXPECT_EQ(r.exit_code, 1);

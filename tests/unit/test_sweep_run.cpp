@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "golden.hpp"
+#include "setfit/errors.hpp"
 #include "setfit/run_store.hpp"
 #include "test_support.hpp"
 #include "tiny_data.hpp"
@@ -236,7 +237,16 @@ TEST_F(SweepRun, ADiskThatFillsStopsTheSweepCleanlyAndItResumesOnceThereIsSpace)
 TEST_F(SweepRun, CtrlCMarksRunningRunsKilledAndTheNextRunResumes) {
   const auto file = write_sweep("interrupted", "num_iterations = [1, 2, 3, 4]", "[0, 1]");
   const pid_t pid = start_in_background(run_sweep(file, "--jobs 1"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // Ctrl-C once a run is running (however slow the machine is at preparing the sweep), or
+  // after 60 s, by which time the sweep may be done.
+  for (int wait = 0; wait < 600; ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    try {
+      if (counts()[RunStatus::Running] > 0) break;
+    } catch (const Error&) {
+      // The store is not there, or not set up, yet.
+    }
+  }
   kill(pid, SIGINT);
   int status = 0;
   waitpid(pid, &status, 0);

@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <map>
+#include <type_traits>
 
 #include "../core/nearest_name.hpp"
 #include "../train/output_dir.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/plugin_registry.hpp"
+#include "setfit/run_config.hpp"
 #include "setfit/sentence_encoder.hpp"
 #include "setfit/sweep.hpp"
 
@@ -48,6 +50,47 @@ void check_max_length(const RunConfig& config) {
   }
 }
 
+// Whether two TOML values are equal (of one type and one value; tables and arrays deeply).
+bool same_value(const toml::node& a, const toml::node& b) {
+  if (a.type() != b.type()) return false;
+  return a.visit([&](const auto& x) {
+    using T = std::remove_cvref_t<decltype(x)>;
+    const T* y = b.as<T>() != nullptr ? b.as<T>() : nullptr;
+    return y != nullptr && x == *y;
+  });
+}
+
+// `config` with each value that equals the one at the same place of `file_tables` (a fresh
+// parse of the sweep file) replaced by the file's own node, which knows its line and column:
+// copied out of the file into a run's config, values forget where they were written.
+void take_file_positions(toml::table& config, toml::table& file_tables) {
+  std::vector<std::string> keys;
+  for (const auto& [key, node] : config) keys.emplace_back(key.str());
+  for (const auto& key : keys) {
+    toml::node* mine = config.get(key);
+    toml::node* in_file = file_tables.get(key);
+    if (mine == nullptr || in_file == nullptr) continue;
+    if (mine->is_table() && in_file->is_table()) {
+      take_file_positions(*mine->as_table(), *in_file->as_table());
+    } else if (same_value(*mine, *in_file)) {
+      in_file->visit([&](auto& value) { config.insert_or_assign(key, std::move(value)); });
+    }
+  }
+}
+
+CheckedRun check_run_config(const toml::table& config, const fs::path& file,
+                            const PluginRegistry& registry, const NamedInputs& inputs,
+                            bool fetch_datasets, const std::string& metric) {
+  const ConfigSource source{file.string(), file.parent_path(), "grid value"};
+  CheckedRun checked{read_run_config(config, source, inputs, fetch_datasets), {}};
+  checked.config.args.validate();
+  check_sweep_metric(metric, checked.config);
+  check_max_length(checked.config);
+  detail::check_output_dir(checked.config.args);
+  checked.plugins = resolve_plugins(checked.config, registry);
+  return checked;
+}
+
 CheckedRun check_run(const ExpandedRun& run, std::size_t count, const fs::path& file,
                      const PluginRegistry& registry, const NamedInputs& inputs, bool fetch_datasets,
                      const std::string& metric) {
@@ -56,20 +99,27 @@ CheckedRun check_run(const ExpandedRun& run, std::size_t count, const fs::path& 
     settings.push_back(a.where.empty() ? a.key + " = " + a.value
                                        : fmt::format("{} = {} at {}", a.key, a.value, a.where));
   }
-  try {
-    const ConfigSource source{file.string(), file.parent_path(), "grid value"};
-    CheckedRun checked{read_run_config(run.config, source, inputs, fetch_datasets), {}};
-    checked.config.args.validate();
-    check_sweep_metric(metric, checked.config);
-    check_max_length(checked.config);
-    detail::check_output_dir(checked.config.args);
-    checked.plugins = resolve_plugins(checked.config, registry);
-    return checked;
-  } catch (const Error& e) {
-    throw Error(fmt::format(
+  const auto in_run = [&](const std::string& what) {
+    return Error(fmt::format(
         "{}: run {} of {} ({}): {}", file.string(), run.index + 1, count,
-        settings.empty() ? "no grid values" : fmt::format("{}", fmt::join(settings, ", ")),
-        e.what()));
+        settings.empty() ? "no grid values" : fmt::format("{}", fmt::join(settings, ", ")), what));
+  };
+  try {
+    return check_run_config(run.config, file, registry, inputs, fetch_datasets, metric);
+  } catch (const Error& e) {
+    // Checked again with the file's own nodes where the values came from its fixed tables,
+    // so that the message gives their line and column (only on this error path: a fresh
+    // parse per failing run).
+    std::string message = e.what();
+    try {
+      toml::table positioned = run.config;
+      toml::table file_tables = parse_toml_file(file);
+      take_file_positions(positioned, file_tables);
+      check_run_config(positioned, file, registry, inputs, fetch_datasets, metric);
+    } catch (const Error& again) {
+      message = again.what();
+    }
+    throw in_run(message);
   }
 }
 
