@@ -6,8 +6,8 @@
 #include <cmath>
 
 #include "builtin_registry.hpp"
+#include "setfit/conformance_test.hpp"
 #include "setfit/errors.hpp"
-#include "setfit/plugin_conformance.hpp"
 #include "setfit/plugin_registry.hpp"
 
 namespace setfit {
@@ -220,8 +220,7 @@ TEST(Losses, EuclideanDistanceMatrixIsExact) {
 class LossConformance : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(LossConformance, PassesEveryCheck) {
-  for (const auto& result : check_conformance(registry(), PluginKind::Loss, GetParam()))
-    EXPECT_TRUE(result.passed) << result.check << ": " << result.detail;
+  expect_conformance(registry(), PluginKind::Loss, GetParam());
 }
 
 std::vector<std::string> builtin_losses() {

@@ -7,6 +7,7 @@
 
 #include "golden.hpp"
 #include "setfit/errors.hpp"
+#include "setfit/run_store.hpp"
 #include "setfit/slurm.hpp"
 #include "test_support.hpp"
 #include "tiny_data.hpp"
@@ -107,12 +108,20 @@ TEST(SlurmStridedWorker, AnIndexRunsItsTasksFromTheList) {
   const auto tasks = nlohmann::json::parse(test::read_file(plan / "manifest.json"))["tasks"];
   ASSERT_EQ(tasks.get<int>(), 2);
   std::ofstream(dir.path() / "list.tasks") << "1\n0\n";
-  r = test::run_command(cli + " --threads 1 sweep worker --manifest " + plan.string() +
-                        " --task-list " + (dir.path() / "list.tasks").string() +
-                        " --stride 1 --index 0 --scratch " + dir.path().string());
+  // As Slurm would start array task 0 of job 7: its runs record that job.
+  r = test::run_command("SLURM_ARRAY_JOB_ID=7 SLURM_ARRAY_TASK_ID=0 " + cli +
+                        " --threads 1 sweep worker --manifest " + plan.string() + " --task-list " +
+                        (dir.path() / "list.tasks").string() + " --stride 1 --index 0 --scratch " +
+                        dir.path().string());
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(std::filesystem::exists(plan / "shards" / "task-0.db"));
   EXPECT_TRUE(std::filesystem::exists(plan / "shards" / "task-1.db"));
+  const auto db = dir.path() / "collected.db";
+  r = test::run_command(cli + " sweep collect " + plan.string() + " --db " + db.string());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto rows = RunStore::open(db, false)->runs(std::nullopt);
+  ASSERT_EQ(rows.size(), 4u);  // 2 heads x 2 seeds, in 2 tasks
+  for (const auto& row : rows) EXPECT_EQ(row.scheduler_job, "slurm 7_0");
   r = test::run_command(cli + " sweep worker --manifest " + plan.string() +
                         " --stride 1 --index 0");
   EXPECT_EQ(r.exit_code, 2);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "setfit/export.hpp"
+#include "setfit/sweep_manifest.hpp"
 
 namespace setfit {
 
@@ -25,6 +26,7 @@ struct SlurmOptions {
   std::vector<std::string> sbatch_args;     // more sbatch options, as they are
   std::vector<std::string> setfit_command;  // the setfit program and its global options
   std::filesystem::path db;                 // the store the collect job merges into
+  std::size_t max_array_size = 0;           // the cluster's MaxArraySize; 0: ask scontrol
 };
 
 // How a list of manifest tasks maps onto one array. Array indices must stay below the
@@ -91,6 +93,24 @@ SETFIT_API std::map<std::size_t, SlurmTaskState> slurm_task_states(
 // COMPLETED, FAILED, CANCELLED, TIMEOUT, OUT_OF_MEMORY, NODE_FAIL, PREEMPTED, BOOT_FAIL,
 // DEADLINE: the task will not run again by itself.
 SETFIT_API bool slurm_state_is_final(std::string_view state);
+
+// The manifest tasks whose runs are not all FINISHED (failed, timed out, cancelled, never
+// published) and that Slurm is not running or about to; those it is are added to `active`.
+SETFIT_API std::vector<std::size_t> slurm_tasks_to_resubmit(const std::filesystem::path& dir,
+                                                            std::vector<std::size_t>* active);
+
+// Plans `changed` (the sweep file planned again) into DIR (replace_manifest) and retires the
+// record of submissions. Refused (UsageError) while a task of DIR is pending or running.
+SETFIT_API SweepManifest replan_submitted_sweep(const std::filesystem::path& dir,
+                                                SweepManifest changed);
+
+// What Slurm tells an array task through its environment: its job as the store records it
+// ("slurm 12_3"; empty outside Slurm) and the cores it asked for (0: not said).
+struct SlurmTaskEnvironment {
+  std::string job;
+  int cpus = 0;
+};
+SETFIT_API SlurmTaskEnvironment slurm_task_environment();
 
 // Cancels (scancel) every array task of the sweep still pending or running; the collect job
 // stays, so that it merges what the stopped tasks published. Returns the jobs cancelled.

@@ -52,6 +52,8 @@ struct ManifestHeader {
 struct SweepManifest {
   ManifestHeader header;
   std::vector<ManifestTask> tasks;
+  SETFIT_API std::size_t run_count() const;
+  SETFIT_API std::vector<std::size_t> task_indices() const;  // 0 .. tasks - 1
 };
 
 // Expands, validates and prepares the sweep exactly as `sweep run` does (data sets fetched
@@ -100,8 +102,8 @@ struct TaskShardState {
   std::string unreadable;  // why the published file is not a run store; empty when it is
   std::size_t runs = 0;
   std::map<RunStatus, std::size_t> counts;
-  std::string scheduler_job, host;  // where its runs last ran
-  SETFIT_API bool done() const;     // published, readable, every run FINISHED
+  std::string scheduler_job;     // the cluster job its runs last ran in; empty if none
+  SETFIT_API bool done() const;  // published, readable, every run FINISHED
 };
 // One entry per task of the manifest in DIR.
 SETFIT_API std::vector<TaskShardState> manifest_task_states(const std::filesystem::path& dir);

@@ -11,6 +11,10 @@
 #include <string>
 #include <vector>
 
+namespace setfit {
+struct SweepManifest;
+}
+
 // The CLI's verbs: one source file each, registered in commands.cpp.
 namespace setfit::cli {
 
@@ -67,6 +71,11 @@ int run_sweep_verb(const GlobalOptions& global, const std::vector<std::string>& 
 // --max-runs, shared by the verbs that expand a sweep (default: the library's limit).
 void add_max_runs_option(boost::program_options::options_description& options);
 int run_sweep_plan(const GlobalOptions& global, const std::vector<std::string>& args);
+// plan_manifest of `file` with the plugins and named inputs of the global options, and the
+// verb's --no-share and --max-runs.
+SweepManifest plan_sweep_file(const GlobalOptions& global,
+                              const boost::program_options::variables_map& vm,
+                              const std::filesystem::path& file);
 int run_sweep_collect(const std::vector<std::string>& args);
 int run_sweep_submit(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_sweep_cancel(const std::vector<std::string>& args);

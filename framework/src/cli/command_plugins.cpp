@@ -111,8 +111,9 @@ int check(const std::string& file, bool json, bool conformance) {
     const auto& plugin = registry.plugins().front();
     results = check_conformance(registry, plugin.info.kind, plugin.info.name);
   }
-  const bool conforms = std::all_of(results.begin(), results.end(),
-                                    [](const ConformanceResult& r) { return r.passed; });
+  const auto passed = static_cast<std::size_t>(std::count_if(
+      results.begin(), results.end(), [](const ConformanceResult& r) { return r.passed; }));
+  const bool conforms = passed == results.size();
   if (json) {
     nlohmann::json out = {{"file", file}, {"ok", ok && conforms}};
     if (ok)
@@ -136,8 +137,6 @@ int check(const std::string& file, bool json, bool conformance) {
         fmt::print("FAIL  {}: {}\n", r.check, r.detail);
     }
     if (conformance) {
-      const auto passed = std::count_if(results.begin(), results.end(),
-                                        [](const ConformanceResult& r) { return r.passed; });
       fmt::print("{} of {} conformance checks passed\n", passed, results.size());
     }
   } else {

@@ -233,8 +233,6 @@ int worker(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::variables_map vm;
   parse_verb_options("sweep worker", args, options, {}, vm);
   if (vm.count("manifest")) return run_sweep_task_worker(global, vm);
-  PluginRegistry registry;
-  registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
   if (!vm.count("db") || !vm.count("run-ids"))
     throw UsageError("sweep worker needs --db and --run-ids, or --manifest and --index");
   std::vector<std::int64_t> ids;
@@ -246,6 +244,8 @@ int worker(const GlobalOptions& global, const std::vector<std::string>& args) {
       throw UsageError(fmt::format("--run-ids: '{}' is not a run id", id));
     }
   }
+  PluginRegistry registry;
+  registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
   return run_sweep_worker(vm["db"].as<std::string>(), ids, registry) ? kExitOk : kExitFailure;
 }
 

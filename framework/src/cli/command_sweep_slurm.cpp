@@ -8,10 +8,8 @@
 #include <iostream>
 
 #include "command.hpp"
-#include "setfit/assets.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
-#include "setfit/plugin_registry.hpp"
 #include "setfit/slurm.hpp"
 #include "setfit/sweep_manifest.hpp"
 
@@ -69,17 +67,13 @@ int dry_run(const SweepManifest& manifest, const fs::path& dir, const SlurmOptio
   } catch (const Error& e) {
     log::warn("{}; planning with Slurm's default MaxArraySize, 1001", e.what());
   }
-  std::vector<std::size_t> tasks(manifest.tasks.size());
-  for (std::size_t i = 0; i < tasks.size(); ++i) tasks[i] = i;
-  const auto plan = plan_slurm_array(tasks, max_array, options.max_parallel);
+  const auto plan = plan_slurm_array(manifest.task_indices(), max_array, options.max_parallel);
   const auto scripts = slurm_scripts(dir, manifest.header.sweep_name, plan,
                                      dir / "slurm" / "submission-1.tasks", options);
   fmt::print("# the job array (DIR/slurm/submission-N-array.sh)\n{}\n", scripts.array);
   fmt::print("# the collect job, submitted with --dependency=afterany:ARRAY_JOB\n{}\n",
              scripts.collect);
-  std::size_t runs = 0;
-  for (const auto& task : manifest.tasks) runs += task.runs.size();
-  fmt::print("# {} runs in {} tasks{}\n", runs, manifest.tasks.size(),
+  fmt::print("# {} runs in {} tasks{}\n", manifest.run_count(), manifest.tasks.size(),
              plan.stride > 0
                  ? fmt::format(" over {} array indices (MaxArraySize {})", plan.stride, max_array)
                  : "");
@@ -92,26 +86,6 @@ int dry_run(const SweepManifest& manifest, const fs::path& dir, const SlurmOptio
   }
   fmt::print("(dry run: nothing written, nothing submitted)\n");
   return kExitOk;
-}
-
-// Tasks of DIR whose runs are not all FINISHED and that Slurm is not running or about to.
-std::vector<std::size_t> tasks_to_resubmit(const fs::path& dir) {
-  const auto stores = manifest_task_states(dir);
-  const auto queue = slurm_task_states(dir);
-  std::vector<std::size_t> todo, active;
-  for (std::size_t i = 0; i < stores.size(); ++i) {
-    if (stores[i].done()) continue;
-    const auto it = queue.find(i);
-    if (it != queue.end() && !slurm_state_is_final(it->second.state))
-      active.push_back(i);
-    else
-      todo.push_back(i);
-  }
-  if (!active.empty()) {
-    fmt::print("left alone, still pending or running in Slurm: tasks {}\n",
-               fmt::join(active, ", "));
-  }
-  return todo;
 }
 
 }  // namespace
@@ -148,16 +122,12 @@ int run_sweep_submit(const GlobalOptions& global, const std::vector<std::string>
       throw UsageError("sweep submit --resume DIR takes no sweep FILE and no --dir");
     const fs::path dir = fs::absolute(vm["resume"].as<std::string>());
     const ManifestHeader header = read_manifest(dir);
-    const SlurmOptions slurm = slurm_options(global, vm, dir);
-    slurm_max_array_size();  // Slurm reachable before anything changes
+    SlurmOptions slurm = slurm_options(global, vm, dir);
+    slurm.max_array_size = slurm_max_array_size();  // Slurm reachable before anything changes
     // The sweep file planned again: a changed sweep (or changed data) is refused, since the
     // manifest's tasks would no longer be what the file says.
     if (!header.sweep_file.empty() && fs::exists(header.sweep_file)) {
-      PluginRegistry registry;
-      registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
-      const auto inputs = assets::asset_inputs(global.cache_dir);
-      auto again = plan_manifest(header.sweep_file, registry, *inputs, vm.count("no-share") == 0,
-                                 vm["max-runs"].as<Count>().value);
+      auto again = plan_sweep_file(global, vm, header.sweep_file);
       if (again.header.fingerprint != header.fingerprint) {
         if (!vm.count("allow-changed")) {
           throw UsageError(fmt::format(
@@ -166,19 +136,8 @@ int run_sweep_submit(const GlobalOptions& global, const std::vector<std::string>
               "into this one (runs already FINISHED are kept and not trained again)",
               header.sweep_file.string(), dir.string()));
         }
-        // Planned again, from scratch, once nothing of the earlier plan runs any more.
-        for (const auto& [task, state] : slurm_task_states(dir)) {
-          if (!slurm_state_is_final(state.state)) {
-            throw UsageError(fmt::format(
-                "{}: task {} is still {} in Slurm (job {}); wait for it, or 'setfit sweep "
-                "cancel {}', before planning the changed sweep",
-                dir.string(), task, state.state, state.job, dir.string()));
-          }
-        }
-        const auto replaced = replace_manifest(std::move(again), dir);
-        retire_slurm_submissions(dir);
-        std::size_t runs = 0;
-        for (const auto& task : replaced.tasks) runs += task.runs.size();
+        const auto replaced = replan_submitted_sweep(dir, std::move(again));
+        const std::size_t runs = replaced.run_count();
         fmt::print(
             "{} changed: planned again into {}, {} run{} to train in {} task{} (runs "
             "already FINISHED are kept)\n",
@@ -189,7 +148,12 @@ int run_sweep_submit(const GlobalOptions& global, const std::vector<std::string>
       log::warn("{} is gone; resuming the runs planned in {}", header.sweep_file.string(),
                 dir.string());
     }
-    const auto todo = tasks_to_resubmit(dir);
+    std::vector<std::size_t> active;
+    const auto todo = slurm_tasks_to_resubmit(dir, &active);
+    if (!active.empty()) {
+      fmt::print("left alone, still pending or running in Slurm: tasks {}\n",
+                 fmt::join(active, ", "));
+    }
     if (todo.empty()) {
       fmt::print("nothing to resubmit: every task of {} finished or is still in Slurm\n",
                  dir.string());
@@ -204,7 +168,7 @@ int run_sweep_submit(const GlobalOptions& global, const std::vector<std::string>
     throw UsageError("setfit sweep submit needs a sweep FILE (or --resume DIR)");
   if (!vm.count("dir")) throw UsageError("setfit sweep submit needs --dir DIR");
   const fs::path dir = fs::absolute(vm["dir"].as<std::string>());
-  const SlurmOptions slurm = slurm_options(global, vm, dir);
+  SlurmOptions slurm = slurm_options(global, vm, dir);
   if (!vm.count("dry-run") && fs::exists(dir / "manifest.json")) {
     throw UsageError(fmt::format(
         "{} already holds a planned sweep: resume it with 'setfit sweep submit --resume {}', "
@@ -212,21 +176,13 @@ int run_sweep_submit(const GlobalOptions& global, const std::vector<std::string>
         dir.string(), dir.string()));
   }
   // Slurm reachable before anything is planned or written.
-  if (!vm.count("dry-run")) slurm_max_array_size();
-  PluginRegistry registry;
-  registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
-  const auto inputs = assets::asset_inputs(global.cache_dir);
-  const auto manifest = plan_manifest(vm["file"].as<std::string>(), registry, *inputs,
-                                      vm.count("no-share") == 0, vm["max-runs"].as<Count>().value);
+  if (!vm.count("dry-run")) slurm.max_array_size = slurm_max_array_size();
+  const auto manifest = plan_sweep_file(global, vm, vm["file"].as<std::string>());
   if (vm.count("dry-run")) return dry_run(manifest, dir, slurm);
   write_manifest(manifest, dir);
-  std::vector<std::size_t> tasks(manifest.tasks.size());
-  for (std::size_t i = 0; i < tasks.size(); ++i) tasks[i] = i;
-  std::size_t runs = 0;
-  for (const auto& task : manifest.tasks) runs += task.runs.size();
-  fmt::print("sweep '{}': {} runs in {} tasks, manifest {}\n", manifest.header.sweep_name, runs,
-             tasks.size(), (dir / "manifest.json").string());
-  print_submission(submit_to_slurm(dir, tasks, slurm), dir, slurm);
+  fmt::print("sweep '{}': {} runs in {} tasks, manifest {}\n", manifest.header.sweep_name,
+             manifest.run_count(), manifest.tasks.size(), (dir / "manifest.json").string());
+  print_submission(submit_to_slurm(dir, manifest.task_indices(), slurm), dir, slurm);
   return kExitOk;
 }
 
@@ -274,8 +230,11 @@ int run_sweep_task_status(const std::vector<std::string>& args) {
     std::string state =
         slurm.state.empty() ? (submitted ? "(unknown)" : "(not submitted)") : slurm.state;
     if (!slurm.reason.empty()) state += " " + slurm.reason;
-    fmt::print("{:>5}  {:<12}  {:<22}  {:<28}  {}\n", i, slurm.job.empty() ? "-" : slurm.job, state,
-               runs, note);
+    // Once Slurm has forgotten the job (MinJobAge), the published store still names it.
+    std::string job = !slurm.job.empty() ? slurm.job : store.scheduler_job;
+    if (job.rfind("slurm ", 0) == 0) job.erase(0, 6);
+    fmt::print("{:>5}  {:<12}  {:<22}  {:<28}  {}\n", i, job.empty() ? "-" : job, state, runs,
+               note);
   }
   fmt::print("{} of {} tasks done (every run FINISHED)\n", done, stores.size());
   return done == stores.size() ? kExitOk : kExitFailure;

@@ -21,6 +21,15 @@ namespace fs = std::filesystem;
 
 namespace setfit::cli {
 
+SweepManifest plan_sweep_file(const GlobalOptions& global, const po::variables_map& vm,
+                              const fs::path& file) {
+  PluginRegistry registry;
+  registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
+  const auto inputs = assets::asset_inputs(global.cache_dir);
+  return plan_manifest(file, registry, *inputs, vm.count("no-share") == 0,
+                       vm["max-runs"].as<Count>().value);
+}
+
 int run_sweep_plan(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::options_description options("Options for 'setfit sweep plan FILE --dir DIR'");
   options.add_options()("help,h", "Show this help")                       //
@@ -42,16 +51,10 @@ int run_sweep_plan(const GlobalOptions& global, const std::vector<std::string>& 
   if (!vm.count("file")) throw UsageError("setfit sweep plan needs a sweep FILE");
   if (!vm.count("dir")) throw UsageError("setfit sweep plan needs --dir DIR");
   const fs::path dir = vm["dir"].as<std::string>();
-  PluginRegistry registry;
-  registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
-  const auto inputs = assets::asset_inputs(global.cache_dir);
-  const auto manifest = plan_manifest(vm["file"].as<std::string>(), registry, *inputs,
-                                      vm.count("no-share") == 0, vm["max-runs"].as<Count>().value);
+  const auto manifest = plan_sweep_file(global, vm, vm["file"].as<std::string>());
   write_manifest(manifest, dir);
-  std::size_t runs = 0;
-  for (const auto& task : manifest.tasks) runs += task.runs.size();
-  fmt::print("sweep '{}': {} runs in {} tasks, manifest {}\n", manifest.header.sweep_name, runs,
-             manifest.tasks.size(), (dir / "manifest.json").string());
+  fmt::print("sweep '{}': {} runs in {} tasks, manifest {}\n", manifest.header.sweep_name,
+             manifest.run_count(), manifest.tasks.size(), (dir / "manifest.json").string());
   fmt::print("{:>5}  {:>4}  {}\n", "task", "runs", "first run");
   for (std::size_t i = 0; i < manifest.tasks.size(); ++i) {
     const auto& task = manifest.tasks[i];
@@ -117,8 +120,8 @@ int run_sweep_task_worker(const GlobalOptions& global, const po::variables_map& 
     tasks = array_index_tasks(read_slurm_task_list(vm["task-list"].as<std::string>()), plan, index);
   }
   // Under Slurm a task gets the cores it asked for, unless --threads says otherwise.
-  if (const char* cpus = std::getenv("SLURM_CPUS_PER_TASK"); cpus != nullptr && global.threads == 0)
-    runtime::configure_threads(std::max(1, std::atoi(cpus)));
+  const SlurmTaskEnvironment slurm = slurm_task_environment();
+  if (slurm.cpus > 0 && global.threads == 0) runtime::configure_threads(slurm.cpus);
   const char* tmpdir = std::getenv("TMPDIR");
   ManifestTaskOptions options;
   options.scratch = vm.count("scratch") ? fs::path(vm["scratch"].as<std::string>())
@@ -126,14 +129,7 @@ int run_sweep_task_worker(const GlobalOptions& global, const po::variables_map& 
                                         : fs::temp_directory_path();
   options.worker.worker_command = worker_command(global);
   options.worker.threads = runtime::threads();
-  // The array task's own id, with which squeue and the log file name it.
-  const char* array_job = std::getenv("SLURM_ARRAY_JOB_ID");
-  const char* array_task = std::getenv("SLURM_ARRAY_TASK_ID");
-  const char* job = std::getenv("SLURM_JOB_ID");
-  if (array_job != nullptr && array_task != nullptr)
-    options.scheduler_job = fmt::format("slurm {}_{}", array_job, array_task);
-  else if (job != nullptr)
-    options.scheduler_job = fmt::format("slurm {}", job);
+  options.scheduler_job = slurm.job;
   // A scheduler's cancel sends SIGTERM: the worker is stopped, its runs KILLED, the store
   // published all the same.
   const std::atomic<bool>& stop = stop_on_signals();

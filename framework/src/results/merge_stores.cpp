@@ -45,12 +45,10 @@ std::string summary_of(SQLite::Database& db, const std::string& schema, std::int
 std::int64_t copy_run(SQLite::Database& db, std::int64_t from, std::optional<std::int64_t> sweep,
                       std::optional<std::int64_t> into, int shard_version) {
   // Stores before version 5 did not record a scheduler job.
-  const char* columns =
-      shard_version >= 5
-          ? "run_key, status, attempt, heartbeat_at, started_at, finished_at, host, pid, "
-            "error_stage, error, stage1_key, scheduler_job"
-          : "run_key, status, attempt, heartbeat_at, started_at, finished_at, host, pid, "
-            "error_stage, error, stage1_key";
+  const std::string columns = fmt::format(
+      "run_key, status, attempt, heartbeat_at, started_at, finished_at, host, pid, error_stage, "
+      "error, stage1_key{}",
+      shard_version >= 5 ? ", scheduler_job" : "");
   std::int64_t id = 0;
   if (into) {
     id = *into;

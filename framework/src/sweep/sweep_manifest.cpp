@@ -13,6 +13,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <set>
 
 #include "../core/json_file.hpp"
@@ -205,7 +206,8 @@ SweepManifest replace_manifest(SweepManifest manifest, const fs::path& dir) {
   }
   manifest.tasks = std::move(tasks);
   manifest.header.tasks = manifest.tasks.size();
-  // The header goes first, so that no reader pairs the old header with new task files.
+  // The old header goes first (write_manifest writes the new one last), so that no reader
+  // pairs the old header with new task files.
   fs::remove(dir / kManifestFile);
   fs::remove_all(dir / "tasks");
   write_manifest(manifest, dir);
@@ -319,13 +321,14 @@ bool run_manifest_task(const fs::path& dir, std::size_t index, const PluginRegis
       runs, ids, {unit}, *store, [](const WorkUnit& claimed) { return claimed; }, stop,
       [&](const ExecutionProgress&) { follow_log(); });
   follow_log();
-  // Stopped before its worker started: nothing trained, the runs are KILLED all the same.
-  for (auto id : ids) {
-    if (store->run(id).status == RunStatus::Running)
-      store->finish_run(id, RunStatus::Killed, "setup", "stopped before training started");
-  }
   bool finished = true;
-  for (auto id : ids) finished = finished && store->run(id).status == RunStatus::Finished;
+  for (auto id : ids) {
+    const RunStatus status = store->run(id).status;
+    // Stopped before its worker started: nothing trained, the run is KILLED all the same.
+    if (status == RunStatus::Running)
+      store->finish_run(id, RunStatus::Killed, "setup", "stopped before training started");
+    finished = finished && status == RunStatus::Finished;
+  }
   store.reset();
   // Published whole: a consistent copy (VACUUM INTO reads through the WAL) beside its final
   // name, then renamed over it.
@@ -351,6 +354,18 @@ bool run_manifest_task(const fs::path& dir, std::size_t index, const PluginRegis
   return finished;
 }
 
+std::size_t SweepManifest::run_count() const {
+  std::size_t runs = 0;
+  for (const auto& task : tasks) runs += task.runs.size();
+  return runs;
+}
+
+std::vector<std::size_t> SweepManifest::task_indices() const {
+  std::vector<std::size_t> indices(tasks.size());
+  std::iota(indices.begin(), indices.end(), std::size_t{0});
+  return indices;
+}
+
 bool TaskShardState::done() const {
   const auto it = counts.find(RunStatus::Finished);
   return published && unreadable.empty() && runs > 0 && it != counts.end() && it->second == runs;
@@ -369,14 +384,13 @@ std::vector<TaskShardState> manifest_task_states(const fs::path& dir) {
       // safe.
       auto store = detail::open_store_read_only(shard);
       SQLite::Statement s(store,
-                          "SELECT status, count(*), max(coalesce(scheduler_job, '')), "
-                          "max(coalesce(host, '')) FROM runs GROUP BY status");
+                          "SELECT status, count(*), max(coalesce(scheduler_job, '')) FROM runs "
+                          "GROUP BY status");
       while (s.executeStep()) {
         const auto count = static_cast<std::size_t>(s.getColumn(1).getInt64());
         state.counts[run_status_from_string(s.getColumn(0).getString())] = count;
         state.runs += count;
         state.scheduler_job = s.getColumn(2).getString();
-        state.host = s.getColumn(3).getString();
       }
     } catch (const std::exception& e) {
       state.unreadable = e.what();

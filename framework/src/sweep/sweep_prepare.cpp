@@ -52,10 +52,8 @@ void check_max_length(const RunConfig& config) {
 
 // Whether two TOML values are equal (of one type and one value; tables and arrays deeply).
 bool same_value(const toml::node& a, const toml::node& b) {
-  if (a.type() != b.type()) return false;
   return a.visit([&](const auto& x) {
-    using T = std::remove_cvref_t<decltype(x)>;
-    const T* y = b.as<T>() != nullptr ? b.as<T>() : nullptr;
+    const auto* y = b.as<std::remove_cvref_t<decltype(x)>>();
     return y != nullptr && x == *y;
   });
 }
@@ -99,11 +97,6 @@ CheckedRun check_run(const ExpandedRun& run, std::size_t count, const fs::path& 
     settings.push_back(a.where.empty() ? a.key + " = " + a.value
                                        : fmt::format("{} = {} at {}", a.key, a.value, a.where));
   }
-  const auto in_run = [&](const std::string& what) {
-    return Error(fmt::format(
-        "{}: run {} of {} ({}): {}", file.string(), run.index + 1, count,
-        settings.empty() ? "no grid values" : fmt::format("{}", fmt::join(settings, ", ")), what));
-  };
   try {
     return check_run_config(run.config, file, registry, inputs, fetch_datasets, metric);
   } catch (const Error& e) {
@@ -119,7 +112,10 @@ CheckedRun check_run(const ExpandedRun& run, std::size_t count, const fs::path& 
     } catch (const Error& again) {
       message = again.what();
     }
-    throw in_run(message);
+    throw Error(fmt::format(
+        "{}: run {} of {} ({}): {}", file.string(), run.index + 1, count,
+        settings.empty() ? "no grid values" : fmt::format("{}", fmt::join(settings, ", ")),
+        message));
   }
 }
 

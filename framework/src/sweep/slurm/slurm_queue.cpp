@@ -7,16 +7,14 @@
 #include <set>
 #include <sstream>
 
-#include "../../core/subprocess.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/slurm.hpp"
+#include "slurm_command.hpp"
 
 namespace fs = std::filesystem;
 
 namespace setfit {
 namespace {
-
-constexpr const char* kSlurmHint = "install Slurm's client tools (Debian: slurm-client)";
 
 struct QueueLine {
   std::string array_job, index, state, reason;
@@ -25,8 +23,8 @@ struct QueueLine {
 // Every array task of `job` Slurm still holds (pending ones one per line). A job whose record
 // Slurm purged (MinJobAge) gives nothing.
 std::vector<QueueLine> queue_lines(const std::string& job) {
-  const auto result = detail::capture_program(
-      {"squeue", "-h", "-r", "-t", "all", "-j", job, "-o", "%F|%K|%T|%r"}, kSlurmHint);
+  const auto result = detail::run_slurm_command(
+      {"squeue", "-h", "-r", "-t", "all", "-j", job, "-o", "%F|%K|%T|%r"});
   if (result.exit_code != 0) {
     if (result.err.find("Invalid job id") != std::string::npos) return {};
     throw Error(fmt::format("squeue failed (exit {}): {}", result.exit_code, result.err));
@@ -74,6 +72,38 @@ std::map<std::size_t, SlurmTaskState> slurm_task_states(const fs::path& dir) {
   return states;
 }
 
+std::vector<std::size_t> slurm_tasks_to_resubmit(const fs::path& dir,
+                                                 std::vector<std::size_t>* active) {
+  const auto stores = manifest_task_states(dir);
+  const auto queue = slurm_task_states(dir);
+  std::vector<std::size_t> todo;
+  for (std::size_t i = 0; i < stores.size(); ++i) {
+    if (stores[i].done()) continue;
+    const auto it = queue.find(i);
+    if (it != queue.end() && !slurm_state_is_final(it->second.state)) {
+      if (active != nullptr) active->push_back(i);
+    } else {
+      todo.push_back(i);
+    }
+  }
+  return todo;
+}
+
+SweepManifest replan_submitted_sweep(const fs::path& dir, SweepManifest changed) {
+  // Planned again, from scratch, once nothing of the earlier plan runs any more.
+  for (const auto& [task, state] : slurm_task_states(dir)) {
+    if (!slurm_state_is_final(state.state)) {
+      throw UsageError(fmt::format(
+          "{}: task {} is still {} in Slurm (job {}); wait for it, or 'setfit sweep cancel {}', "
+          "before planning the changed sweep",
+          dir.string(), task, state.state, state.job, dir.string()));
+    }
+  }
+  auto replaced = replace_manifest(std::move(changed), dir);
+  retire_slurm_submissions(dir);
+  return replaced;
+}
+
 std::vector<std::string> cancel_slurm_sweep(const fs::path& dir) {
   std::vector<std::string> jobs;
   for (const auto& submission : read_slurm_submissions(dir)) {
@@ -87,7 +117,7 @@ std::vector<std::string> cancel_slurm_sweep(const fs::path& dir) {
   if (jobs.empty()) return jobs;
   std::vector<std::string> argv = {"scancel"};
   argv.insert(argv.end(), jobs.begin(), jobs.end());
-  const auto result = detail::capture_program(argv, kSlurmHint);
+  const auto result = detail::run_slurm_command(argv);
   if (result.exit_code != 0) {
     throw Error(fmt::format("scancel {} failed (exit {}): {}", fmt::join(jobs, " "),
                             result.exit_code, result.err));

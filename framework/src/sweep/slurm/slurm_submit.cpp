@@ -3,24 +3,24 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 
 #include "../../core/atomic_file.hpp"
 #include "../../core/json_file.hpp"
-#include "../../core/subprocess.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/slurm.hpp"
 #include "setfit/sweep_manifest.hpp"
+#include "slurm_command.hpp"
 
 namespace fs = std::filesystem;
 
 namespace setfit {
 namespace {
-
-constexpr const char* kSlurmHint = "install Slurm's client tools (Debian: slurm-client)";
 
 fs::path submissions_file(const fs::path& dir) {
   return dir / "slurm" / "submissions.json";
@@ -40,7 +40,7 @@ std::string submit_script(const fs::path& script, const std::vector<std::string>
   std::vector<std::string> argv = {"sbatch", "--parsable"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   argv.push_back(script.string());
-  const auto result = detail::capture_program(argv, kSlurmHint);
+  const auto result = detail::run_slurm_command(argv);
   std::string out = result.out.substr(0, result.out.find_first_of(";\n"));
   if (result.exit_code != 0 || out.empty() ||
       out.find_first_not_of("0123456789") != std::string::npos) {
@@ -70,7 +70,7 @@ void write_submissions(const fs::path& dir, const std::vector<SlurmSubmission>& 
 }  // namespace
 
 std::size_t slurm_max_array_size() {
-  const auto result = detail::capture_program({"scontrol", "show", "config"}, kSlurmHint);
+  const auto result = detail::run_slurm_command({"scontrol", "show", "config"});
   if (result.exit_code != 0) {
     throw Error(
         fmt::format("scontrol show config failed (exit {}): {}", result.exit_code, result.err));
@@ -134,6 +134,21 @@ void retire_slurm_submissions(const fs::path& dir) {
   }
 }
 
+SlurmTaskEnvironment slurm_task_environment() {
+  SlurmTaskEnvironment env;
+  const char* array_job = std::getenv("SLURM_ARRAY_JOB_ID");
+  const char* array_task = std::getenv("SLURM_ARRAY_TASK_ID");
+  const char* job = std::getenv("SLURM_JOB_ID");
+  // The array task's own id, by which squeue and its log file name it.
+  if (array_job != nullptr && array_task != nullptr)
+    env.job = fmt::format("slurm {}_{}", array_job, array_task);
+  else if (job != nullptr)
+    env.job = fmt::format("slurm {}", job);
+  if (const char* cpus = std::getenv("SLURM_CPUS_PER_TASK"); cpus != nullptr)
+    env.cpus = std::max(0, std::atoi(cpus));
+  return env;
+}
+
 SlurmSubmission submit_to_slurm(const fs::path& dir, const std::vector<std::size_t>& tasks,
                                 const SlurmOptions& options) {
   const ManifestHeader manifest = read_manifest(dir);
@@ -147,7 +162,9 @@ SlurmSubmission submit_to_slurm(const fs::path& dir, const std::vector<std::size
   SlurmSubmission submission;
   submission.number = all.empty() ? 1 : all.back().number + 1;
   submission.tasks = tasks;
-  submission.plan = plan_slurm_array(tasks, slurm_max_array_size(), options.max_parallel);
+  submission.plan = plan_slurm_array(
+      tasks, options.max_array_size > 0 ? options.max_array_size : slurm_max_array_size(),
+      options.max_parallel);
   // Slurm opens the log files before a task starts: a missing folder fails the task with no
   // output anywhere, so every folder exists before sbatch.
   std::error_code ec;
