@@ -54,5 +54,26 @@ TEST(Architectures, AnUnknownModelTypeListsTheSupportedOnes) {
   }
 }
 
+// The LibTorch-free config check and the encoders' activation() agree on every name.
+TEST(Architectures, EveryAcceptedActivationIsImplemented) {
+  const auto x = torch::linspace(-2, 2, 5);
+  for (const auto name : supported_activation_names()) {
+    SCOPED_TRACE(std::string(name));
+    auto config = minimal_config("bert");
+    config["hidden_act"] = std::string(name);
+    EXPECT_NO_THROW(TransformerConfig::from_json(config, "c"));
+    EXPECT_EQ(activation(x, std::string(name)).sizes(), x.sizes());
+  }
+  auto config = minimal_config("bert");
+  config["hidden_act"] = "mish";
+  try {
+    TransformerConfig::from_json(config, "m/config.json");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_TRUE(contains(e.what(), "m/config.json: hidden_act 'mish' is not supported"))
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace setfit::body

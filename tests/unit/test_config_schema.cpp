@@ -2,8 +2,11 @@
 // with it, and the table in docs/training.md is exactly what it prints.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
 
+#include "builtin_registry.hpp"
+#include "golden.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/run_config.hpp"
 #include "setfit/sweep.hpp"
@@ -64,6 +67,51 @@ TEST(ConfigSchema, EveryNonArgsKeyIsAGridKey) {
         toml::parse("[sweep]\nname = \"s\"\n[grid]\n" + f.name + " = [" + value + "]\n"), "s.toml");
     ASSERT_EQ(sweep.runs.size(), 1u) << f.name;
     EXPECT_EQ(sweep.runs[0].assignments.at(0).key, f.table + "." + f.name);
+  }
+}
+
+// The static bodies' token limit is a config key: recorded with every run, in the run key
+// only when set (so that keys recorded before it existed still match).
+TEST(ConfigSchema, StaticTokenLimitIsRecordedAndKeyedOnlyWhenSet) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "t.jsonl") << R"({"text": "a", "label": 0})"
+                                        << "\n";
+  const NamedInputs folders_only;
+  const auto records_of = [&](const std::string& model_table) {
+    const auto doc = toml::parse("[data]\ntrain = \"t.jsonl\"\n[model]\nbody = \"" +
+                                 test::golden_dir("bert-tiny").string() + "\"\n" + model_table);
+    const auto config = read_run_config(doc, {"c.toml", dir.path()}, folders_only);
+    const auto plugins = resolve_plugins(config, test::builtin_registry());
+    const auto records = config_records(config, plugins);
+    InputFingerprints fingerprints;
+    const auto keys =
+        run_keys(config, config.body, records, plugins, test::builtin_registry(), fingerprints);
+    for (const auto& r : records) {
+      if (r.key == "model.static_token_limit")
+        return std::tuple{r, keys.key, in_run_key(r, plugins)};
+    }
+    ADD_FAILURE() << "no model.static_token_limit record";
+    return std::tuple{ArgRecord{}, keys.key, false};
+  };
+  const auto [unset, unset_key, unset_keyed] = records_of("");
+  EXPECT_EQ(unset.value_text, std::to_string(kStaticTokenLimit));
+  EXPECT_TRUE(unset.is_default);
+  EXPECT_FALSE(unset_keyed);
+  const auto [set, set_key, set_keyed] = records_of("static_token_limit = 64\n");
+  EXPECT_EQ(set.value_text, "64");
+  EXPECT_EQ(set.value_num, 64.0);
+  EXPECT_FALSE(set.is_default);
+  EXPECT_TRUE(set_keyed);
+  EXPECT_NE(set_key, unset_key);
+
+  try {
+    records_of("static_token_limit = 0\n");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_TRUE(contains(e.what(),
+                         "c.toml:5:22: [model] key 'static_token_limit' must be a "
+                         "positive integer"))
+        << e.what();
   }
 }
 

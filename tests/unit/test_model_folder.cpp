@@ -1,4 +1,5 @@
 // Model folders: save/load round trips and clear errors for broken folders.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -249,6 +250,57 @@ TEST(ModelFolderErrors, DenseAndNormalizeModulesApply) {
   encoder->save(dir.path() / "saved");
   EXPECT_TRUE(torch::equal(SentenceEncoder::load(dir.path() / "saved")->encode(kTexts),
                            encoder->encode(kTexts)));
+}
+
+// A Dense config.json whose sizes its weights do not have is refused from the
+// safetensors header, before the layer allocates (out_features 1e12 used to allocate).
+TEST(ModelFolderErrors, DenseSizesAreCheckedAgainstTheWeightsBeforeAllocating) {
+  test::TempDir dir;
+  auto model = copy_golden(dir, "bert-tiny");
+  fs::create_directories(model / "2_Dense");
+  std::ofstream(model / "2_Dense/config.json")
+      << R"({"in_features": 32, "out_features": 1000000000000})";
+  write_safetensors(model / "2_Dense/model.safetensors",
+                    {{"linear.weight", torch::randn({8, 32})}, {"linear.bias", torch::randn({8})}});
+  auto modules = nlohmann::json::parse(test::read_file(model / "modules.json"));
+  modules.push_back({{"idx", 2},
+                     {"name", "2"},
+                     {"path", "2_Dense"},
+                     {"type", "sentence_transformers.models.Dense"}});
+  std::ofstream(model / "modules.json") << modules.dump();
+  auto message = load_error(model);
+  EXPECT_TRUE(contains(message,
+                       "2_Dense/model.safetensors: linear.weight must have shape "
+                       "[1000000000000, 32]"))
+      << message;
+  EXPECT_TRUE(contains(message, "got [8, 32]")) << message;
+}
+
+// modules.json cannot send the loader outside the model folder.
+TEST(ModelFolderErrors, AModulePathOutsideTheFolderIsRefused) {
+  for (const char* path : {"../1_Pooling", "/etc", "a/../../b"}) {
+    test::TempDir dir;
+    auto model = copy_golden(dir, "bert-tiny");
+    auto modules = nlohmann::json::parse(test::read_file(model / "modules.json"));
+    modules[1]["path"] = path;
+    std::ofstream(model / "modules.json") << modules.dump();
+    auto message = load_error(model);
+    EXPECT_TRUE(contains(message, fmt::format("modules.json: module path '{}' must be a folder "
+                                              "inside the model folder",
+                                              path)))
+        << message;
+  }
+}
+
+// A number JSON can write but a double cannot hold is a malformed-file error naming the
+// file, not an escaped library exception (found by the model-config fuzzer).
+TEST(ModelFolderErrors, AnOverflowingNumberIsAMalformedFile) {
+  test::TempDir dir;
+  auto model = copy_golden(dir, "bert-tiny");
+  std::ofstream(model / "config.json") << R"({"model_type": "bert", "hidden_size": 1e605})";
+  auto message = load_error(model);
+  EXPECT_TRUE(contains(message, "config.json: malformed JSON")) << message;
+  EXPECT_TRUE(contains(message, "number overflow")) << message;
 }
 
 }  // namespace

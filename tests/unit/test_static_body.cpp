@@ -119,6 +119,17 @@ TEST_F(StaticBody, HugeTextsStopAtTheStaticTokenLimitUnlessALengthIsGiven) {
       1e-4, 1e-5));
 }
 
+// The limit is the body's setting (a model sets it from model.static_token_limit).
+TEST_F(StaticBody, AnotherStaticTokenLimitCutsThere) {
+  EXPECT_EQ(encoder_->static_token_limit(), kStaticTokenLimit);
+  const auto two_words = encode("the cat");
+  const auto uncut = encode("the cat cat cat cat");
+  ASSERT_FALSE(torch::allclose(uncut, two_words));
+  encoder_->set_static_token_limit(2);
+  EXPECT_TRUE(torch::allclose(encode("the cat cat cat cat"), two_words));
+  EXPECT_THROW(encoder_->set_static_token_limit(0), Error);
+}
+
 TEST_F(StaticBody, SaveLoadIsBitIdentical) {
   const std::vector<std::string> texts = {"the cat", "vectors, words", "zebra"};
   encoder_->save(dir_.path() / "saved");

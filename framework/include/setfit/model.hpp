@@ -27,6 +27,8 @@ struct ModelOptions {
   // Multi-label data: "one-vs-rest", "multi-output" or "classifier-chain"; empty for
   // single-label data.
   std::string multi_target_strategy;
+  // Static (word-embedding) bodies: tokens a text keeps unless a max_length is asked for.
+  std::size_t static_token_limit = kStaticTokenLimit;
 };
 
 // The multi-label strategies a model accepts (empty means single-label).

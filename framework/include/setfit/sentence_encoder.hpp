@@ -27,9 +27,10 @@ struct EncodeOptions {
   std::function<void(std::size_t, std::size_t)> progress;
 };
 
-// Where static (word-embedding) bodies truncate texts unless a max_length is asked for: they
-// have no position table and pad a batch to its longest text, so one huge text would
-// otherwise need gigabytes. A warning says when it happens.
+// Where static (word-embedding) bodies truncate texts by default unless a max_length is asked
+// for: they have no position table and pad a batch to its longest text, so one huge text
+// would otherwise need gigabytes. A warning says when it happens; a model sets another limit
+// with ModelOptions::static_token_limit (`model.static_token_limit` in a config).
 inline constexpr std::size_t kStaticTokenLimit = 16384;
 
 // What `setfit model info` prints.
@@ -84,6 +85,10 @@ class SETFIT_API SentenceEncoder {
   // max_seq_length) because the model's position table is shorter; embed and encode check
   // it, a trainer checks it before training.
   void check_max_length(std::size_t max_length) const;
+  // Static bodies only (transformers stop at their position table): the tokens a text keeps
+  // when no max_length is asked for. Must be positive.
+  void set_static_token_limit(std::size_t limit);
+  std::size_t static_token_limit() const;
   ModelInfo info() const;
 
   // Writes the sentence-transformers layout (loadable by Python sentence-transformers).

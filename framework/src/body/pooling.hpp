@@ -2,27 +2,9 @@
 
 #include <torch/torch.h>
 
-#include <nlohmann/json.hpp>
-#include <string>
-#include <vector>
+#include "pooling_config.hpp"
 
 namespace setfit::body {
-
-// sentence-transformers' Pooling: the enabled modes, concatenated in this order.
-struct PoolingConfig {
-  std::int64_t word_embedding_dimension = 0;
-  bool cls = false;
-  bool max = false;
-  bool mean = true;
-  bool mean_sqrt_len = false;
-  bool weighted_mean = false;
-  bool last_token = false;
-
-  static PoolingConfig from_json(const nlohmann::json& json, const std::string& origin);
-  nlohmann::json to_json() const;
-  std::vector<std::string> mode_names() const;
-  std::int64_t output_dimension() const;
-};
 
 // token_embeddings [B, L, H], attention_mask [B, L] -> [B, modes * H].
 torch::Tensor pool(const PoolingConfig& config, const torch::Tensor& token_embeddings,

@@ -1,6 +1,7 @@
 #include "setfit/sentence_encoder.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include "../text/unicode.hpp"
 #include "../text/whitespace_tokenizer.hpp"
 #include "architecture.hpp"
+#include "module_list.hpp"
 #include "pooling.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
@@ -24,11 +26,13 @@ namespace fs = std::filesystem;
 namespace setfit {
 namespace {
 
-constexpr const char* kTransformerType = "sentence_transformers.models.Transformer";
-constexpr const char* kPoolingType = "sentence_transformers.models.Pooling";
-constexpr const char* kDenseType = "sentence_transformers.models.Dense";
-constexpr const char* kNormalizeType = "sentence_transformers.models.Normalize";
-constexpr const char* kWordEmbeddingsType = "sentence_transformers.models.WordEmbeddings";
+using body::kDenseType;
+using body::kNormalizeType;
+using body::kPoolingType;
+using body::kTransformerType;
+using body::kWordEmbeddingsType;
+using body::ModuleEntry;
+using body::read_modules;
 constexpr const char* kWhitespaceTokenizerClass =
     "sentence_transformers.models.tokenizer.WhitespaceTokenizer.WhitespaceTokenizer";
 
@@ -36,12 +40,6 @@ constexpr const char* kWhitespaceTokenizerClass =
 constexpr const char* kTokenizerFiles[] = {"vocab.txt", "tokenizer_config.json",
                                            "special_tokens_map.json", "tokenizer.json",
                                            "added_tokens.json"};
-
-struct ModuleEntry {
-  std::string name;
-  std::string path;
-  std::string type;
-};
 
 using Activation = torch::Tensor (*)(const torch::Tensor&);
 
@@ -84,27 +82,6 @@ struct DenseModule {
 // case), "dense_1.linear.weight" and so on for later ones.
 std::string dense_parameter_prefix(std::size_t i) {
   return i == 0 ? std::string("dense.linear.") : fmt::format("dense_{}.linear.", i);
-}
-
-std::vector<ModuleEntry> read_modules(const fs::path& dir) {
-  const fs::path file = dir / "modules.json";
-  if (!fs::exists(file)) {
-    // A plain Hugging Face checkpoint: Transformer + mean pooling.
-    return {{"0", "", kTransformerType}, {"1", "", kPoolingType}};
-  }
-  auto json = detail::read_json_file(file);
-  if (!json.is_array() || json.empty()) {
-    throw Error(fmt::format("{}: expected a non-empty array of modules", file.string()));
-  }
-  std::vector<ModuleEntry> modules;
-  for (const auto& item : json) {
-    ModuleEntry entry;
-    entry.name = detail::json_string_or(item, "name", "", file.string());
-    entry.path = detail::json_string_or(item, "path", "", file.string());
-    entry.type = detail::json_string(item, "type", file.string());
-    modules.push_back(std::move(entry));
-  }
-  return modules;
 }
 
 // Copies every parameter of `module` from `weights`, matching names with or without a
@@ -171,6 +148,7 @@ struct SentenceEncoder::Impl {
   bool normalize = false;
   std::size_t max_seq_length = 512;
   std::size_t position_limit = 0;  // a transformer's usable positions; 0: no table (static)
+  std::size_t static_token_limit = kStaticTokenLimit;
   mutable std::atomic<bool> warned_static_cap{false};
   bool do_lower_case = false;  // sentence-transformers' own lower-casing, before the tokeniser
   bool training = false;
@@ -196,9 +174,9 @@ struct SentenceEncoder::Impl {
     std::size_t limit = max_length > 0 ? max_length : max_seq_length;
     // A static body has no position table and may declare max_seq_length 1,000,000; a batch
     // is padded to its longest text, so one huge text would need gigabytes. Unless a length
-    // is asked for, such bodies stop at kStaticTokenLimit tokens.
-    const bool capped = max_length == 0 && static_encoder && limit > kStaticTokenLimit;
-    if (capped) limit = kStaticTokenLimit;
+    // is asked for, such bodies stop at static_token_limit tokens.
+    const bool capped = max_length == 0 && static_encoder && limit > static_token_limit;
+    if (capped) limit = static_token_limit;
     std::vector<Encoding> encodings;
     encodings.reserve(texts.size());
     for (const auto& t : texts) {
@@ -206,8 +184,9 @@ struct SentenceEncoder::Impl {
       if (capped && encodings.back().ids.size() >= limit && !warned_static_cap.exchange(true)) {
         log::warn(
             "a text reached {} tokens and was truncated there (the limit for static "
-            "bodies; set args.max_length, or --max-length, to change it)",
-            kStaticTokenLimit);
+            "bodies: set model.static_token_limit, or args.max_length / --max-length, to "
+            "change it)",
+            static_token_limit);
       }
     }
     return encodings;
@@ -479,23 +458,20 @@ std::shared_ptr<SentenceEncoder> SentenceEncoder::load(const fs::path& dir) {
       have_pooling = true;
     } else if (module.type == kDenseType) {
       const fs::path file = module_dir / "config.json";
-      auto json = detail::read_json_file(file);
+      const auto config = body::DenseConfig::from_json(detail::read_json_file(file), file.string());
       DenseModule dense;
-      dense.in_features = detail::json_int(json, "in_features", file.string());
-      dense.out_features = detail::json_int(json, "out_features", file.string());
-      dense.bias = detail::json_bool_or(json, "bias", true, file.string());
-      dense.activation =
-          detail::json_string_or(json, "activation_function", dense.activation, file.string());
+      dense.in_features = config.in_features;
+      dense.out_features = config.out_features;
+      dense.bias = config.bias;
+      dense.activation = config.activation;
       if (find_dense_activation(dense.activation) == nullptr) {
         throw Error(fmt::format("{}: activation_function '{}' is not supported", file.string(),
                                 dense.activation));
       }
-      if (dense.in_features != width || dense.out_features <= 0) {
+      if (dense.in_features != width) {
         throw Error(fmt::format("{}: in_features {} must equal the previous module's width {}",
                                 file.string(), dense.in_features, width));
       }
-      dense.linear = torch::nn::Linear(
-          torch::nn::LinearOptions(dense.in_features, dense.out_features).bias(dense.bias));
       const fs::path dense_weights = module_dir / "model.safetensors";
       if (!fs::exists(dense_weights)) {
         throw Error(
@@ -503,9 +479,22 @@ std::shared_ptr<SentenceEncoder> SentenceEncoder::load(const fs::path& dir) {
                         "because unpickling runs code)",
                         dense_weights.string()));
       }
+      // The stored weight's shape is checked before the layer allocates anything.
+      auto weights = SafetensorsFile::open(dense_weights);
+      const auto* stored = weights.find("linear.weight");
+      const std::vector<std::int64_t> expected{dense.out_features, dense.in_features};
+      if (stored == nullptr || stored->shape != expected) {
+        throw Error(fmt::format(
+            "{}: linear.weight must have shape [{}, {}] as {} says, got {}", dense_weights.string(),
+            dense.out_features, dense.in_features, file.string(),
+            stored == nullptr ? std::string("no such tensor")
+                              : fmt::format("[{}]", fmt::join(stored->shape, ", "))));
+      }
+      dense.linear = torch::nn::Linear(
+          torch::nn::LinearOptions(dense.in_features, dense.out_features).bias(dense.bias));
       torch::nn::Module holder;
       holder.register_module("linear", dense.linear);
-      load_parameters(holder, SafetensorsFile::open(dense_weights), "", file.string());
+      load_parameters(holder, weights, "", file.string());
       if (impl->normalize) {
         throw Error(
             fmt::format("{}: a Dense module after Normalize is not supported", modules_origin));
@@ -624,6 +613,15 @@ void SentenceEncoder::check_max_length(std::size_t max_length) const {
 std::int64_t SentenceEncoder::dimension() const {
   if (!impl_->dense.empty()) return impl_->dense.back().out_features;
   return impl_->pooling.output_dimension();
+}
+
+void SentenceEncoder::set_static_token_limit(std::size_t limit) {
+  if (limit == 0) throw Error("static_token_limit must be positive");
+  impl_->static_token_limit = limit;
+}
+
+std::size_t SentenceEncoder::static_token_limit() const {
+  return impl_->static_token_limit;
 }
 
 ModelInfo SentenceEncoder::info() const {

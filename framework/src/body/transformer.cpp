@@ -5,81 +5,10 @@
 #include <cmath>
 #include <limits>
 
-#include "../core/json_file.hpp"
 #include "architecture.hpp"
 #include "setfit/errors.hpp"
 
 namespace setfit::body {
-
-TransformerConfig TransformerConfig::from_json(const nlohmann::json& json,
-                                               const std::string& origin) {
-  using namespace setfit::detail;
-  TransformerConfig c;
-  c.model_type = json_string(json, "model_type", origin);
-  const Architecture& architecture = find_architecture(c.model_type, origin);
-  c.vocab_size = json_int(json, "vocab_size", origin);
-  c.hidden_size = json_int(json, "hidden_size", origin);
-  c.num_hidden_layers = json_int(json, "num_hidden_layers", origin);
-  c.num_attention_heads = json_int(json, "num_attention_heads", origin);
-  c.intermediate_size = json_int(json, "intermediate_size", origin);
-  c.hidden_act = json_string_or(json, "hidden_act", "gelu", origin);
-  c.max_position_embeddings = json_int_or(json, "max_position_embeddings", 512, origin);
-  c.type_vocab_size =
-      json_int_or(json, "type_vocab_size", architecture.default_type_vocab_size, origin);
-  c.layer_norm_eps =
-      json_float_or(json, "layer_norm_eps", architecture.default_layer_norm_eps, origin);
-  c.hidden_dropout_prob = json_float_or(json, "hidden_dropout_prob", 0.1, origin);
-  c.attention_probs_dropout_prob = json_float_or(json, "attention_probs_dropout_prob", 0.1, origin);
-  c.pad_token_id = json_int_or(json, "pad_token_id", architecture.default_pad_token_id, origin);
-  c.relative_attention_num_buckets =
-      json_int_or(json, "relative_attention_num_buckets", 32, origin);
-  const std::string position_type =
-      json_string_or(json, "position_embedding_type", "absolute", origin);
-  if (position_type != "absolute") {
-    throw Error(fmt::format("{}: position_embedding_type '{}' is not supported (only absolute)",
-                            origin, position_type));
-  }
-  for (auto [key, value] : {std::pair{"vocab_size", c.vocab_size},
-                            {"hidden_size", c.hidden_size},
-                            {"num_hidden_layers", c.num_hidden_layers},
-                            {"num_attention_heads", c.num_attention_heads},
-                            {"intermediate_size", c.intermediate_size},
-                            {"max_position_embeddings", c.max_position_embeddings}}) {
-    if (value <= 0)
-      throw Error(fmt::format("{}: key '{}' must be positive, got {}", origin, key, value));
-  }
-  if (c.hidden_size % c.num_attention_heads != 0) {
-    throw Error(fmt::format("{}: hidden_size {} is not a multiple of num_attention_heads {}",
-                            origin, c.hidden_size, c.num_attention_heads));
-  }
-  activation(torch::zeros({1}), c.hidden_act);  // throws early on an unknown activation
-  return c;
-}
-
-double TransformerConfig::minimum_parameters() const {
-  const double h = static_cast<double>(hidden_size);
-  const double per_layer = 4.0 * h * h + 2.0 * h * static_cast<double>(intermediate_size);
-  return static_cast<double>(vocab_size) * h + static_cast<double>(max_position_embeddings) * h +
-         static_cast<double>(num_hidden_layers) * per_layer;
-}
-
-nlohmann::json TransformerConfig::to_json() const {
-  nlohmann::json j = {{"model_type", model_type},
-                      {"architectures", {find_architecture(model_type, "config").class_name}},
-                      {"vocab_size", vocab_size},
-                      {"hidden_size", hidden_size},
-                      {"num_hidden_layers", num_hidden_layers},
-                      {"num_attention_heads", num_attention_heads},
-                      {"intermediate_size", intermediate_size},
-                      {"hidden_act", hidden_act},
-                      {"max_position_embeddings", max_position_embeddings},
-                      {"layer_norm_eps", layer_norm_eps},
-                      {"hidden_dropout_prob", hidden_dropout_prob},
-                      {"attention_probs_dropout_prob", attention_probs_dropout_prob},
-                      {"pad_token_id", pad_token_id}};
-  find_architecture(model_type, "config").write_config(*this, j);
-  return j;
-}
 
 std::shared_ptr<TransformerEncoder> make_encoder(const TransformerConfig& config) {
   return find_architecture(config.model_type, "config").create(config);
@@ -94,10 +23,8 @@ torch::Tensor activation(const torch::Tensor& x, const std::string& name) {
   if (name == "relu") return torch::relu(x);
   if (name == "silu" || name == "swish") return F::silu(x);
   if (name == "tanh") return torch::tanh(x);
-  throw Error(
-      fmt::format("hidden_act '{}' is not supported; supported: gelu, gelu_new, "
-                  "gelu_pytorch_tanh, gelu_fast, relu, silu, tanh",
-                  name));
+  check_activation_name(name, "config.json");  // throws: the name is unknown
+  throw Error(fmt::format("hidden_act '{}' is known but has no implementation", name));
 }
 
 torch::nn::LayerNorm layer_norm(std::int64_t size, double eps) {

@@ -260,6 +260,22 @@ const std::vector<Field>& fields() {
                    add_record(out, "model.multi_target_strategy", c.model.multi_target_strategy,
                               std::nullopt, c.model.multi_target_strategy.empty());
                  }});
+    f.push_back({{"model", "static_token_limit", "int", false,
+                  format_value(static_cast<std::int64_t>(ModelOptions{}.static_token_limit)),
+                  "static (word-embedding) bodies: tokens a text keeps when args.max_length is "
+                  "unset (a warning says when a text is cut)"},
+                 [](RunConfig& c, const toml::node& n, const ReadContext& ctx) {
+                   if (!n.is_integer() || *n.value<std::int64_t>() < 1)
+                     ctx.fail(n, "model", "key 'static_token_limit' must be a positive integer");
+                   c.model.static_token_limit = static_cast<std::size_t>(*n.value<std::int64_t>());
+                   c.user_set.insert("model.static_token_limit");
+                 },
+                 [](const RunConfig& c, const ResolvedPlugins&, std::vector<ArgRecord>& out) {
+                   const auto limit = c.model.static_token_limit;
+                   add_record(out, "model.static_token_limit", std::to_string(limit),
+                              static_cast<double>(limit),
+                              !c.user_set.count("model.static_token_limit"));
+                 }});
     f.push_back({{"eval", "metrics", "strings", false,
                   [] {
                     std::vector<std::string> quoted;
@@ -508,6 +524,8 @@ std::vector<std::pair<PluginKind, std::string>> plugins_used(const RunConfig& co
 }
 
 bool in_run_key(const ArgRecord& record, const ResolvedPlugins& plugins) {
+  // Recorded since runs could set it; left out at its default so that earlier keys hold.
+  if (record.key == "model.static_token_limit") return !record.is_default;
   static const std::string loss_prefix = "model.loss_params.";
   if (record.key.rfind(loss_prefix, 0) == 0 || record.key.rfind("model.sampler_params.", 0) == 0) {
     if (record.is_default) return false;

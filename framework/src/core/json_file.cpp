@@ -48,8 +48,9 @@ void write_json_file(const std::filesystem::path& file, const nlohmann::json& js
 nlohmann::json parse_json(std::string_view text, const std::string& origin) {
   try {
     return nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
-    // nlohmann's message carries the byte position and what it expected.
+  } catch (const nlohmann::json::exception& e) {
+    // nlohmann's message carries the byte position and what it expected (a syntax error,
+    // or a number too large for a double: out_of_range 406).
     throw Error(fmt::format("{}: malformed JSON: {}", origin, printable_bytes(e.what())));
   }
 }

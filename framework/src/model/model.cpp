@@ -82,6 +82,7 @@ Model::Model(std::shared_ptr<SentenceEncoder> body, const PluginRegistry& regist
                             options.multi_target_strategy, fmt::join(strategies, ", ")));
   }
   impl_->body = std::move(body);
+  impl_->body->set_static_token_limit(options.static_token_limit);
   impl_->registry = &registry;
   const auto& plugin = registry.find(PluginKind::Head, options.head);
   impl_->head_version = plugin.info.version;
@@ -134,6 +135,12 @@ std::shared_ptr<Model> Model::from_pretrained(const fs::path& dir, const PluginR
       detail::json_bool_or(config, "normalize_embeddings", options.normalize_embeddings, origin);
   if (config.contains("multi_target_strategy") && !config["multi_target_strategy"].is_null())
     saved.multi_target_strategy = detail::json_string(config, "multi_target_strategy", origin);
+  const auto token_limit = detail::json_int_or(
+      config, "static_token_limit", static_cast<std::int64_t>(options.static_token_limit), origin);
+  if (token_limit < 1)
+    throw Error(
+        fmt::format("{}: 'static_token_limit' must be positive, got {}", origin, token_limit));
+  saved.static_token_limit = static_cast<std::size_t>(token_limit);
 
   if (!fs::exists(head_file)) {
     if (fs::exists(dir / "model_head.pkl")) {
@@ -268,6 +275,7 @@ void Model::save_pretrained(const fs::path& dir) const {
        {{"plugin", impl_->options.head},
         {"version", impl_->head_version},
         {"params", to_json(impl_->head_params)}}},
+      {"static_token_limit", impl_->options.static_token_limit},
       {"embedding_dimension", impl_->body->dimension()},
       {"saved_by", fmt::format("setfit-cpp {}", SETFIT_VERSION_STRING)}};
   detail::write_json_file(dir / kConfigFile, config);
