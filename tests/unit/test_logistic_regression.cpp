@@ -47,6 +47,20 @@ TEST_P(LogisticRegressionGolden, MatchesScikitLearn) {
 
 INSTANTIATE_TEST_SUITE_P(Data, LogisticRegressionGolden, ::testing::Values("binary", "multiclass"));
 
+// The defaults are scikit-learn's LogisticRegression(): C 1, max_iter 100, tol 1e-4 (the
+// golden test above fits with them).
+TEST(LogisticRegression, DefaultsAreScikitLearns) {
+  PluginRegistry registry;
+  registry.load_directories({PluginRegistry::builtin_dir()});
+  std::map<std::string, ParamValue> defaults;
+  for (const auto& spec : registry.find(PluginKind::Head, "logistic_regression").info.params)
+    defaults[spec.name] = spec.default_value;
+  EXPECT_EQ(std::get<double>(defaults.at("C")), 1.0);
+  EXPECT_EQ(std::get<std::int64_t>(defaults.at("max_iter")), 100);
+  EXPECT_EQ(std::get<double>(defaults.at("tol")), 1e-4);
+  EXPECT_EQ(std::get<bool>(defaults.at("fit_intercept")), true);
+}
+
 TEST(LogisticRegression, OneClassAndMisuseAreClearErrors) {
   PluginRegistry registry;
   registry.load_directories({PluginRegistry::builtin_dir()});

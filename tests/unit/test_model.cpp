@@ -57,6 +57,19 @@ TEST(Model, SaveAndLoadGiveTheSamePredictionsForEveryHead) {
   }
 }
 
+// model.static_token_limit travels with a saved model to its body.
+TEST(Model, TheStaticTokenLimitIsSavedAndGivenToTheBody) {
+  ModelOptions options;
+  options.static_token_limit = 77;
+  auto model = trained_model("logistic_regression", options);
+  EXPECT_EQ(model->body()->static_token_limit(), 77u);
+  test::TempDir dir;
+  model->save_pretrained(dir.path());
+  auto loaded = Model::from_pretrained(dir.path(), test::builtin_registry());
+  EXPECT_EQ(loaded->options().static_token_limit, 77u);
+  EXPECT_EQ(loaded->body()->static_token_limit(), 77u);
+}
+
 TEST(Model, ProbabilityColumnsFollowTheLabelOrder) {
   auto model = trained_model("logistic_regression");
   const auto texts = test::tiny_sentiment().texts;
