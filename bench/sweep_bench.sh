@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# bench/sweep: wall time of bench/sweep_bench.toml with stage-1 sharing against --no-share,
-# each into a fresh run store, with the same --jobs. Not a test. Target: >= 2x.
+# bench/sweep: wall time of bench/sweep_bench.toml (24 runs in 8 stage-1 groups), each into a
+# fresh run store with the same --jobs: warm workers with stage-1 sharing (the default),
+# a new worker per unit (--fresh-workers), and --no-share with warm workers. Not a test.
+# Targets: sharing >= 2x --no-share; warm >= 2x fresh workers.
 #
 #   bench/sweep_bench.sh [JOBS]      # default 2
 set -euo pipefail
@@ -18,6 +20,14 @@ time_it() {
   end=$(date +%s.%N)
   awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }'
 }
-shared=$(time_it shared)
+# Every store must hold the same results: the modes differ in speed only.
+summary() {
+  "$setfit" results sql "$work/$1.db" --format csv \
+    "SELECT r.run_key, s.key, s.value FROM run_summary s JOIN runs r ON r.id = s.run_id ORDER BY 1, 2" |
+    md5sum | cut -c1-12
+}
+warm=$(time_it warm)
+fresh=$(time_it fresh --fresh-workers)
 alone=$(time_it alone --no-share)
-echo "12 runs, $jobs jobs: shared stage 1 ${shared}s, --no-share ${alone}s, speed-up $(awk -v a="$alone" -v s="$shared" 'BEGIN { printf "%.2f", a / s }')x"
+echo "24 runs, $jobs jobs: warm + shared ${warm}s, fresh workers ${fresh}s ($(awk -v a="$fresh" -v s="$warm" 'BEGIN { printf "%.2f", a / s }')x), --no-share ${alone}s ($(awk -v a="$alone" -v s="$warm" 'BEGIN { printf "%.2f", a / s }')x)"
+echo "results: warm $(summary warm), fresh $(summary fresh)"

@@ -330,5 +330,48 @@ TEST_F(SweepRun, GridPointsThatResolveToTheSameConfigAreOneRun) {
   EXPECT_EQ(store->runs(std::nullopt).size(), 1u);
 }
 
+// One warm worker serves every unit of a --jobs 1 sweep and reuses the body it loaded, put
+// back to its weights as loaded: the results are bit-identical to a sweep whose two units
+// each get a new worker (--jobs 2). The global --threads reaches the workers.
+TEST_F(SweepRun, AWarmWorkerReusesItsBodyWithResultsBitIdenticalToNewWorkers) {
+  const auto file =
+      write_sweep("warm", "heads = [{head = \"logistic_regression\"}, {head = \"linear\"}]");
+  // The global option goes before the verb: `setfit --threads 1 ... sweep run ...`.
+  auto r = test::run_command(kCli + " --threads 1" +
+                             run_sweep(file, "--jobs 1", "warm.db").substr(kCli.size()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "1 workers x 1 threads")) << r.err;
+  EXPECT_TRUE(contains(r.err, "in 2 stage-1 groups")) << r.err;
+  r = test::run_command(run_sweep(file, "--jobs 2", "cold.db"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_consistent(4, dir_.path() / "warm.db");
+  expect_consistent(4, dir_.path() / "cold.db");
+
+  auto warm = RunStore::open(dir_.path() / "warm.db", false);
+  auto cold = RunStore::open(dir_.path() / "cold.db", false);
+  std::set<std::int64_t> warm_pids, cold_pids;
+  std::map<std::string, RunRow> cold_by_key;
+  for (const auto& row : cold->runs(std::nullopt)) {
+    cold_by_key[row.run_key] = row;
+    cold_pids.insert(row.pid);
+  }
+  for (const auto& row : warm->runs(std::nullopt)) {
+    warm_pids.insert(row.pid);
+    const auto& twin = cold_by_key.at(row.run_key);
+    EXPECT_EQ(warm->summary(row.id)[0].value, cold->summary(twin.id)[0].value) << row.id;
+    const auto a = warm->metrics(row.id), b = cold->metrics(twin.id);
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i)
+      EXPECT_EQ(a[i].value, b[i].value) << a[i].stage << " " << a[i].step;
+  }
+  EXPECT_EQ(warm_pids.size(), 1u);  // one process trained both units
+  EXPECT_EQ(cold_pids.size(), 2u);  // a new worker for each
+  std::string logs;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path() / "warm.db.work/logs"))
+    logs += test::read_file(entry.path());
+  EXPECT_TRUE(contains(logs, "sweep worker: 1 LibTorch threads")) << logs;
+  EXPECT_TRUE(contains(logs, "reusing the loaded body")) << logs;
+}
+
 }  // namespace
 }  // namespace setfit

@@ -206,14 +206,19 @@ class SETFIT_API Executor {
                        const std::function<void(const ExecutionProgress&)>& progress) = 0;
 };
 
-// Worker processes on this machine, `jobs` at a time, each with cores/jobs LibTorch threads.
-// `worker_command(threads)` is the command line of a worker without its arguments; the
-// executor appends `--db DB --run-ids 3,4,5`. A crash, abort or timeout in a worker fails
-// its runs (with the signal, the stage and the last log lines), not the sweep; a worker
-// stopped by SIGTERM or SIGINT (a user, a scheduler's cancel) leaves its runs KILLED.
+// Warm worker processes on this machine, up to `jobs`, each with `threads` (else cores/jobs)
+// LibTorch threads, each training unit after unit (units with more runs first; a unit goes
+// preferably to a worker that has its body loaded). `worker_command(threads)` is the command
+// line of a worker without its arguments; the executor appends `--db DB --serve` and hands
+// it units as serve_sweep_worker reads them. A crash, abort or timeout in a worker fails the
+// runs of its unit (with the signal, the stage and the last log lines), not the sweep, and the
+// next unit gets a new worker; a worker stopped by SIGTERM or SIGINT (a user, a scheduler's
+// cancel) leaves its runs KILLED.
 struct LocalExecutorOptions : ExecutorOptions {
   int jobs = 0;     // 0: one per core
   int threads = 0;  // LibTorch threads per worker; 0: cores / jobs
+  // false: a new worker process for every unit (no state, plugin or body, outlives a unit).
+  bool reuse_workers = true;
   std::function<std::vector<std::string>(int threads)> worker_command;
 };
 SETFIT_API std::unique_ptr<Executor> make_local_executor(LocalExecutorOptions options);
@@ -225,6 +230,14 @@ SETFIT_API std::unique_ptr<Executor> make_local_executor(LocalExecutorOptions op
 SETFIT_API bool run_sweep_worker(const std::filesystem::path& db,
                                  const std::vector<std::int64_t>& run_ids,
                                  const PluginRegistry& registry);
+// A warm worker: reads units from `units_fd`, one line each ("LOG_FILE<TAB>ID,ID,..."),
+// trains each as run_sweep_worker does with its output appended to LOG_FILE, and answers
+// "ok" or "failed" on `status_fd`, until `units_fd` ends. The body loaded last stays loaded
+// (restored to its weights as loaded) for a next unit that uses it. Returns 0.
+SETFIT_API int serve_sweep_worker(const std::filesystem::path& db, const PluginRegistry& registry,
+                                  int units_fd, int status_fd);
+// "3,4,5" -> {3, 4, 5}; throws UsageError naming the item that is not a run id.
+SETFIT_API std::vector<std::int64_t> parse_run_ids(const std::string& list);
 
 // Where a sweep keeps worker configs and logs: beside the store, DB.work/.
 SETFIT_API std::filesystem::path sweep_work_dir(const std::filesystem::path& db);

@@ -22,6 +22,7 @@
 #include "progress.hpp"
 #include "setfit/assets.hpp"
 #include "setfit/errors.hpp"
+#include "setfit/log.hpp"
 #include "setfit/plugin_registry.hpp"
 #include "setfit/results.hpp"
 #include "setfit/run_config.hpp"
@@ -171,13 +172,17 @@ int run(const GlobalOptions& global, const std::vector<std::string>& args) {
       ("max-attempts", po::value<std::int64_t>()->default_value(3),
        "Retry a FAILED run until it has been started this many times")  //
       ("stale-after", po::value<double>()->default_value(300),
-       "Retry a RUNNING run whose heartbeat is older than S seconds")  //
-      ("no-share", "Train stage 1 in every run, even where runs could share it");
+       "Retry a RUNNING run whose heartbeat is older than S seconds")             //
+      ("no-share", "Train stage 1 in every run, even where runs could share it")  //
+      ("fresh-workers",
+       "Start a new worker process for every unit instead of reusing warm ones (which keep "
+       "plugins and the last body loaded)");
   add_max_runs_option(options);
   const auto vm = parse_verb_arguments("sweep run", args, options, {"file"});
   if (vm.count("help")) {
     std::cout << "Usage: setfit sweep run FILE --db runs.db [--jobs N] [--fail-fast]\n"
-                 "                        [--timeout-per-run S] [--allow-changed]\n\n"
+                 "                        [--timeout-per-run S] [--allow-changed] [--no-share]\n"
+                 "                        [--fresh-workers]\n\n"
                  "Runs every run of the sweep that has not finished, in worker processes, and\n"
                  "records each in the store. Running it again resumes. Ctrl-C stops cleanly.\n\n"
               << options << "\n"
@@ -195,6 +200,8 @@ int run(const GlobalOptions& global, const std::vector<std::string>& args) {
   run_options.policy.share = vm.count("no-share") == 0;
   LocalExecutorOptions local;
   local.jobs = vm["jobs"].as<int>();
+  local.threads = global.threads;  // 0: cores / jobs
+  local.reuse_workers = vm.count("fresh-workers") == 0;
   if (local.jobs < 0) throw UsageError("--jobs must not be negative");
   local.fail_fast = vm.count("fail-fast") > 0;
   local.timeout_per_run = vm["timeout-per-run"].as<double>();
@@ -220,11 +227,13 @@ int run(const GlobalOptions& global, const std::vector<std::string>& args) {
   return print_sweep_report(run_options.db, report, interrupted);
 }
 
-// The hidden worker verb the orchestrator starts: `sweep worker --db DB --run-ids 3,4,5`.
+// The hidden worker verb the orchestrator starts: `sweep worker --db DB --serve` (units on
+// stdin, answers on fd 3), or `sweep worker --db DB --run-ids 3,4,5` for one unit.
 int worker(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::options_description options;
   options.add_options()("db", po::value<std::string>(), "")  //
       ("run-ids", po::value<std::string>(), "")              //
+      ("serve", "")                                          //
       ("manifest", po::value<std::string>(), "")             //
       ("index", po::value<Count>(), "")                      //
       ("task-list", po::value<std::string>(), "")            //
@@ -233,19 +242,21 @@ int worker(const GlobalOptions& global, const std::vector<std::string>& args) {
   po::variables_map vm;
   parse_verb_options("sweep worker", args, options, {}, vm);
   if (vm.count("manifest")) return run_sweep_task_worker(global, vm);
-  if (!vm.count("db") || !vm.count("run-ids"))
-    throw UsageError("sweep worker needs --db and --run-ids, or --manifest and --index");
+  if (!vm.count("db") || (!vm.count("run-ids") && !vm.count("serve")))
+    throw UsageError("sweep worker needs --db and --serve or --run-ids, or --manifest and --index");
   std::vector<std::int64_t> ids;
-  std::stringstream list(vm["run-ids"].as<std::string>());
-  for (std::string id; std::getline(list, id, ',');) {
+  if (vm.count("run-ids")) {
     try {
-      ids.push_back(std::stoll(id));
-    } catch (const std::exception&) {
-      throw UsageError(fmt::format("--run-ids: '{}' is not a run id", id));
+      ids = parse_run_ids(vm["run-ids"].as<std::string>());
+    } catch (const UsageError& e) {
+      throw UsageError(fmt::format("--run-ids: {}", e.what()));
     }
   }
   PluginRegistry registry;
   registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
+  log::info("sweep worker: {} LibTorch threads", runtime::threads());
+  if (vm.count("serve"))
+    return serve_sweep_worker(vm["db"].as<std::string>(), registry, STDIN_FILENO, 3);
   return run_sweep_worker(vm["db"].as<std::string>(), ids, registry) ? kExitOk : kExitFailure;
 }
 
@@ -400,7 +411,7 @@ int run_sweep_verb(const GlobalOptions& global, const std::vector<std::string>& 
   const std::string usage =
       "Usage: setfit sweep expand FILE [--format table|json]\n"
       "       setfit sweep run FILE --db runs.db [--jobs N] [--fail-fast] [--timeout-per-run S]\n"
-      "                            [--allow-changed] [--no-share]\n"
+      "                            [--allow-changed] [--no-share] [--fresh-workers]\n"
       "       setfit sweep status runs.db [--sweep NAME] [--watch [--interval S]]\n"
       "       setfit sweep plan FILE --dir DIR [--no-share]      (tasks to run anywhere)\n"
       "       setfit sweep worker --manifest DIR --index N [--scratch DIR]\n"

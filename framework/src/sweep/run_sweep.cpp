@@ -36,6 +36,11 @@ bool holder_alive(std::int64_t pid, std::int64_t run_id) {
   if (args.empty()) return true;
   std::replace(args.begin(), args.end(), '\0', ' ');  // every argument now ends with a space
   if (args.find(" sweep run ") != std::string::npos) return true;
+  // A warm worker is handed its units on stdin: the run is its own since the orchestrator
+  // named it (were the pid reused by another warm worker, the missing heartbeat tells).
+  if (args.find(" sweep worker ") != std::string::npos &&
+      args.find(" --serve ") != std::string::npos)
+    return true;
   const auto list = args.find(" --run-ids ");
   if (args.find(" sweep worker ") == std::string::npos || list == std::string::npos) return false;
   const auto start = list + 11;

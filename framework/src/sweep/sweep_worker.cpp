@@ -1,10 +1,17 @@
 // A sweep worker: one work unit, stage 1 once, then every run's stage 2 from the same body
-// and random state, each recorded into the store.
+// and random state, each recorded into the store. A warm worker serves unit after unit and
+// keeps the body it loaded last, restored to its weights as loaded before each reuse.
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <torch/torch.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <sstream>
 
 #include "../core/json_file.hpp"
 #include "setfit/errors.hpp"
@@ -16,9 +23,45 @@
 namespace fs = std::filesystem;
 
 namespace setfit {
+namespace {
 
-bool run_sweep_worker(const fs::path& db, const std::vector<std::int64_t>& run_ids,
-                      const PluginRegistry& registry) {
+// The body a warm worker loaded last, with a copy of its parameters and their
+// requires_grad flags as loaded: training changes the encoder in place.
+class BodyCache {
+ public:
+  std::shared_ptr<SentenceEncoder> get(const fs::path& dir) {
+    if (encoder_ && dir == dir_) {
+      torch::NoGradGuard no_grad;
+      const auto params = encoder_->named_parameters();
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        params[i].second.copy_(as_loaded_[i]);
+        params[i].second.set_requires_grad(requires_grad_[i]);
+      }
+      encoder_->train(false);
+      log::info("reusing the loaded body {}", dir.string());
+      return encoder_;
+    }
+    encoder_.reset();  // the old body's memory is free before the new one loads
+    as_loaded_.clear();
+    requires_grad_.clear();
+    encoder_ = SentenceEncoder::load(dir);
+    dir_ = dir;
+    for (const auto& [name, p] : encoder_->named_parameters()) {
+      as_loaded_.push_back(p.detach().clone());
+      requires_grad_.push_back(p.requires_grad());
+    }
+    return encoder_;
+  }
+
+ private:
+  fs::path dir_;
+  std::shared_ptr<SentenceEncoder> encoder_;
+  std::vector<torch::Tensor> as_loaded_;
+  std::vector<bool> requires_grad_;
+};
+
+bool train_unit(const fs::path& db, const std::vector<std::int64_t>& run_ids,
+                const PluginRegistry& registry, BodyCache* bodies) {
   if (run_ids.empty()) throw UsageError("a sweep worker needs run ids");
   // The orchestrator resolved each run (absolute paths, the body's folder): nothing is
   // looked up, fetched or validated again here.
@@ -30,7 +73,7 @@ bool run_sweep_worker(const fs::path& db, const std::vector<std::int64_t>& run_i
                                       {file.string(), file.parent_path()}, folders_only));
   }
   const RunConfig& first = configs.front();
-  auto body = SentenceEncoder::load(first.body);
+  auto body = bodies ? bodies->get(first.body) : SentenceEncoder::load(first.body);
   std::vector<std::shared_ptr<Model>> models;
   std::vector<std::unique_ptr<RunRecorder>> recorders;
   for (std::size_t i = 0; i < configs.size(); ++i) {
@@ -117,6 +160,75 @@ bool run_sweep_worker(const fs::path& db, const std::vector<std::int64_t>& run_i
     }
   }
   return all_finished;
+}
+
+}  // namespace
+
+bool run_sweep_worker(const fs::path& db, const std::vector<std::int64_t>& run_ids,
+                      const PluginRegistry& registry) {
+  return train_unit(db, run_ids, registry, nullptr);
+}
+
+std::vector<std::int64_t> parse_run_ids(const std::string& list) {
+  std::vector<std::int64_t> ids;
+  std::stringstream in(list);
+  for (std::string id; std::getline(in, id, ',');) {
+    std::size_t used = 0;
+    try {
+      ids.push_back(std::stoll(id, &used));
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != id.size()) throw UsageError(fmt::format("'{}' is not a run id", id));
+  }
+  if (ids.empty()) throw UsageError("no run ids");
+  return ids;
+}
+
+int serve_sweep_worker(const fs::path& db, const PluginRegistry& registry, int units_fd,
+                       int status_fd) {
+  BodyCache bodies;
+  FILE* units = fdopen(units_fd, "r");
+  if (units == nullptr) throw Error("sweep worker: cannot read its units");
+  char* line = nullptr;
+  std::size_t capacity = 0;
+  int served = 0;
+  while (getline(&line, &capacity, units) > 0) {
+    std::string text(line);
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    const auto tab = text.find('\t');
+    bool ok = false;
+    // The unit's output goes to its own log, as a worker started for it alone would write it.
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    if (tab != std::string::npos) {
+      const int log =
+          open(text.substr(0, tab).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (log >= 0) {
+        dup2(log, STDOUT_FILENO);
+        dup2(log, STDERR_FILENO);
+        close(log);
+      }
+    }
+    try {
+      if (tab == std::string::npos) throw UsageError(fmt::format("malformed unit line '{}'", text));
+      ok = train_unit(db, parse_run_ids(text.substr(tab + 1)), registry, &bodies);
+    } catch (const std::exception& e) {
+      log::error("{}", e.what());
+    }
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    ++served;
+    const std::string status = ok ? "ok\n" : "failed\n";
+    if (write(status_fd, status.data(), status.size()) != static_cast<ssize_t>(status.size()))
+      break;  // the orchestrator is gone
+  }
+  std::free(line);
+  std::fclose(units);
+  log::debug("sweep worker served {} units", served);
+  return 0;
 }
 
 }  // namespace setfit
