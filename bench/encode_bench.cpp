@@ -7,6 +7,7 @@
 
 #include <ATen/Parallel.h>
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <torch/torch.h>
 
 #include <numeric>
@@ -76,29 +77,52 @@ int main(int argc, char** argv) {
     batches.emplace_back(ids, mask);
   }
 
-  fmt::print("{:>7} {:>14} {:>14} {:>12} {:>10}\n", "threads", "bare fwd s", "encode() s",
-             "sentences/s", "overhead");
+  fmt::print("{:>7} {:>14} {:>14} {:>12} {:>10} {:>14} {:>10} {:>12}\n", "threads", "bare fwd s",
+             "encode() s", "sentences/s", "overhead", "bf16 encode s", "bf16/fp32", "min cosine");
+  setfit::EncodeOptions fp32_options, bf16_options;
+  fp32_options.batch_size = bf16_options.batch_size = kBatch;
+  bf16_options.precision = setfit::Precision::Bf16;
+  const bool native = setfit::resolve_precision(setfit::Precision::Auto) == setfit::Precision::Bf16;
   for (int threads : {1, 2}) {
     at::set_num_threads(threads);
     torch::NoGradGuard no_grad;
     encoder->train(false);
-    encoder->encode(std::vector<std::string>(
-        texts.begin(), texts.begin() + std::min<std::size_t>(64, texts.size())));  // warm-up
-    double best_bare = 1e9, best_full = 1e9;
+    const std::vector<std::string> warm(texts.begin(),
+                                        texts.begin() + std::min<std::size_t>(64, texts.size()));
+    encoder->encode(warm);
+    if (native) encoder->encode(warm, bf16_options);
+    double best_bare = 1e9, best_full = 1e9, best_bf16 = 1e9, min_cosine = 1.0;
     for (int repeat = 0; repeat < 3; ++repeat) {
       start = Clock::now();
       for (auto& [ids, mask] : batches)
         encoder->pool(encoder->token_embeddings(ids, mask, torch::zeros_like(ids)), mask);
       best_bare = std::min(best_bare, seconds_since(start));
-      setfit::EncodeOptions options;
-      options.batch_size = kBatch;
       start = Clock::now();
-      encoder->encode(texts, options);
+      const auto fp32 = encoder->encode(texts, fp32_options);
       best_full = std::min(best_full, seconds_since(start));
+      if (!native) continue;
+      start = Clock::now();
+      const auto bf16 = encoder->encode(texts, bf16_options);
+      best_bf16 = std::min(best_bf16, seconds_since(start));
+      min_cosine = torch::nn::functional::cosine_similarity(
+                       bf16, fp32, torch::nn::functional::CosineSimilarityFuncOptions().dim(1))
+                       .min()
+                       .item<double>();
     }
-    fmt::print("{:>7} {:>14.3f} {:>14.3f} {:>12.0f} {:>9.1f}%\n", threads, best_bare, best_full,
-               texts.size() / best_full, 100.0 * (best_full - best_bare) / best_bare);
+    if (native) {
+      fmt::print("{:>7} {:>14.3f} {:>14.3f} {:>12.0f} {:>9.1f}% {:>14.3f} {:>9.2f}x {:>12.6f}\n",
+                 threads, best_bare, best_full, texts.size() / best_full,
+                 100.0 * (best_full - best_bare) / best_bare, best_bf16, best_full / best_bf16,
+                 min_cosine);
+    } else {
+      fmt::print("{:>7} {:>14.3f} {:>14.3f} {:>12.0f} {:>9.1f}% {:>14} {:>10} {:>12}\n", threads,
+                 best_bare, best_full, texts.size() / best_full,
+                 100.0 * (best_full - best_bare) / best_bare, "(no native bf16)", "-", "-");
+    }
   }
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  fmt::print("\npeak resident memory: {:.0f} MB\n", usage.ru_maxrss / 1024.0);
   fs::remove_all(dir);
   return 0;
 }

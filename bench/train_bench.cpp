@@ -16,6 +16,7 @@
 
 #include <ATen/Parallel.h>
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <torch/torch.h>
 
 #include "random_minilm.hpp"
@@ -56,7 +57,8 @@ struct Timing {
 // One training run, timed through the progress callback: stage 1 from its first to its
 // last step report, stage 2 from its first report to the end of train().
 Timing time_training(const fs::path& body, const std::string& head, double body_lr, bool use_amp,
-                     const setfit::Dataset& data, const setfit::PluginRegistry& registry) {
+                     const setfit::Dataset& data, const setfit::PluginRegistry& registry,
+                     bool dedupe = false) {
   setfit::ModelOptions options;
   options.head = head;
   auto model = setfit::Model::from_pretrained(body, registry, options);
@@ -67,6 +69,7 @@ Timing time_training(const fs::path& body, const std::string& head, double body_
   args.body_learning_rate = {body_lr, 1e-5};
   args.seed = 0;
   args.use_amp = use_amp;
+  args.dedupe_pair_texts = dedupe;
   setfit::Trainer trainer(model, args, registry);
   Timing timing;
   Clock::time_point stage_one_start{}, stage_one_end{}, stage_two_start{};
@@ -91,6 +94,9 @@ Timing time_training(const fs::path& body, const std::string& head, double body_
 
 int main(int argc, char** argv) {
   setfit::log::set_level(setfit::log::Level::Warn);
+  // --peak-memory: only the MiniLM-sized body, fp32, 1 thread, then the process's peak RSS
+  // (what stage 1 needs, the body and the data loaded).
+  const bool peak_memory = argc > 2 && std::string(argv[2]) == "--peak-memory";
   const fs::path file = argc > 1 ? fs::path(argv[1]) : fs::path("../shared/data/sst2/train.jsonl");
   std::string source;
   const auto data = few_shot_data(file, source);
@@ -102,12 +108,13 @@ int main(int argc, char** argv) {
   const fs::path minilm = fs::temp_directory_path() / "setfit-bench-train-minilm";
   write_model(minilm, build_vocab(load_texts(file, unused)));
   bodies.emplace_back("MiniLM-sized random BERT", minilm);
-  const auto glove = setfit::assets::cached("glove-100d", {});
+  const auto glove = peak_memory ? fs::path() : setfit::assets::cached("glove-100d", {});
   if (!glove.empty()) {
     // The default GloVe table is frozen: give the copy a trainable Dense layer on top.
     bodies.emplace_back("GloVe 100d (default body)", glove);
   } else {
-    fmt::print("GloVe body skipped: not in the cache (run: setfit fetch glove-100d)\n");
+    if (!peak_memory)
+      fmt::print("GloVe body skipped: not in the cache (run: setfit fetch glove-100d)\n");
   }
   fmt::print("data: 16 examples (8 per label) from {}; 640 pairs, batch 16, 1 epoch\n\n", source);
   fmt::print("{:<32} {:>9} {:>7} {:>8} {:>12} {:>16} {:>14}\n", "body", "precision", "threads",
@@ -115,17 +122,35 @@ int main(int argc, char** argv) {
   for (const auto& [name, dir] : bodies) {
     const double lr = name.rfind("GloVe", 0) == 0 ? 1e-3 : 2e-5;
     for (int threads : {1, 2}) {
+      if (peak_memory && threads > 1) break;
       at::set_num_threads(threads);
-      {
+      if (!peak_memory) {
         // Warm-up: load the body and run one forward pass at this thread count.
         auto warm = setfit::Model::from_pretrained(dir, registry);
         warm->encode(data.texts);
       }
       const auto logreg = time_training(dir, "logistic_regression", lr, false, data, registry);
+      if (peak_memory) {
+        struct rusage usage {};
+        getrusage(RUSAGE_SELF, &usage);
+        fmt::print("{}: fp32, 1 thread, {:.1f} pairs/s; peak resident memory {:.0f} MB\n", name,
+                   static_cast<double>(logreg.steps) * 16 / logreg.stage_one_seconds,
+                   usage.ru_maxrss / 1024.0);
+        break;
+      }
       const auto linear = time_training(dir, "linear", lr, false, data, registry);
       fmt::print("{:<32} {:>9} {:>7} {:>8} {:>12.1f} {:>16.3f} {:>14.3f}\n", name, "fp32", threads,
                  logreg.steps, static_cast<double>(logreg.steps) * 16 / logreg.stage_one_seconds,
                  logreg.stage_two_seconds, linear.stage_two_seconds);
+      if (name.rfind("GloVe", 0) != 0) {
+        // dedupe_pair_texts: 16 examples, so a batch of 16 pairs has at most 16 distinct texts.
+        const auto dedupe = time_training(dir, "logistic_regression", lr, false, data, registry,
+                                          /*dedupe=*/true);
+        fmt::print("{:<32} {:>9} {:>7} {:>8} {:>12.1f} {:>16.3f} {:>14}\n", name, "fp32 dedup",
+                   threads, dedupe.steps,
+                   static_cast<double>(dedupe.steps) * 16 / dedupe.stage_one_seconds,
+                   dedupe.stage_two_seconds, "-");
+      }
       if (name.rfind("GloVe", 0) != 0 && setfit::runtime::cpu_has_native_bf16()) {
         const auto amp = time_training(dir, "logistic_regression", lr, true, data, registry);
         fmt::print("{:<32} {:>9} {:>7} {:>8} {:>12.1f} {:>16.3f} {:>14}\n", name, "bf16 amp",

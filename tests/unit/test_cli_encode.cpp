@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -41,6 +42,35 @@ TEST(CliEncode, JsonlInputGivesOneEmbeddingPerTextInOrder) {
     for (std::size_t d = 0; d < 32; ++d) EXPECT_NEAR(rows[i][d], mean[i][d].get<double>(), 1e-5);
   }
   EXPECT_TRUE(contains(r.err, "encoding: 13/13 texts")) << r.err;
+}
+
+// --precision reaches the encoder: bf16 (or its fp32 fallback) stays within cosine 0.999 of
+// fp32, and a value that is not a precision names the flag.
+TEST(CliEncode, PrecisionFlag) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "in.txt") << "a first sentence\nanother, longer sentence here\n";
+  const std::string base = kCli + " -q encode " + test::golden_dir("bert-tiny").string() + " -i " +
+                           (dir.path() / "in.txt").string();
+  const auto fp32 = test::run_command(base);
+  const auto bf16 = test::run_command(base + " --precision bf16");
+  ASSERT_EQ(fp32.exit_code, 0) << fp32.err;
+  ASSERT_EQ(bf16.exit_code, 0) << bf16.err;
+  const auto a = parse_embeddings(fp32.out), b = parse_embeddings(bf16.out);
+  ASSERT_EQ(a.size(), 2u);
+  ASSERT_EQ(b.size(), 2u);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    double dot = 0, na = 0, nb = 0;
+    for (std::size_t d = 0; d < a[i].size(); ++d) {
+      dot += a[i][d] * b[i][d];
+      na += a[i][d] * a[i][d];
+      nb += b[i][d] * b[i][d];
+    }
+    EXPECT_GE(dot / std::sqrt(na * nb), 0.999);
+  }
+  const auto bad = test::run_command(base + " --precision half");
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_TRUE(contains(bad.err, "--precision: precision must be fp32, bf16 or auto, got 'half'"))
+      << bad.err;
 }
 
 TEST(CliEncode, TxtInputAndNpyOutput) {

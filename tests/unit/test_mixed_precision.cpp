@@ -5,10 +5,13 @@
 
 #include <cmath>
 
-#include "../../framework/src/train/cpu_autocast.hpp"
+#include "../../framework/src/core/cpu_autocast.hpp"
 #include "builtin_registry.hpp"
 #include "golden.hpp"
+#include "setfit/errors.hpp"
+#include "setfit/model.hpp"
 #include "setfit/runtime.hpp"
+#include "setfit/sentence_encoder.hpp"
 #include "setfit/trainer.hpp"
 #include "tiny_data.hpp"
 
@@ -93,6 +96,59 @@ TEST(MixedPrecision, SameSeedGivesBitIdenticalBodiesUnderAmp) {
 
 TEST(MixedPrecision, EndToEndStageTwoTrainsUnderBf16Autocast) {
   expect_amp_effect(true);
+}
+
+// bf16 inference: float32 outputs within cosine 0.999 of fp32 on both golden models where the
+// CPU has native bf16; elsewhere bf16 falls back to fp32 (with a warning) and equals it.
+TEST(InferencePrecision, Bf16EmbeddingsAreWithinCosine0999OfFp32) {
+  const auto& expected = test::golden_expected("bert-tiny");
+  const auto texts = expected["sentences"].get<std::vector<std::string>>();
+  for (const char* name : {"bert-tiny", "mpnet-tiny"}) {
+    SCOPED_TRACE(name);
+    auto encoder = SentenceEncoder::load(test::golden_dir(name));
+    EncodeOptions fp32, bf16, automatic;
+    bf16.precision = Precision::Bf16;
+    automatic.precision = Precision::Auto;
+    const auto reference = encoder->encode(texts, fp32);
+    const auto low = encoder->encode(texts, bf16);
+    EXPECT_EQ(low.scalar_type(), torch::kFloat32);
+    ASSERT_EQ(low.sizes(), reference.sizes());
+    const auto cosine = torch::nn::functional::cosine_similarity(
+        low, reference, torch::nn::functional::CosineSimilarityFuncOptions().dim(1));
+    EXPECT_GE(cosine.min().item<double>(), 0.999);
+    EXPECT_TRUE(torch::equal(encoder->encode(texts, automatic), low));
+    if (runtime::cpu_has_native_bf16()) {
+      EXPECT_EQ(resolve_precision(Precision::Auto), Precision::Bf16);
+      EXPECT_FALSE(torch::equal(low, reference));  // really another precision
+    } else {
+      EXPECT_EQ(resolve_precision(Precision::Bf16), Precision::Fp32);
+      EXPECT_TRUE(torch::equal(low, reference));
+    }
+  }
+  EXPECT_FALSE(at::autocast::is_cpu_enabled());  // nothing left switched on
+}
+
+TEST(InferencePrecision, ParsedFromItsNamesAndTheModelPredictsInIt) {
+  EXPECT_EQ(parse_precision("fp32"), Precision::Fp32);
+  EXPECT_EQ(parse_precision("bf16"), Precision::Bf16);
+  EXPECT_EQ(parse_precision("auto"), Precision::Auto);
+  try {
+    parse_precision("fp16");
+    FAIL() << "expected an error";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "precision must be fp32, bf16 or auto, got 'fp16'");
+  }
+  auto model = Model::from_pretrained(test::golden_dir("bert-tiny"), test::builtin_registry());
+  TrainingArguments args;
+  args.num_epochs = PerStage<std::int64_t>(0, 1);
+  Trainer(model, args, test::builtin_registry()).train(test::tiny_sentiment());
+  const auto texts = test::tiny_sentiment().texts;
+  EXPECT_EQ(model->precision(), Precision::Fp32);
+  const auto fp32 = model->predict_proba(texts);
+  model->set_precision(Precision::Bf16);
+  const auto bf16 = model->predict_proba(texts);
+  EXPECT_LT((bf16 - fp32).abs().max().item<double>(), 0.02);
+  EXPECT_EQ(runtime::cpu_has_native_bf16(), !torch::equal(bf16, fp32));
 }
 
 }  // namespace

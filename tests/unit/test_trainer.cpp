@@ -3,12 +3,16 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <fstream>
+#include <nlohmann/json.hpp>
+
 #include "builtin_registry.hpp"
 #include "golden.hpp"
-#include "tiny_data.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/plugin_registry.hpp"
 #include "setfit/trainer.hpp"
+#include "test_support.hpp"
+#include "tiny_data.hpp"
 
 namespace setfit {
 namespace {
@@ -140,6 +144,66 @@ TEST(Trainer, ClearErrorsForImpossibleSetups) {
   args.loss = "NoSuchLoss";
   Trainer unknown(model_of(body, "logistic_regression"), args, registry());
   EXPECT_THROW(unknown.train(tiny_data()), UnknownComponent);
+}
+
+// dedupe_pair_texts encodes each distinct text of a batch once. Without dropout that is the
+// same computation as two forward passes (up to float rounding); with dropout it is another
+// noise, still determined by the seed.
+struct DedupeRun {
+  std::vector<double> losses;
+  std::vector<torch::Tensor> body;
+  std::vector<std::string> names;
+};
+
+DedupeRun train_stage_one(const std::filesystem::path& dir, bool dedupe) {
+  auto body = SentenceEncoder::load(dir);
+  auto model = model_of(body, "logistic_regression");
+  auto args = quick_args();
+  args.dedupe_pair_texts = dedupe;
+  Trainer trainer(model, args, registry());
+  trainer.train(tiny_data());
+  DedupeRun run;
+  for (const auto& point : trainer.history())
+    if (point.stage == "embedding" && point.key == "loss") run.losses.push_back(point.value);
+  run.body = snapshot(*body);
+  for (const auto& [name, p] : body->named_parameters()) run.names.push_back(name);
+  return run;
+}
+
+TEST(Trainer, DedupedPairTextsGiveTheSameTrainingWithoutDropout) {
+  test::TempDir dir;
+  const auto model = dir.path() / "bert-tiny";
+  std::filesystem::copy(test::golden_dir("bert-tiny"), model,
+                        std::filesystem::copy_options::recursive);
+  for (auto& entry : std::filesystem::recursive_directory_iterator(model))
+    std::filesystem::permissions(entry.path(), std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::add);
+  auto config = nlohmann::json::parse(test::read_file(model / "config.json"));
+  config["hidden_dropout_prob"] = 0.0;
+  config["attention_probs_dropout_prob"] = 0.0;
+  std::ofstream(model / "config.json") << config.dump();
+
+  const auto plain = train_stage_one(model, false);
+  const auto deduped = train_stage_one(model, true);
+  ASSERT_EQ(plain.losses.size(), deduped.losses.size());
+  ASSERT_GT(plain.losses.size(), 1u);
+  for (std::size_t i = 0; i < plain.losses.size(); ++i)
+    EXPECT_NEAR(plain.losses[i], deduped.losses[i], 1e-5 * std::abs(plain.losses[i]) + 1e-7) << i;
+  for (std::size_t i = 0; i < plain.body.size(); ++i) {
+    // A key bias shifts every score of a query alike, so softmax cancels it: its gradient is
+    // rounding noise, which AdamW scales up to full steps in either case.
+    if (plain.names[i].find("attention.self.key.bias") != std::string::npos) continue;
+    EXPECT_TRUE(torch::allclose(plain.body[i], deduped.body[i], 1e-4, 1e-6)) << plain.names[i];
+  }
+}
+
+TEST(Trainer, DedupedPairTextsWithDropoutAreDeterministicAndAnotherNoise) {
+  const auto first = train_stage_one(test::golden_dir("bert-tiny"), true);
+  const auto second = train_stage_one(test::golden_dir("bert-tiny"), true);
+  const auto plain = train_stage_one(test::golden_dir("bert-tiny"), false);
+  EXPECT_EQ(first.losses, second.losses);
+  EXPECT_TRUE(same(first.body, second.body));
+  EXPECT_NE(first.losses, plain.losses);  // the masks differ: tiny_data repeats texts in a batch
 }
 
 }  // namespace

@@ -54,8 +54,12 @@ class SETFIT_API Model {
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
 
-  // Embeddings as the head sees them (normalised when normalize_embeddings is set).
+  // Embeddings as the head sees them (normalised when normalize_embeddings is set), in
+  // options.precision.
   at::Tensor encode(const std::vector<std::string>& texts, EncodeOptions options = {}) const;
+  // The precision predict_proba, predict and predict_multi_label encode in (default fp32).
+  void set_precision(Precision precision);
+  Precision precision() const;
   // [N, labels().size()] probabilities, columns in labels() order. Multi-label models
   // give each label's own probability.
   at::Tensor predict_proba(const std::vector<std::string>& texts) const;

@@ -39,6 +39,9 @@ struct SETFIT_API TrainingArguments {
   std::optional<double> margin;  // unset: the loss's own default
   bool end_to_end = false;
   bool use_amp = false;
+  // Stage 1: encode each distinct text of a batch once, for every pair naming it (up to half
+  // the FLOPs). Off by default: with dropout, the uses of a text then share one mask.
+  bool dedupe_pair_texts = false;
   double warmup_proportion = 0.1;
   double l2_weight = 0.01;
   std::optional<std::int64_t> max_length;

@@ -8,7 +8,9 @@
 #include <atomic>
 #include <fstream>
 #include <numeric>
+#include <optional>
 
+#include "../core/cpu_autocast.hpp"
 #include "../core/json_file.hpp"
 #include "../text/unicode.hpp"
 #include "../text/whitespace_tokenizer.hpp"
@@ -17,6 +19,7 @@
 #include "pooling.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
+#include "setfit/runtime.hpp"
 #include "setfit/safetensors.hpp"
 #include "static_embedding.hpp"
 #include "transformer.hpp"
@@ -406,6 +409,35 @@ void SentenceEncoder::check_max_length(const fs::path& dir, std::size_t max_leng
   }
 }
 
+const char* to_string(Precision precision) {
+  switch (precision) {
+    case Precision::Fp32:
+      return "fp32";
+    case Precision::Bf16:
+      return "bf16";
+    case Precision::Auto:
+      return "auto";
+  }
+  return "?";
+}
+
+Precision parse_precision(const std::string& text) {
+  for (auto p : {Precision::Fp32, Precision::Bf16, Precision::Auto})
+    if (text == to_string(p)) return p;
+  throw UsageError(fmt::format("precision must be fp32, bf16 or auto, got '{}'", text));
+}
+
+Precision resolve_precision(Precision precision) {
+  if (precision == Precision::Fp32) return precision;
+  if (runtime::cpu_has_native_bf16()) return Precision::Bf16;
+  if (precision == Precision::Bf16) {
+    static std::atomic<bool> warned{false};
+    if (!warned.exchange(true))
+      log::warn("bf16: this CPU has no native bf16 (avx512_bf16 or amx_bf16); encoding in fp32");
+  }
+  return Precision::Fp32;
+}
+
 SentenceEncoder::SentenceEncoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SentenceEncoder::~SentenceEncoder() = default;
 
@@ -544,6 +576,9 @@ at::Tensor SentenceEncoder::encode(const std::vector<std::string>& texts,
   const bool was_training = impl_->training;
   train(false);
   torch::NoGradGuard no_grad;
+  // One scope for every batch, so that each weight is cast to bf16 once per call.
+  std::optional<detail::CpuAutocastScope> bf16;
+  if (resolve_precision(options.precision) == Precision::Bf16) bf16.emplace();
   auto encodings = impl_->tokenize(texts, options.max_length);
   // Longest first, so each batch pads to a similar length; results go back in input order.
   std::vector<std::size_t> order(texts.size());

@@ -13,7 +13,8 @@
 
 namespace setfit {
 struct SweepManifest;
-}
+enum class Precision;
+}  // namespace setfit
 
 // The CLI's verbs: one source file each, registered in commands.cpp.
 namespace setfit::cli {
@@ -62,6 +63,9 @@ boost::program_options::variables_map parse_verb_arguments(
     const std::string& verb, const std::vector<std::string>& args,
     const boost::program_options::options_description& options,
     std::initializer_list<const char*> arguments);
+
+// The verb's --precision (fp32, bf16 or auto), an error naming the flag otherwise.
+Precision parse_precision_option(const boost::program_options::variables_map& vm);
 
 int run_encode(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_predict(const GlobalOptions& global, const std::vector<std::string>& args);

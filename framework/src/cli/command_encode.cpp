@@ -33,7 +33,10 @@ int run_encode(const GlobalOptions& global, const std::vector<std::string>& args
        "Texts per forward pass")  //
       ("max-length", po::value<Count>()->default_value(Count{0}, "0"),
        "Truncation in tokens (0: the model's max_seq_length)")  //
-      ("normalize", "L2-normalise the embeddings");
+      ("normalize", "L2-normalise the embeddings")              //
+      ("precision", po::value<std::string>()->default_value("fp32"),
+       "fp32, bf16 (about 2x faster where the CPU has native bf16; cosine to fp32 > 0.999) "
+       "or auto (bf16 where native)");
   const auto vm = parse_verb_arguments("encode", args, options, {"model"});
   if (vm.count("help")) {
     std::cout << "Usage: setfit encode MODEL --input FILE [--output FILE]\n\n"
@@ -46,6 +49,7 @@ int run_encode(const GlobalOptions& global, const std::vector<std::string>& args
     throw UsageError("setfit encode needs a MODEL; see 'setfit encode --help'");
   if (!vm.count("input")) throw UsageError("setfit encode needs --input FILE");
   if (vm["batch-size"].as<Count>().value == 0) throw UsageError("--batch-size must be positive");
+  const Precision precision = parse_precision_option(vm);
 
   auto texts = read_texts(vm["input"].as<std::string>(), vm["field"].as<std::string>());
   auto encoder = SentenceEncoder::load(resolve_model(vm["model"].as<std::string>(), global));
@@ -56,6 +60,7 @@ int run_encode(const GlobalOptions& global, const std::vector<std::string>& args
   encode.batch_size = vm["batch-size"].as<Count>().value;
   encode.max_length = vm["max-length"].as<Count>().value;
   encode.normalize = vm.count("normalize") > 0;
+  encode.precision = precision;
   ProgressReporter progress("encoding", "texts");
   encode.progress = [&](std::size_t done, std::size_t total) { progress.update(done, total); };
   auto embeddings = encoder->encode(texts, encode);

@@ -28,6 +28,8 @@ int run_predict(const GlobalOptions& global, const std::vector<std::string>& arg
        "Texts: .txt (one per line; blank lines skipped) or .jsonl")                             //
       ("field", po::value<std::string>()->default_value("text"), "Text field of .jsonl input")  //
       ("proba", "Also give every label's probability")                                          //
+      ("precision", po::value<std::string>()->default_value("fp32"),
+       "fp32, bf16 (about 2x faster where the CPU has native bf16) or auto (bf16 where native)")  //
       ("output,o", po::value<std::string>(), "Write JSONL here instead of stdout");
   const auto vm = parse_verb_arguments("predict", args, options, {"model"});
   if (vm.count("help")) {
@@ -42,11 +44,13 @@ int run_predict(const GlobalOptions& global, const std::vector<std::string>& arg
   if (!vm.count("model"))
     throw UsageError("setfit predict needs a MODEL; see 'setfit predict --help'");
   if (!vm.count("input")) throw UsageError("setfit predict needs --input FILE");
+  const Precision precision = parse_precision_option(vm);
 
   const auto dir = resolve_model(vm["model"].as<std::string>(), global);
   PluginRegistry registry;
   registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
   auto model = Model::from_pretrained(dir, registry);
+  model->set_precision(precision);
   if (!model->head_ready()) {
     throw Error(
         fmt::format("{}: not a trained SetFit model (no model_head.safetensors); train one with "

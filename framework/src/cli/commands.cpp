@@ -5,6 +5,7 @@
 
 #include "command.hpp"
 #include "setfit/errors.hpp"
+#include "setfit/sentence_encoder.hpp"
 
 namespace po = boost::program_options;
 
@@ -69,6 +70,14 @@ void parse_verb_options(const std::string& verb, const std::vector<std::string>&
     po::notify(out);
   } catch (const po::error& e) {
     throw UsageError(fmt::format("setfit {}: {}; see 'setfit {} --help'", verb, e.what(), verb));
+  }
+}
+
+Precision parse_precision_option(const po::variables_map& vm) {
+  try {
+    return parse_precision(vm["precision"].as<std::string>());
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("--precision: {}", e.what()));
   }
 }
 

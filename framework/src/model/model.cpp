@@ -64,6 +64,7 @@ struct Model::Impl {
   std::string head_version;
   bool head_differentiable = false;
   std::shared_ptr<Head> head;
+  Precision precision = Precision::Fp32;
 
   std::shared_ptr<Head> create_plain_head() const {
     return registry->create_head(options.head, head_params);
@@ -202,10 +203,20 @@ at::Tensor Model::encode(const std::vector<std::string>& texts, EncodeOptions op
   return impl_->body->encode(texts, options);
 }
 
+void Model::set_precision(Precision precision) {
+  impl_->precision = precision;
+}
+
+Precision Model::precision() const {
+  return impl_->precision;
+}
+
 at::Tensor Model::predict_proba(const std::vector<std::string>& texts) const {
   if (!impl_->head) throw Error("the model has no trained head yet: train it or load a saved one");
   torch::NoGradGuard no_grad;
-  return impl_->head->predict_proba(encode(texts)).to(torch::kFloat32);
+  EncodeOptions options;
+  options.precision = impl_->precision;
+  return impl_->head->predict_proba(encode(texts, options)).to(torch::kFloat32);
 }
 
 std::vector<std::int64_t> Model::predict_indices(const std::vector<std::string>& texts) const {

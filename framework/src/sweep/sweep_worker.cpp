@@ -145,6 +145,8 @@ bool train_unit(const fs::path& db, const std::vector<std::int64_t>& run_ids,
           if (cached == test_embeddings.end()) {
             EncodeOptions encode;
             if (args.max_length) encode.max_length = static_cast<std::size_t>(*args.max_length);
+            // As Trainer::evaluate: bf16 under use_amp where the CPU has it natively.
+            if (args.use_amp) encode.precision = Precision::Auto;
             cached = test_embeddings.emplace(key, models[i]->encode(test->texts, encode)).first;
           }
           metrics = trainer.evaluate_embeddings(cached->second, *test);

@@ -6,10 +6,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 #include <random>
 
-#include "cpu_autocast.hpp"
+#include "../core/cpu_autocast.hpp"
 #include "output_dir.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
@@ -105,6 +106,39 @@ struct Trainer::Impl {
     return body().embed(texts, max_length).to(torch::kFloat32);
   }
 
+  // The two sides of pairs [start, end): each side in one forward pass, or, with
+  // dedupe_pair_texts, every distinct text once and its rows reused by each pair naming it.
+  std::pair<torch::Tensor, torch::Tensor> embed_pairs(const Dataset& data,
+                                                      const std::vector<SamplePair>& pairs,
+                                                      std::size_t start, std::size_t end) {
+    const auto text = [&](std::int64_t index) -> const std::string& {
+      return data.texts[static_cast<std::size_t>(index)];
+    };
+    if (!args.dedupe_pair_texts) {
+      std::vector<std::string> first, second;
+      for (std::size_t k = start; k < end; ++k) {
+        first.push_back(text(pairs[k].first));
+        second.push_back(text(pairs[k].second));
+      }
+      return {embed(first), embed(second)};
+    }
+    std::map<std::int64_t, std::int64_t> row_of;  // example index -> row in `distinct`
+    std::vector<std::string> distinct;
+    std::vector<std::int64_t> first_rows, second_rows;
+    const auto row = [&](std::int64_t example) {
+      const auto [it, added] = row_of.emplace(example, static_cast<std::int64_t>(distinct.size()));
+      if (added) distinct.push_back(text(example));
+      return it->second;
+    };
+    for (std::size_t k = start; k < end; ++k) {
+      first_rows.push_back(row(pairs[k].first));
+      second_rows.push_back(row(pairs[k].second));
+    }
+    const auto embedded = embed(distinct);
+    return {embedded.index_select(0, torch::tensor(first_rows)),
+            embedded.index_select(0, torch::tensor(second_rows))};
+  }
+
   void report(Stage stage, std::int64_t step, std::int64_t total, double loss) {
     if (progress) progress({stage, step, total, loss});
   }
@@ -174,9 +208,12 @@ struct Trainer::Impl {
         eval_options.average.empty() ? default_average(classes) : eval_options.average);
   }
 
-  torch::Tensor embeddings_of(const std::vector<std::string>& texts) {
+  // Embeddings for fitting a head (`evaluation` false) or for evaluating one, which under
+  // use_amp runs in bf16 as training does; heads are fitted on fp32 embeddings.
+  torch::Tensor embeddings_of(const std::vector<std::string>& texts, bool evaluation = false) {
     EncodeOptions options;
     if (args.max_length) options.max_length = static_cast<std::size_t>(*args.max_length);
+    if (evaluation && mixed_precision) options.precision = Precision::Bf16;
     return model->encode(texts, options);
   }
 
@@ -276,7 +313,7 @@ struct Trainer::Impl {
       fit_head_on_current_body();
       torch::NoGradGuard no_grad;
       for (auto& [key, value] : metrics_from_proba(
-               model->head()->predict_proba(embeddings_of(eval_data->texts)), *eval_data))
+               model->head()->predict_proba(embeddings_of(eval_data->texts, true)), *eval_data))
         metrics[key] = value;
     }
     body().train(true);
@@ -463,14 +500,10 @@ struct Trainer::Impl {
       std::shuffle(pairs.begin(), pairs.end(), rng);
       for (std::size_t start = 0; start < pairs.size() && !optimizer.done(); start += batch) {
         const std::size_t end = std::min(pairs.size(), start + batch);
-        std::vector<std::string> first, second;
         std::vector<float> targets;
-        for (std::size_t k = start; k < end; ++k) {
-          first.push_back(data.texts[static_cast<std::size_t>(pairs[k].first)]);
-          second.push_back(data.texts[static_cast<std::size_t>(pairs[k].second)]);
-          targets.push_back(pairs[k].target);
-        }
-        optimizer.apply(loss->forward(embed(first), embed(second), torch::tensor(targets)));
+        for (std::size_t k = start; k < end; ++k) targets.push_back(pairs[k].target);
+        const auto [a, b] = embed_pairs(data, pairs, start, end);
+        optimizer.apply(loss->forward(a, b, torch::tensor(targets)));
       }
       if (!optimizer.done() || epoch + 1 == epochs) optimizer.end_epoch();
     }
@@ -547,7 +580,7 @@ struct Trainer::Impl {
     } else {
       cached = embeddings_of(data.texts);  // the body is frozen: encode once
       if (eval_data != nullptr && args.eval_strategy != "no")
-        cached_eval = embeddings_of(eval_data->texts);
+        cached_eval = embeddings_of(eval_data->texts, true);
     }
     std::vector<double> base_rates;
     for (auto& g : groups)
@@ -567,7 +600,7 @@ struct Trainer::Impl {
           torch::NoGradGuard no_grad;
           body().train(false);
           proba = head.predict_proba(cached_eval.defined() ? cached_eval
-                                                           : embeddings_of(eval_data->texts));
+                                                           : embeddings_of(eval_data->texts, true));
           if (args.end_to_end) body().train(true);
         }
         auto metrics = metrics_from_proba(proba, *eval_data);
@@ -647,7 +680,7 @@ Trainer::Trainer(std::shared_ptr<Model> model, TrainingArguments args,
   if (impl_->args.use_amp) {
     impl_->mixed_precision = runtime::cpu_has_native_bf16();
     if (impl_->mixed_precision)
-      log::info("use_amp: the body's training passes run under bf16 autocast");
+      log::info("use_amp: the body's training passes and evaluations run under bf16 autocast");
     else
       log::warn(
           "use_amp: this CPU has no native bf16 (avx512_bf16 or amx_bf16); training "
@@ -743,7 +776,7 @@ void Trainer::train_classifier(const Dataset& data, const Dataset* eval) {
 
 std::map<std::string, double> Trainer::evaluate(const Dataset& data) {
   if (data.size() == 0) throw Error("the evaluation set is empty");
-  return evaluate_embeddings(impl_->embeddings_of(data.texts), data);
+  return evaluate_embeddings(impl_->embeddings_of(data.texts, true), data);
 }
 
 std::map<std::string, double> Trainer::evaluate_embeddings(const at::Tensor& embeddings,

@@ -236,6 +236,9 @@ const std::vector<Field>& fields() {
             [](const TrainingArguments& a) { return global(a.margin); }},
       SETFIT_BOOL_FIELD(end_to_end, "Stage 2 also trains the body (differentiable head)"),
       SETFIT_BOOL_FIELD(use_amp, "Mixed precision (bf16 autocast on supporting CPUs)"),
+      SETFIT_BOOL_FIELD(dedupe_pair_texts,
+                        "Stage 1 encodes each distinct text of a batch once (dropout masks "
+                        "then shared)"),
       SETFIT_FLOAT_FIELD(warmup_proportion, "Stage 1 linear warm-up fraction, in [0, 1]"),
       SETFIT_FLOAT_FIELD(l2_weight, "AdamW weight decay; 0 means none"),
       SETFIT_OPTIONAL_INT_FIELD(
