@@ -102,7 +102,11 @@ class LocalExecutor final : public Executor {
                const std::atomic<bool>& stop,
                const std::function<void(const ExecutionProgress&)>& progress) override {
     // A worker that died leaves a closed pipe: writing to it must fail, not kill the sweep.
-    signal(SIGPIPE, SIG_IGN);
+    // The caller's SIGPIPE disposition is back once the sweep ends, however it ends.
+    struct IgnoreSigpipe {
+      void (*previous)(int) = signal(SIGPIPE, SIG_IGN);
+      ~IgnoreSigpipe() { signal(SIGPIPE, previous); }
+    } ignore_sigpipe;
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const int jobs = std::max(1, options_.jobs > 0 ? options_.jobs : cores);
     const int threads = options_.threads > 0 ? options_.threads : std::max(1, cores / jobs);
