@@ -156,6 +156,12 @@ int main(int argc, char** argv) {
         fmt::print("{:<32} {:>9} {:>7} {:>8} {:>12.1f} {:>16.3f} {:>14}\n", name, "bf16 amp",
                    threads, amp.steps, static_cast<double>(amp.steps) * 16 / amp.stage_one_seconds,
                    amp.stage_two_seconds, "-");
+        const auto both = time_training(dir, "logistic_regression", lr, true, data, registry,
+                                        /*dedupe=*/true);
+        fmt::print("{:<32} {:>9} {:>7} {:>8} {:>12.1f} {:>16.3f} {:>14}\n", name, "amp dedup",
+                   threads, both.steps,
+                   static_cast<double>(both.steps) * 16 / both.stage_one_seconds,
+                   both.stage_two_seconds, "-");
       }
     }
   }
