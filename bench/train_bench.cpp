@@ -139,29 +139,21 @@ int main(int argc, char** argv) {
         break;
       }
       const auto linear = time_training(dir, "linear", lr, false, data, registry);
-      fmt::print("{:<32} {:>9} {:>7} {:>8} {:>12.1f} {:>16.3f} {:>14.3f}\n", name, "fp32", threads,
-                 logreg.steps, static_cast<double>(logreg.steps) * 16 / logreg.stage_one_seconds,
-                 logreg.stage_two_seconds, linear.stage_two_seconds);
-      if (name.rfind("GloVe", 0) != 0) {
-        // dedupe_pair_texts: 16 examples, so a batch of 16 pairs has at most 16 distinct texts.
-        const auto dedupe = time_training(dir, "logistic_regression", lr, false, data, registry,
-                                          /*dedupe=*/true);
-        fmt::print("{:<32} {:>9} {:>7} {:>8} {:>12.1f} {:>16.3f} {:>14}\n", name, "fp32 dedup",
-                   threads, dedupe.steps,
-                   static_cast<double>(dedupe.steps) * 16 / dedupe.stage_one_seconds,
-                   dedupe.stage_two_seconds, "-");
-      }
-      if (name.rfind("GloVe", 0) != 0 && setfit::runtime::cpu_has_native_bf16()) {
-        const auto amp = time_training(dir, "logistic_regression", lr, true, data, registry);
-        fmt::print("{:<32} {:>9} {:>7} {:>8} {:>12.1f} {:>16.3f} {:>14}\n", name, "bf16 amp",
-                   threads, amp.steps, static_cast<double>(amp.steps) * 16 / amp.stage_one_seconds,
-                   amp.stage_two_seconds, "-");
-        const auto both = time_training(dir, "logistic_regression", lr, true, data, registry,
-                                        /*dedupe=*/true);
-        fmt::print("{:<32} {:>9} {:>7} {:>8} {:>12.1f} {:>16.3f} {:>14}\n", name, "amp dedup",
-                   threads, both.steps,
-                   static_cast<double>(both.steps) * 16 / both.stage_one_seconds,
-                   both.stage_two_seconds, "-");
+      const auto row = [&](const char* precision, const Timing& t, const std::string& linear_s) {
+        fmt::print("{:<32} {:>9} {:>7} {:>8} {:>12.1f} {:>16.3f} {:>14}\n", name, precision,
+                   threads, t.steps, static_cast<double>(t.steps) * 16 / t.stage_one_seconds,
+                   t.stage_two_seconds, linear_s);
+      };
+      row("fp32", logreg, fmt::format("{:.3f}", linear.stage_two_seconds));
+      if (name.rfind("GloVe", 0) == 0) continue;
+      const auto run = [&](bool use_amp, bool dedupe) {
+        return time_training(dir, "logistic_regression", lr, use_amp, data, registry, dedupe);
+      };
+      // dedupe_pair_texts: 16 examples, so a batch of 16 pairs has at most 16 distinct texts.
+      row("fp32 dedup", run(false, true), "-");
+      if (setfit::runtime::cpu_has_native_bf16()) {
+        row("bf16 amp", run(true, false), "-");
+        row("amp dedup", run(true, true), "-");
       }
     }
   }

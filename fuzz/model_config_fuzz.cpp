@@ -1,7 +1,7 @@
 // Any config file of a model folder either reads into a checked config or throws
 // setfit::Error naming the file. The first byte picks the reader (config.json of the
 // transformer, modules.json, a Pooling or a Dense module's config.json); the rest is the
-// file. A transformer config that reads must also survive writing and reading back.
+// file. A config that reads must also survive writing and reading back.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -41,8 +41,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)setfit::body::PoolingConfig::from_json(pooling.to_json(), "written");
         break;
       }
-      default:
-        (void)setfit::body::DenseConfig::from_json(json, "2_Dense/config.json");
+      default: {
+        const auto dense = setfit::body::DenseConfig::from_json(json, "2_Dense/config.json");
+        (void)setfit::body::DenseConfig::from_json(dense.to_json(), "written");
+      }
     }
   } catch (const setfit::Error&) {
   }

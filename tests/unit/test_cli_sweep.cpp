@@ -13,6 +13,17 @@ namespace {
 
 using test::contains;
 const std::string kCli = SETFIT_TEST_CLI;
+
+// `setfit sweep expand` of NAME.toml: a sweep named NAME on `body` with train = "t.jsonl",
+// then `rest` (which starts on line 7).
+test::CommandResult expand_with(const test::TempDir& dir, const std::string& name,
+                                const std::string& body, const std::string& rest) {
+  const auto file = dir.path() / (name + ".toml");
+  std::ofstream(file) << "[sweep]\nname = \"" << name
+                      << "\"\n[data]\ntrain = \"t.jsonl\"\n[model]\nbody = \"" << body << "\"\n"
+                      << rest;
+  return test::run_command(kCli + " sweep expand " + file.string());
+}
 const std::string kSweeps = std::string(SETFIT_TEST_DATA_DIR) + "/../../sweeps";
 
 TEST(CliSweep, TheQuickstartSweepExpandsToEighteenValidRuns) {
@@ -37,18 +48,13 @@ TEST(CliSweep, TheQuickstartSweepExpandsToEighteenValidRuns) {
 TEST(CliSweep, BadFixedValuesNameTheirLineAndColumn) {
   test::TempDir dir;
   const auto body = test::golden_dir("bert-tiny").string();
-  std::ofstream(dir.path() / "f.toml")
-      << "[sweep]\nname = \"f\"\n[data]\ntrain = \"t.jsonl\"\n[model]\nbody = \"" << body
-      << "\"\nhead_params = { C = \"big\" }\n[args]\nnum_iterations = \"five\"\n"
-      << "[grid]\nnum_epochs = [[1, 2], [1, 3]]\n";
-  auto r = test::run_command(kCli + " sweep expand " + (dir.path() / "f.toml").string());
+  auto r = expand_with(dir, "f", body,
+                       "head_params = { C = \"big\" }\n[args]\nnum_iterations = "
+                       "\"five\"\n[grid]\nnum_epochs = [[1, 2], [1, 3]]\n");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "f.toml:9:18: [args] key 'num_iterations': expected an integer"))
       << r.err;
-  std::ofstream(dir.path() / "g.toml")
-      << "[sweep]\nname = \"g\"\n[data]\ntrain = \"t.jsonl\"\n[model]\nbody = \"" << body
-      << "\"\nhead_params = { C = \"big\" }\n";
-  r = test::run_command(kCli + " sweep expand " + (dir.path() / "g.toml").string());
+  r = expand_with(dir, "g", body, "head_params = { C = \"big\" }\n");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "g.toml:7:21: [model] head_params.C")) << r.err;
   EXPECT_TRUE(contains(r.err, "expects float, got string")) << r.err;
@@ -57,26 +63,18 @@ TEST(CliSweep, BadFixedValuesNameTheirLineAndColumn) {
 TEST(CliSweep, BadGridValuesNameTheRunAndWhatTheGridSet) {
   test::TempDir dir;
   const auto body = test::golden_dir("bert-tiny").string();
-  std::ofstream(dir.path() / "s.toml")
-      << "[sweep]\nname = \"s\"\n[data]\ntrain = \"t.jsonl\"\n[model]\nbody = \"" << body
-      << "\"\n[grid]\nloss = [\"CosineSimilarityLoss\", \"NoSuchLoss\"]\n";
-  auto r = test::run_command(kCli + " sweep expand " + (dir.path() / "s.toml").string());
+  auto r =
+      expand_with(dir, "s", body, "[grid]\nloss = [\"CosineSimilarityLoss\", \"NoSuchLoss\"]\n");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "run 2 of 2 (args.loss = \"NoSuchLoss\" at ")) << r.err;
   EXPECT_TRUE(contains(r.err, "s.toml:8:33)")) << r.err;  // where the grid value is
   EXPECT_TRUE(contains(r.err, "NoSuchLoss")) << r.err;
-  std::ofstream(dir.path() / "p.toml")
-      << "[sweep]\nname = \"p\"\n[data]\ntrain = \"t.jsonl\"\n[model]\nbody = \"" << body
-      << "\"\n[grid]\nbatch_size = [16, [1, 2, 3]]\n";
-  r = test::run_command(kCli + " sweep expand " + (dir.path() / "p.toml").string());
+  r = expand_with(dir, "p", body, "[grid]\nbatch_size = [16, [1, 2, 3]]\n");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "run 2 of 2 (args.batch_size = [1, 2, 3] at ")) << r.err;
   EXPECT_TRUE(contains(r.err, "grid value args.batch_size: expected an integer or a list of two"))
       << r.err;
-  std::ofstream(dir.path() / "h.toml")
-      << "[sweep]\nname = \"h\"\n[data]\ntrain = \"t.jsonl\"\n[model]\nbody = \"" << body
-      << "\"\n[grid]\n\"head_params.D\" = [1.0]\n";
-  r = test::run_command(kCli + " sweep expand " + (dir.path() / "h.toml").string());
+  r = expand_with(dir, "h", body, "[grid]\n\"head_params.D\" = [1.0]\n");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "model.head_params.D = 1.0 at ")) << r.err;
   r = test::run_command(kCli + " sweep launch x.toml");

@@ -38,6 +38,17 @@ fs::path copy_golden(const test::TempDir& dir, const std::string& model) {
   return target;
 }
 
+// Appends module `index` (folder `path`, a sentence_transformers.models class) to modules.json.
+void append_module(const fs::path& model, int index, const std::string& path,
+                   const std::string& type) {
+  auto modules = nlohmann::json::parse(test::read_file(model / "modules.json"));
+  modules.push_back({{"idx", index},
+                     {"name", std::to_string(index)},
+                     {"path", path},
+                     {"type", "sentence_transformers.models." + type}});
+  std::ofstream(model / "modules.json") << modules.dump();
+}
+
 const std::vector<std::string> kTexts = {"Hello, world!", "The movie was GREAT.", "", "déjà vu"};
 
 class ModelFolder : public ::testing::TestWithParam<std::string> {};
@@ -195,12 +206,7 @@ TEST(ModelFolderErrors, OnlyPickledWeights) {
 TEST(ModelFolderErrors, UnknownModuleType) {
   test::TempDir dir;
   auto model = copy_golden(dir, "bert-tiny");
-  auto modules = nlohmann::json::parse(test::read_file(model / "modules.json"));
-  modules.push_back({{"idx", 2},
-                     {"name", "2"},
-                     {"path", "2_LSTM"},
-                     {"type", "sentence_transformers.models.LSTM"}});
-  std::ofstream(model / "modules.json") << modules.dump();
+  append_module(model, 2, "2_LSTM", "LSTM");
   auto message = load_error(model);
   EXPECT_TRUE(contains(message, "module type 'sentence_transformers.models.LSTM' is not supported"))
       << message;
@@ -227,16 +233,8 @@ TEST(ModelFolderErrors, DenseAndNormalizeModulesApply) {
   auto bias = torch::randn({8});
   write_safetensors(model / "2_Dense/model.safetensors",
                     {{"linear.weight", weight}, {"linear.bias", bias}});
-  auto modules = nlohmann::json::parse(test::read_file(model / "modules.json"));
-  modules.push_back({{"idx", 2},
-                     {"name", "2"},
-                     {"path", "2_Dense"},
-                     {"type", "sentence_transformers.models.Dense"}});
-  modules.push_back({{"idx", 3},
-                     {"name", "3"},
-                     {"path", "3_Normalize"},
-                     {"type", "sentence_transformers.models.Normalize"}});
-  std::ofstream(model / "modules.json") << modules.dump();
+  append_module(model, 2, "2_Dense", "Dense");
+  append_module(model, 3, "3_Normalize", "Normalize");
 
   auto encoder = SentenceEncoder::load(model);
   EXPECT_EQ(encoder->dimension(), 8);
@@ -262,12 +260,7 @@ TEST(ModelFolderErrors, DenseSizesAreCheckedAgainstTheWeightsBeforeAllocating) {
       << R"({"in_features": 32, "out_features": 1000000000000})";
   write_safetensors(model / "2_Dense/model.safetensors",
                     {{"linear.weight", torch::randn({8, 32})}, {"linear.bias", torch::randn({8})}});
-  auto modules = nlohmann::json::parse(test::read_file(model / "modules.json"));
-  modules.push_back({{"idx", 2},
-                     {"name", "2"},
-                     {"path", "2_Dense"},
-                     {"type", "sentence_transformers.models.Dense"}});
-  std::ofstream(model / "modules.json") << modules.dump();
+  append_module(model, 2, "2_Dense", "Dense");
   auto message = load_error(model);
   EXPECT_TRUE(contains(message,
                        "2_Dense/model.safetensors: linear.weight must have shape "

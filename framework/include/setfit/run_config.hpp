@@ -114,5 +114,8 @@ SETFIT_API std::string key_line(const ArgRecord& record);
 // mirrors args.margin is already there as that field. So keys of configs that set no
 // plugin parameter are what they were before plugin parameters could be set.
 SETFIT_API bool in_run_key(const ArgRecord& record, const ResolvedPlugins& plugins);
+// Settings added after run keys were first recorded (model.static_token_limit,
+// dedupe_pair_texts): in a run key, and in a stage-1 key, only when set.
+SETFIT_API bool keyed_only_when_set(const ArgRecord& record);
 
 }  // namespace setfit

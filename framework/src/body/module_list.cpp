@@ -66,4 +66,11 @@ DenseConfig DenseConfig::from_json(const nlohmann::json& json, const std::string
   return dense;
 }
 
+nlohmann::json DenseConfig::to_json() const {
+  return {{"in_features", in_features},
+          {"out_features", out_features},
+          {"bias", bias},
+          {"activation_function", activation}};
+}
+
 }  // namespace setfit::body

@@ -39,6 +39,7 @@ struct DenseConfig {
   std::string activation = "torch.nn.modules.activation.Tanh";
 
   SETFIT_API static DenseConfig from_json(const nlohmann::json& json, const std::string& origin);
+  nlohmann::json to_json() const;
 };
 
 }  // namespace setfit::body

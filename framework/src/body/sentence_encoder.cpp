@@ -69,14 +69,11 @@ Activation dense_activation(const std::string& name) {
 
 // sentence-transformers' Dense: Linear + activation, weights "linear.weight"/"linear.bias".
 struct DenseModule {
-  std::int64_t in_features = 0;
-  std::int64_t out_features = 0;
-  bool bias = true;
-  std::string activation = "torch.nn.modules.activation.Tanh";
+  body::DenseConfig config;
   torch::nn::Linear linear{nullptr};
 
   torch::Tensor forward(const torch::Tensor& x) const {
-    return dense_activation(activation)(
+    return dense_activation(config.activation)(
         torch::nn::functional::linear(x, linear->weight, linear->bias));
   }
 };
@@ -490,19 +487,16 @@ std::shared_ptr<SentenceEncoder> SentenceEncoder::load(const fs::path& dir) {
       have_pooling = true;
     } else if (module.type == kDenseType) {
       const fs::path file = module_dir / "config.json";
-      const auto config = body::DenseConfig::from_json(detail::read_json_file(file), file.string());
       DenseModule dense;
-      dense.in_features = config.in_features;
-      dense.out_features = config.out_features;
-      dense.bias = config.bias;
-      dense.activation = config.activation;
-      if (find_dense_activation(dense.activation) == nullptr) {
+      dense.config = body::DenseConfig::from_json(detail::read_json_file(file), file.string());
+      const auto& config = dense.config;
+      if (find_dense_activation(config.activation) == nullptr) {
         throw Error(fmt::format("{}: activation_function '{}' is not supported", file.string(),
-                                dense.activation));
+                                config.activation));
       }
-      if (dense.in_features != width) {
+      if (config.in_features != width) {
         throw Error(fmt::format("{}: in_features {} must equal the previous module's width {}",
-                                file.string(), dense.in_features, width));
+                                file.string(), config.in_features, width));
       }
       const fs::path dense_weights = module_dir / "model.safetensors";
       if (!fs::exists(dense_weights)) {
@@ -514,16 +508,16 @@ std::shared_ptr<SentenceEncoder> SentenceEncoder::load(const fs::path& dir) {
       // The stored weight's shape is checked before the layer allocates anything.
       auto weights = SafetensorsFile::open(dense_weights);
       const auto* stored = weights.find("linear.weight");
-      const std::vector<std::int64_t> expected{dense.out_features, dense.in_features};
+      const std::vector<std::int64_t> expected{config.out_features, config.in_features};
       if (stored == nullptr || stored->shape != expected) {
         throw Error(fmt::format(
             "{}: linear.weight must have shape [{}, {}] as {} says, got {}", dense_weights.string(),
-            dense.out_features, dense.in_features, file.string(),
+            config.out_features, config.in_features, file.string(),
             stored == nullptr ? std::string("no such tensor")
                               : fmt::format("[{}]", fmt::join(stored->shape, ", "))));
       }
       dense.linear = torch::nn::Linear(
-          torch::nn::LinearOptions(dense.in_features, dense.out_features).bias(dense.bias));
+          torch::nn::LinearOptions(config.in_features, config.out_features).bias(config.bias));
       torch::nn::Module holder;
       holder.register_module("linear", dense.linear);
       load_parameters(holder, weights, "", file.string());
@@ -531,7 +525,7 @@ std::shared_ptr<SentenceEncoder> SentenceEncoder::load(const fs::path& dir) {
         throw Error(
             fmt::format("{}: a Dense module after Normalize is not supported", modules_origin));
       }
-      width = dense.out_features;
+      width = config.out_features;
       impl->dense.push_back(std::move(dense));
     } else if (module.type == kNormalizeType) {
       impl->normalize = true;
@@ -646,7 +640,7 @@ void SentenceEncoder::check_max_length(std::size_t max_length) const {
 }
 
 std::int64_t SentenceEncoder::dimension() const {
-  if (!impl_->dense.empty()) return impl_->dense.back().out_features;
+  if (!impl_->dense.empty()) return impl_->dense.back().config.out_features;
   return impl_->pooling.output_dimension();
 }
 
@@ -674,7 +668,8 @@ ModelInfo SentenceEncoder::info() const {
   }
   info.modules.push_back(fmt::format("Pooling({})", fmt::join(impl_->pooling.mode_names(), "+")));
   for (const auto& layer : impl_->dense)
-    info.modules.push_back(fmt::format("Dense({}->{})", layer.in_features, layer.out_features));
+    info.modules.push_back(
+        fmt::format("Dense({}->{})", layer.config.in_features, layer.config.out_features));
   if (impl_->normalize) info.modules.push_back("Normalize");
   info.hidden_size = impl_->token_width;
   info.layers = impl_->static_encoder ? 0 : impl_->config.num_hidden_layers;
@@ -743,11 +738,7 @@ void SentenceEncoder::save(const fs::path& dir) const {
   for (const auto& layer : impl_->dense) {
     const std::string path = fmt::format("{}_Dense", next);
     fs::create_directories(dir / path);
-    detail::write_json_file(dir / path / "config.json",
-                            {{"in_features", layer.in_features},
-                             {"out_features", layer.out_features},
-                             {"bias", layer.bias},
-                             {"activation_function", layer.activation}});
+    detail::write_json_file(dir / path / "config.json", layer.config.to_json());
     std::vector<std::pair<std::string, at::Tensor>> dense_weights;
     for (const auto& item : layer.linear->named_parameters(true)) {
       dense_weights.emplace_back("linear." + item.key(), item.value());

@@ -523,10 +523,14 @@ std::vector<std::pair<PluginKind, std::string>> plugins_used(const RunConfig& co
   return out;
 }
 
+bool keyed_only_when_set(const ArgRecord& record) {
+  // Settings added after run keys were first recorded: at their defaults they are left out,
+  // so that earlier keys hold.
+  return record.key == "model.static_token_limit" || record.key == "dedupe_pair_texts";
+}
+
 bool in_run_key(const ArgRecord& record, const ResolvedPlugins& plugins) {
-  // Recorded since runs could set it; left out at its default so that earlier keys hold.
-  if (record.key == "model.static_token_limit" || record.key == "dedupe_pair_texts")
-    return !record.is_default;
+  if (keyed_only_when_set(record)) return !record.is_default;
   static const std::string loss_prefix = "model.loss_params.";
   if (record.key.rfind(loss_prefix, 0) == 0 || record.key.rfind("model.sampler_params.", 0) == 0) {
     if (record.is_default) return false;

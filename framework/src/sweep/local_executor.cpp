@@ -60,7 +60,13 @@ struct UnitInProgress {
   fs::path log;
 };
 
+void close_fd(int& fd) {
+  if (fd >= 0) close(fd);
+  fd = -1;
+}
+
 // A warm worker process: units go in on its stdin, "ok"/"failed" lines come back on fd 3.
+// Closing its stdin tells it there is nothing more: it exits once idle.
 struct WorkerProcess {
   int to_worker = -1;
   int from_worker = -1;
@@ -204,12 +210,6 @@ class LocalExecutor final : public Executor {
       return pid;
     };
 
-    const auto close_pipes = [](WorkerProcess& worker) {
-      if (worker.to_worker >= 0) close(worker.to_worker);
-      if (worker.from_worker >= 0) close(worker.from_worker);
-      worker.to_worker = worker.from_worker = -1;
-    };
-
     while (true) {
       // Hand out units: to an idle worker, preferring one that has the unit's body loaded,
       // else to a new worker while there are fewer than `jobs`.
@@ -245,12 +245,8 @@ class LocalExecutor final : public Executor {
       }
       // Nothing more to hand out: idle workers are told so (their stdin ends) and exit.
       if (stop || stop_launching || next >= order.size()) {
-        for (auto& [pid, worker] : workers) {
-          if (!worker.current && worker.to_worker >= 0) {
-            close(worker.to_worker);
-            worker.to_worker = -1;
-          }
-        }
+        for (auto& [pid, worker] : workers)
+          if (!worker.current) close_fd(worker.to_worker);
       }
       if (workers.empty()) break;
 
@@ -272,8 +268,7 @@ class LocalExecutor final : public Executor {
         char buffer[256];
         const ssize_t n = read(worker.from_worker, buffer, sizeof buffer);
         if (n <= 0) {  // the worker closed it: it is ending, waitpid tells how
-          close(worker.from_worker);
-          worker.from_worker = -1;
+          close_fd(worker.from_worker);
           continue;
         }
         worker.answer.append(buffer, static_cast<std::size_t>(n));
@@ -281,10 +276,8 @@ class LocalExecutor final : public Executor {
              end = worker.answer.find('\n')) {
           worker.answer.erase(0, end + 1);
           if (worker.current) finish_unit(owners[i], worker, std::nullopt);
-          if (!options_.reuse_workers && worker.to_worker >= 0) {
-            close(worker.to_worker);  // it exits; the next unit gets a new worker
-            worker.to_worker = -1;
-          }
+          // Not reused: it exits, and the next unit gets a new worker.
+          if (!options_.reuse_workers) close_fd(worker.to_worker);
         }
       }
 
@@ -293,7 +286,8 @@ class LocalExecutor final : public Executor {
         auto it = workers.find(done);
         if (it == workers.end()) continue;
         if (it->second.current) finish_unit(done, it->second, status);
-        close_pipes(it->second);
+        close_fd(it->second.to_worker);
+        close_fd(it->second.from_worker);
         workers.erase(it);
       }
 

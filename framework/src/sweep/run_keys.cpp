@@ -26,8 +26,7 @@ bool stage_one_input(const ArgRecord& r) {
                                              "l2_weight",      "logging_steps"};
   if (r.key.rfind("data.", 0) == 0) return r.key != "data.test";
   if (r.key == "model.body") return true;
-  if (r.key == "model.static_token_limit" || r.key == "dedupe_pair_texts")
-    return !r.is_default;  // as in_run_key
+  if (keyed_only_when_set(r)) return !r.is_default;
   if (r.stage == "embedding") return true;
   return r.stage == "global" && args.count(r.key) > 0;
 }

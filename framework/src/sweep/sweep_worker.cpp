@@ -164,6 +164,22 @@ bool train_unit(const fs::path& db, const std::vector<std::int64_t>& run_ids,
   return all_finished;
 }
 
+void flush_output() {
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+}
+
+// From here on stdout and stderr go to `log` (kept as they were when it cannot be opened).
+void redirect_output(const std::string& log) {
+  flush_output();
+  const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  dup2(fd, STDOUT_FILENO);
+  dup2(fd, STDERR_FILENO);
+  close(fd);
+}
+
 }  // namespace
 
 bool run_sweep_worker(const fs::path& db, const std::vector<std::int64_t>& run_ids,
@@ -194,42 +210,26 @@ int serve_sweep_worker(const fs::path& db, const PluginRegistry& registry, int u
   if (units == nullptr) throw Error("sweep worker: cannot read its units");
   char* line = nullptr;
   std::size_t capacity = 0;
-  int served = 0;
   while (getline(&line, &capacity, units) > 0) {
     std::string text(line);
     if (!text.empty() && text.back() == '\n') text.pop_back();
     const auto tab = text.find('\t');
     bool ok = false;
     // The unit's output goes to its own log, as a worker started for it alone would write it.
-    std::cout.flush();
-    std::cerr.flush();
-    std::fflush(nullptr);
-    if (tab != std::string::npos) {
-      const int log =
-          open(text.substr(0, tab).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-      if (log >= 0) {
-        dup2(log, STDOUT_FILENO);
-        dup2(log, STDERR_FILENO);
-        close(log);
-      }
-    }
+    if (tab != std::string::npos) redirect_output(text.substr(0, tab));
     try {
       if (tab == std::string::npos) throw UsageError(fmt::format("malformed unit line '{}'", text));
       ok = train_unit(db, parse_run_ids(text.substr(tab + 1)), registry, &bodies);
     } catch (const std::exception& e) {
       log::error("{}", e.what());
     }
-    std::cout.flush();
-    std::cerr.flush();
-    std::fflush(nullptr);
-    ++served;
+    flush_output();
     const std::string status = ok ? "ok\n" : "failed\n";
     if (write(status_fd, status.data(), status.size()) != static_cast<ssize_t>(status.size()))
       break;  // the orchestrator is gone
   }
   std::free(line);
   std::fclose(units);
-  log::debug("sweep worker served {} units", served);
   return 0;
 }
 
