@@ -1,6 +1,7 @@
 // bench/encode: throughput of a MiniLM-sized random BERT (random_minilm.hpp) at batch 32, and of
 // the WordPiece tokeniser, with 1 and 2 threads. Reports how much tokenisation and batching add to
 // the bare forward passes. Not a test: run it by hand (see bench/README.md).
+// `bench_encode --write-model DIR` only writes the model folder (for bench/startup).
 //
 // Texts: ../shared/data/sst2/train.jsonl beside the checkout when present (it is not on a
 // user's machine), otherwise synthetic sentences; the output says which.
@@ -20,6 +21,12 @@ using namespace bench;
 
 int main(int argc, char** argv) {
   setfit::runtime::configure_allocator();  // as the CLI does
+  if (argc == 3 && std::string(argv[1]) == "--write-model") {
+    // Only the model folder, for benchmarks of the CLI (bench/startup_bench.sh).
+    std::string source;
+    write_model(argv[2], build_vocab(load_texts("", source)));
+    return 0;
+  }
   const fs::path data = argc > 1 ? fs::path(argv[1]) : fs::path("../shared/data/sst2/train.jsonl");
   const std::size_t limit = argc > 2 ? std::stoul(argv[2]) : 2048;
   std::string source;

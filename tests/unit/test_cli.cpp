@@ -35,16 +35,24 @@ TEST(Cli, NoCommandPrintsUsageAndFails) {
   EXPECT_TRUE(contains(r.err, "Usage: setfit")) << r.err;
 }
 
-TEST(Cli, VersionNamesSetfitLibTorchAndBlas) {
+TEST(Cli, VersionNamesSetfitAndLibTorch) {
   auto r = setfit("--version");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, std::string("setfit ") + SETFIT_VERSION_STRING)) << r.out;
   EXPECT_TRUE(contains(r.out, "LibTorch 1.")) << r.out;
+  EXPECT_TRUE(contains(r.out, "setfit -v --version")) << r.out;
+}
+
+TEST(Cli, VerboseVersionNamesTheBlasThreadsAndCuda) {
+  auto r = setfit("-v --version");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, std::string("setfit ") + SETFIT_VERSION_STRING)) << r.out;
   EXPECT_TRUE(contains(r.out, "BLAS: ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "CUDA: ")) << r.out;
 }
 
 TEST(Cli, ThreadsFlagIsApplied) {
-  auto r = setfit("--threads 1 --version");
+  auto r = setfit("-v --threads 1 --version");
   EXPECT_TRUE(contains(r.out, "threads: 1")) << r.out;
   EXPECT_EQ(setfit("--threads -3 --version").exit_code, 2);
 }

@@ -73,6 +73,26 @@ TEST(CliEncode, PrecisionFlag) {
       << bad.err;
 }
 
+// --device reaches the model: cpu is the default's output exactly; a word that is not a
+// device is a usage error and a GPU that is not there an error, both naming the flag, before
+// the model loads.
+TEST(CliEncode, DeviceFlag) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "in.txt") << "a first sentence\nanother, longer sentence here\n";
+  const std::string base = kCli + " -q encode " + test::golden_dir("bert-tiny").string() + " -i " +
+                           (dir.path() / "in.txt").string();
+  const auto plain = test::run_command(base);
+  const auto cpu = test::run_command(base + " --device cpu");
+  ASSERT_EQ(cpu.exit_code, 0) << cpu.err;
+  EXPECT_EQ(cpu.out, plain.out);
+  const auto bad = test::run_command(base + " --device gpu");
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_TRUE(contains(bad.err, "--device: unknown device 'gpu'")) << bad.err;
+  const auto missing = test::run_command(base + " --device cuda:99");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_TRUE(contains(missing.err, "--device: cuda:99: ")) << missing.err;
+}
+
 TEST(CliEncode, TxtInputAndNpyOutput) {
   test::TempDir dir;
   std::ofstream(dir.path() / "in.txt") << "first line\n\nsecond line\n  \t \nthird\n\n";

@@ -142,6 +142,31 @@ TEST(CliTrain, SetOverridesOutputSavesAndPredictReadsItBack) {
   EXPECT_EQ(count, 2);
 }
 
+// `train --device` is `--set model.device=...`: a GPU that is not there is refused when the
+// model loads, before any training; `predict --device cpu` reads a model back as the default.
+TEST(CliTrain, DeviceFlagReachesTrainAndPredict) {
+  test::TempDir dir;
+  write_tiny_run(dir.path(), "");
+  const std::string run = kCli + " train " + (dir.path() / "run.toml").string();
+  auto missing = test::run_command(run + " --device cuda:99");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_TRUE(contains(missing.err, "body: cuda:99: ")) << missing.err;
+  EXPECT_FALSE(contains(missing.err, "stage 1")) << missing.err;
+  auto bad = test::run_command(run + " --device tpu");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_TRUE(contains(bad.err, "key 'device': unknown device 'tpu'")) << bad.err;
+  const auto model_dir = dir.path() / "model";
+  auto trained = test::run_command(run + " --device cpu --output " + model_dir.string());
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  std::ofstream(dir.path() / "texts.txt") << "i loved this film\nwhat a waste\n";
+  const std::string predict = kCli + " predict " + model_dir.string() + " --proba -i " +
+                              (dir.path() / "texts.txt").string();
+  auto plain = test::run_command(predict);
+  auto cpu = test::run_command(predict + " --device cpu");
+  ASSERT_EQ(cpu.exit_code, 0) << cpu.err;
+  EXPECT_EQ(cpu.out, plain.out);
+}
+
 TEST(CliTrain, BadOverridesAndUntrainedModelsAreClearErrors) {
   test::TempDir dir;
   write_data(dir.path() / "train.jsonl");

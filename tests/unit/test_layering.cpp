@@ -27,11 +27,9 @@ const std::map<std::string, Layer> kFolders = {
     {"assets", Assets},   {"cli", Cli}};
 
 // Files of the plugin SDK (libsetfit_sdk), inside the folders above.
-const std::map<std::string, Layer> kSdkFiles = {{"core/errors.cpp", Sdk},
-                                                {"core/params.cpp", Sdk},
-                                                {"core/nearest_name.cpp", Sdk},
-                                                {"core/nearest_name.hpp", Sdk},
-                                                {"plugins/plugin.cpp", Sdk}};
+const std::map<std::string, Layer> kSdkFiles = {
+    {"core/errors.cpp", Sdk},       {"core/params.cpp", Sdk},    {"core/nearest_name.cpp", Sdk},
+    {"core/nearest_name.hpp", Sdk}, {"plugins/plugin.cpp", Sdk}, {"plugins/plugin_kind.cpp", Sdk}};
 
 // Public headers (framework/include/setfit).
 const std::map<std::string, Layer> kPublic = {{"export.hpp", Sdk},
@@ -40,6 +38,7 @@ const std::map<std::string, Layer> kPublic = {{"export.hpp", Sdk},
                                               {"plugin.hpp", Sdk},
                                               {"log.hpp", Base},
                                               {"runtime.hpp", Base},
+                                              {"device.hpp", Base},
                                               {"version.hpp", Base},
                                               {"per_stage.hpp", Base},
                                               {"records.hpp", Base},

@@ -29,6 +29,9 @@ struct ModelOptions {
   std::string multi_target_strategy;
   // Static (word-embedding) bodies: tokens a text keeps unless a max_length is asked for.
   std::size_t static_token_limit = kStaticTokenLimit;
+  // Where the body and a differentiable head live; heads fitted on fixed embeddings
+  // (logistic regression) stay on the CPU, as scikit-learn's do.
+  Device device;
 };
 
 // The multi-label strategies a model accepts (empty means single-label).
@@ -57,6 +60,9 @@ class SETFIT_API Model {
   // Embeddings as the head sees them (normalised when normalize_embeddings is set), in
   // options.precision.
   at::Tensor encode(const std::vector<std::string>& texts, EncodeOptions options = {}) const;
+  // Moves the body and a differentiable head to `device` (checked first).
+  void to(const Device& device);
+  Device device() const;
   // The precision predict_proba, predict and predict_multi_label encode in (default fp32).
   void set_precision(Precision precision);
   Precision precision() const;

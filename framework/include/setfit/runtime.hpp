@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 
+#include "setfit/device.hpp"
 #include "setfit/export.hpp"
 
 // Facts about the running process that affect speed and reproducibility.
@@ -30,5 +31,9 @@ SETFIT_API bool cpu_has_native_bf16();
 SETFIT_API std::uint64_t physical_memory_bytes();
 // "available (N devices)", "compiled in, no device", or "not compiled in".
 SETFIT_API std::string cuda_description();
+// Throws setfit::Error when `device` cannot be used here: a CUDA device with a LibTorch built
+// without CUDA, with no GPU visible, or with an index past the last GPU. `what` names where
+// the device was asked for (a flag, a config key).
+SETFIT_API void check_device(const Device& device, const std::string& what);
 
 }  // namespace setfit::runtime

@@ -45,6 +45,10 @@ class SETFIT_API SafetensorsFile {
   // A copy of the tensor; floating-point data (F16, BF16, F64) is converted to float32
   // when `to_float32` is set. Throws when the name is absent.
   at::Tensor load(std::string_view name, bool to_float32 = true) const;
+  // Copies the tensor into `target`, whose shape must be the entry's (else setfit::Error
+  // naming both shapes), converting its dtype. A contiguous CPU target of the entry's dtype
+  // gets the bytes straight from the file, without an intermediate tensor: how bodies load.
+  void load_into(std::string_view name, at::Tensor& target) const;
 
  private:
   struct Impl;

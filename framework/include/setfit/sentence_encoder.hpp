@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "setfit/device.hpp"
 #include "setfit/export.hpp"
 #include "setfit/tokenizer.hpp"
 
@@ -81,15 +82,19 @@ class SETFIT_API SentenceEncoder {
   // Pooling, then Dense and Normalize when the model has them: [B, dimension()].
   at::Tensor pool(const at::Tensor& token_embeddings, const at::Tensor& attention_mask);
   // Tokenise (stripped, padded to the longest, truncated) and embed, keeping the graph
-  // when grad mode is on: the training path.
+  // when grad mode is on: the training path. The result is on device().
   at::Tensor embed(const std::vector<std::string>& texts, std::size_t max_length = 0);
-  // Inference: eval mode, no grad, batches of similar lengths, input order kept.
+  // Inference: eval mode, no grad, batches of similar lengths, input order kept. The
+  // embeddings come back on the CPU whatever the body's device.
   at::Tensor encode(const std::vector<std::string>& texts, const EncodeOptions& options = {});
 
   std::vector<std::pair<std::string, at::Tensor>> named_parameters() const;
   std::vector<at::Tensor> parameters() const;
   void train(bool on);
   bool is_training() const;
+  // Moves every weight to `device` (runtime::check_device first); token ids follow.
+  void to(const Device& device);
+  Device device() const;
 
   const Tokenizer& tokenizer() const;
   std::int64_t dimension() const;

@@ -150,6 +150,26 @@ at::Tensor SafetensorsFile::load(std::string_view name, bool to_float32) const {
   return tensor;
 }
 
+void SafetensorsFile::load_into(std::string_view name, at::Tensor& target) const {
+  const SafetensorsEntry* entry = find(name);
+  if (entry == nullptr) {
+    throw Error(fmt::format("{}: no tensor named '{}'", impl_->path.string(), name));
+  }
+  if (target.sizes() != c10::IntArrayRef(entry->shape)) {
+    throw Error(fmt::format("{}: tensor '{}' has shape [{}], expected [{}]", impl_->path.string(),
+                            name, fmt::join(entry->shape, ", "), fmt::join(target.sizes(), ", ")));
+  }
+  const DtypeInfo* dtype = dtype_by_name(entry->dtype);
+  if (target.device().is_cpu() && target.is_contiguous() && target.scalar_type() == dtype->type) {
+    if (entry->end > entry->begin) {
+      std::memcpy(target.data_ptr(), impl_->mapping.data + impl_->data_start + entry->begin,
+                  entry->end - entry->begin);
+    }
+    return;
+  }
+  target.copy_(load(name, /*to_float32=*/false));
+}
+
 void write_safetensors(const fs::path& file,
                        const std::vector<std::pair<std::string, at::Tensor>>& tensors,
                        const std::map<std::string, std::string>& metadata) {

@@ -12,6 +12,7 @@
 
 #include "../core/cpu_autocast.hpp"
 #include "../core/json_file.hpp"
+#include "../core/torch_device.hpp"
 #include "../text/unicode.hpp"
 #include "../text/whitespace_tokenizer.hpp"
 #include "architecture.hpp"
@@ -100,13 +101,12 @@ void load_parameters(torch::nn::Module& module, const SafetensorsFile& weights,
       missing.push_back(name);
       continue;
     }
-    auto tensor = weights.load(entry->name);
-    if (tensor.sizes() != item.value().sizes()) {
+    if (item.value().sizes() != c10::IntArrayRef(entry->shape)) {
       throw Error(fmt::format("{}: tensor '{}' has shape [{}] but {} implies [{}]",
-                              weights.path().string(), entry->name, fmt::join(tensor.sizes(), ", "),
+                              weights.path().string(), entry->name, fmt::join(entry->shape, ", "),
                               described_by, fmt::join(item.value().sizes(), ", ")));
     }
-    item.value().copy_(tensor);
+    weights.load_into(entry->name, item.value());
   }
   if (!missing.empty()) {
     const std::size_t shown = std::min<std::size_t>(missing.size(), 5);
@@ -152,6 +152,7 @@ struct SentenceEncoder::Impl {
   mutable std::atomic<bool> warned_static_cap{false};
   bool do_lower_case = false;  // sentence-transformers' own lower-casing, before the tokeniser
   bool training = false;
+  Device device;  // where the weights are; collate() puts token ids there
 
   struct Batch {
     torch::Tensor input_ids, attention_mask, token_type_ids;
@@ -215,6 +216,12 @@ struct SentenceEncoder::Impl {
         for (std::size_t c = 0; c < e.type_ids.size(); ++c)
           types[r][static_cast<std::int64_t>(c)] = e.type_ids[c];
       }
+    }
+    if (!device.is_cpu()) {
+      const auto target = detail::torch_device(device);
+      batch.input_ids = batch.input_ids.to(target);
+      batch.attention_mask = batch.attention_mask.to(target);
+      if (batch.token_type_ids.defined()) batch.token_type_ids = batch.token_type_ids.to(target);
     }
     return batch;
   }
@@ -572,7 +579,16 @@ at::Tensor SentenceEncoder::encode(const std::vector<std::string>& texts,
   torch::NoGradGuard no_grad;
   // One scope for every batch, so that each weight is cast to bf16 once per call.
   std::optional<detail::CpuAutocastScope> bf16;
-  if (resolve_precision(options.precision) == Precision::Bf16) bf16.emplace();
+  if (resolve_precision(options.precision) == Precision::Bf16) {
+    if (impl_->device.is_cpu()) {
+      bf16.emplace();
+    } else {
+      static std::atomic<bool> warned{false};
+      if (!warned.exchange(true))
+        log::warn("bf16: only CPU autocast is implemented; encoding on {} in fp32",
+                  to_string(impl_->device));
+    }
+  }
   auto encodings = impl_->tokenize(texts, options.max_length);
   // Longest first, so each batch pads to a similar length; results go back in input order.
   std::vector<std::size_t> order(texts.size());
@@ -590,7 +606,8 @@ at::Tensor SentenceEncoder::encode(const std::vector<std::string>& texts,
       rows.push_back(static_cast<std::int64_t>(order[i]));
     }
     auto embeddings = impl_->forward(impl_->collate(batch));
-    output.index_copy_(0, torch::tensor(rows, torch::kLong), embeddings.to(torch::kFloat32));
+    output.index_copy_(0, torch::tensor(rows, torch::kLong),
+                       embeddings.to(torch::kCPU, torch::kFloat32));
     if (options.progress) options.progress(end, order.size());
   }
   if (options.normalize) {
@@ -627,6 +644,18 @@ void SentenceEncoder::train(bool on) {
 
 bool SentenceEncoder::is_training() const {
   return impl_->training;
+}
+
+void SentenceEncoder::to(const Device& device) {
+  runtime::check_device(device, "body");
+  const auto target = detail::torch_device(device);
+  impl_->encoder->to(target);
+  for (auto& layer : impl_->dense) layer.linear->to(target);
+  impl_->device = device;
+}
+
+Device SentenceEncoder::device() const {
+  return impl_->device;
 }
 const Tokenizer& SentenceEncoder::tokenizer() const {
   return *impl_->tokenizer;

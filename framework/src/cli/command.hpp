@@ -13,6 +13,7 @@
 
 namespace setfit {
 struct SweepManifest;
+struct Device;
 enum class Precision;
 }  // namespace setfit
 
@@ -22,8 +23,10 @@ namespace setfit::cli {
 // Options every verb accepts, before or after the verb's name.
 struct GlobalOptions {
   std::vector<std::filesystem::path> plugin_dirs;
-  int threads = 0;                  // 0: one per core
-  std::filesystem::path cache_dir;  // empty: $XDG_CACHE_HOME/setfit or ~/.cache/setfit
+  int threads = 0;                        // 0: one per core
+  std::filesystem::path cache_dir;        // empty: $XDG_CACHE_HOME/setfit or ~/.cache/setfit
+  int verbose = 0;                        // -v given this many times (less -q)
+  std::vector<std::string> command_line;  // argv as given: what the front end hands over
 };
 
 // Exit codes shared by every verb.
@@ -38,7 +41,20 @@ struct Command {
   int (*run)(const GlobalOptions& global, const std::vector<std::string>& args);
 };
 
+// Two programs are built from these sources: `setfit`, a thin front end without LibTorch
+// that answers the verbs needing no tensors itself, and `setfit-engine` beside it, which runs
+// every verb. The three things they differ in (program_front_end.cpp, program_engine.cpp):
 const std::vector<Command>& commands();
+// Before any verb runs: the engine sets LibTorch's threads and the allocator.
+void configure_program(const GlobalOptions& global);
+// `setfit --version`.
+int print_version(const GlobalOptions& global);
+
+// Replaces this process by the engine with the same command line (the front end's way of
+// running a verb that needs LibTorch). Returns only by throwing setfit::Error.
+[[noreturn]] void hand_over_to_engine(const GlobalOptions& global);
+// The engine's file name, beside the front end.
+inline constexpr const char* kEngineProgram = "setfit-engine";
 
 // An option that counts something (rows, tokens, texts): a whole number, 0 or more. Boost
 // reads "-5" into an unsigned type as a huge number; `po::value<Count>()` refuses it, naming
@@ -66,6 +82,10 @@ boost::program_options::variables_map parse_verb_arguments(
 
 // The verb's --precision (fp32, bf16 or auto), an error naming the flag otherwise.
 Precision parse_precision_option(const boost::program_options::variables_map& vm);
+// --device cpu|cuda|cuda:N for the verbs that load a model, and its value (checked: a GPU
+// that is not there is an error naming the flag before anything loads).
+void add_device_option(boost::program_options::options_description& options);
+Device parse_device_option(const boost::program_options::variables_map& vm);
 
 int run_encode(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_predict(const GlobalOptions& global, const std::vector<std::string>& args);
@@ -81,10 +101,10 @@ SweepManifest plan_sweep_file(const GlobalOptions& global,
                               const boost::program_options::variables_map& vm,
                               const std::filesystem::path& file);
 int run_sweep_collect(const std::vector<std::string>& args);
+// `sweep status runs.db` (counts by state, --watch) or `sweep status DIR` (a manifest folder).
+int run_sweep_status(const std::vector<std::string>& args);
 int run_sweep_submit(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_sweep_cancel(const std::vector<std::string>& args);
-// `sweep status DIR` for a manifest folder: Slurm's state of each task beside its store's.
-int run_sweep_task_status(const std::vector<std::string>& args);
 // `sweep worker --manifest DIR --index N [--task-list FILE --stride S] [--scratch DIR]`.
 int run_sweep_task_worker(const GlobalOptions& global,
                           const boost::program_options::variables_map& vm);

@@ -31,6 +31,7 @@ int run_predict(const GlobalOptions& global, const std::vector<std::string>& arg
       ("precision", po::value<std::string>()->default_value("fp32"),
        "fp32, bf16 (about 2x faster where the CPU has native bf16) or auto (bf16 where native)")  //
       ("output,o", po::value<std::string>(), "Write JSONL here instead of stdout");
+  add_device_option(options);
   const auto vm = parse_verb_arguments("predict", args, options, {"model"});
   if (vm.count("help")) {
     std::cout << "Usage: setfit predict MODEL --input FILE [--proba] [--output FILE]\n\n"
@@ -45,11 +46,14 @@ int run_predict(const GlobalOptions& global, const std::vector<std::string>& arg
     throw UsageError("setfit predict needs a MODEL; see 'setfit predict --help'");
   if (!vm.count("input")) throw UsageError("setfit predict needs --input FILE");
   const Precision precision = parse_precision_option(vm);
+  const Device device = parse_device_option(vm);
 
   const auto dir = resolve_model(vm["model"].as<std::string>(), global);
   PluginRegistry registry;
   registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
-  auto model = Model::from_pretrained(dir, registry);
+  ModelOptions model_options;
+  model_options.device = device;
+  auto model = Model::from_pretrained(dir, registry, model_options);
   model->set_precision(precision);
   if (!model->head_ready()) {
     throw Error(

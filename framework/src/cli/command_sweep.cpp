@@ -80,27 +80,6 @@ int print_sweep_report(const fs::path& db, const SweepReport& report, bool was_i
   return count(RunStatus::Finished) + elsewhere == report.distinct_runs ? kExitOk : kExitFailure;
 }
 
-// `setfit sweep status`: runs by state, per sweep.
-int print_sweep_status(const fs::path& db, const std::string& sweep_name) {
-  if (!fs::exists(db)) throw Error(fmt::format("{}: no such run store", db.string()));
-  auto store = RunStore::open(db, /*migrate=*/false);
-  std::vector<std::pair<std::string, std::int64_t>> sweeps = store->sweeps();
-  if (!sweep_name.empty()) {
-    const auto id = store->find_sweep(sweep_name);
-    if (!id) throw Error(fmt::format("{}: no sweep named '{}'", db.string(), sweep_name));
-    sweeps = {{sweep_name, *id}};
-  }
-  for (const auto& [name, id] : sweeps) {
-    std::map<std::string, std::size_t> counts;
-    const auto runs = store->runs(id);
-    for (const auto& run : runs) ++counts[std::string(to_string(run.status))];
-    std::vector<std::string> parts;
-    for (const auto& [status, count] : counts) parts.push_back(fmt::format("{} {}", count, status));
-    fmt::print("{}: {} runs: {}\n", name, runs.size(), fmt::join(parts, ", "));
-  }
-  return kExitOk;
-}
-
 nlohmann::json json_of(const toml::table& table) {
   std::ostringstream out;
   out << toml::json_formatter{table};
@@ -260,108 +239,6 @@ int worker(const GlobalOptions& global, const std::vector<std::string>& args) {
   return run_sweep_worker(vm["db"].as<std::string>(), ids, registry) ? kExitOk : kExitFailure;
 }
 
-// `sweep status --watch`: the sweep's progress until no run is scheduled or running:
-// finished, running and failed counts, the best configuration so far and an ETA from the
-// rate seen while watching; redrawn in place on a terminal, a line per change otherwise.
-int watch_sweep(const fs::path& db, std::string sweep_name, double interval_s) {
-  if (!fs::exists(db)) throw Error(fmt::format("{}: no such run store", db.string()));
-  if (interval_s <= 0) throw UsageError("--interval must be positive");
-  if (sweep_name.empty()) {
-    const auto sweeps = RunStore::open(db, /*migrate=*/false)->sweeps();
-    if (sweeps.size() != 1) {
-      throw UsageError(fmt::format("{}: --watch needs --sweep NAME (the store has {} sweeps)",
-                                   db.string(), sweeps.size()));
-    }
-    sweep_name = sweeps.front().first;
-  }
-  const bool terminal = isatty(STDOUT_FILENO) != 0;
-  const auto started = std::chrono::steady_clock::now();
-  std::optional<std::size_t> done_at_start;
-  std::string last_line;
-  for (;;) {
-    auto store = RunStore::open(db, /*migrate=*/false);
-    const auto id = store->find_sweep(sweep_name);
-    if (!id) throw Error(fmt::format("{}: no sweep named '{}'", db.string(), sweep_name));
-    std::map<RunStatus, std::size_t> counts;
-    const auto runs = store->runs(*id);
-    for (const auto& run : runs) ++counts[run.status];
-    store.reset();
-    const std::size_t open = counts[RunStatus::Scheduled] + counts[RunStatus::Running];
-    const std::size_t done = runs.size() - open;
-    if (!done_at_start) done_at_start = done;
-    std::string best = "none yet";
-    if (counts[RunStatus::Finished] > 0) {
-      const auto results = load_results(db, {sweep_name});
-      BestOptions options;
-      options.top = 1;
-      const auto table = best_configs(results, options);
-      if (!table.rows.empty() && !results.metrics.empty()) {
-        std::vector<std::string> settings;
-        for (std::size_t c = 1; c + 3 < table.columns.size(); ++c) {
-          const auto* text = std::get_if<std::string>(&table.rows[0][c]);
-          const auto* number = std::get_if<double>(&table.rows[0][c]);
-          if (text) settings.push_back(fmt::format("{}={}", table.columns[c].substr(7), *text));
-          if (number) settings.push_back(fmt::format("{}={}", table.columns[c].substr(7), *number));
-        }
-        const auto mean = std::get_if<double>(&table.rows[0][table.columns.size() - 3]);
-        const auto n = std::get_if<double>(&table.rows[0].back());
-        if (mean && n) {
-          best = fmt::format("{} {:.4f} (n={}) {}", results.metric, *mean, *n,
-                             settings.empty() ? std::string("(the fixed config)")
-                                              : fmt::format("{}", fmt::join(settings, " ")));
-        }
-      }
-    }
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::string eta = "ETA unknown";
-    if (open == 0) {
-      eta = "done";
-    } else if (done > *done_at_start && elapsed > 0) {
-      const double rate = static_cast<double>(done - *done_at_start) / elapsed;
-      eta = fmt::format("ETA {:.0f} s", static_cast<double>(open) / rate);
-    }
-    const std::string line = fmt::format(
-        "{}: {}/{} done ({} finished, {} failed, {} diverged, {} killed), {} running; best: {}; "
-        "{}",
-        sweep_name, done, runs.size(), counts[RunStatus::Finished], counts[RunStatus::Failed],
-        counts[RunStatus::Diverged], counts[RunStatus::Killed], counts[RunStatus::Running], best,
-        eta);
-    if (terminal) {
-      fmt::print("\r\033[K{}", line);
-      std::fflush(stdout);
-    } else if (line != last_line) {
-      fmt::print("{}\n", line);
-      std::fflush(stdout);
-    }
-    last_line = line;
-    if (open == 0) break;
-    std::this_thread::sleep_for(std::chrono::duration<double>(interval_s));
-  }
-  if (terminal) fmt::print("\n");
-  return kExitOk;
-}
-
-int status(const std::vector<std::string>& args) {
-  po::options_description options("Options for 'setfit sweep status runs.db'");
-  options.add_options()("help,h", "Show this help")                              //
-      ("sweep", po::value<std::string>()->default_value(""), "Only this sweep")  //
-      ("watch", "Follow a running sweep until no run is scheduled or running")   //
-      ("interval", po::value<double>()->default_value(2.0), "Seconds between refreshes (--watch)");
-  const auto vm = parse_verb_arguments("sweep status", args, options, {"db"});
-  if (vm.count("help")) {
-    std::cout << "Usage: setfit sweep status runs.db [--sweep NAME] [--watch [--interval S]]\n\n"
-              << options;
-    return kExitOk;
-  }
-  if (!vm.count("db")) throw UsageError("setfit sweep status needs the run store file");
-  if (vm.count("watch")) {
-    return watch_sweep(vm["db"].as<std::string>(), vm["sweep"].as<std::string>(),
-                       vm["interval"].as<double>());
-  }
-  return print_sweep_status(vm["db"].as<std::string>(), vm["sweep"].as<std::string>());
-}
-
 }  // namespace
 
 std::vector<std::string> self_command(const GlobalOptions& global) {
@@ -427,11 +304,7 @@ int run_sweep_verb(const GlobalOptions& global, const std::vector<std::string>& 
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (args[0] == "expand") return expand(global, rest);
   if (args[0] == "run") return run(global, rest);
-  if (args[0] == "status") {
-    // A manifest folder (a planned or submitted sweep) rather than a store.
-    if (!rest.empty() && fs::is_directory(rest[0])) return run_sweep_task_status(rest);
-    return status(rest);
-  }
+  if (args[0] == "status") return run_sweep_status(rest);
   if (args[0] == "submit") return run_sweep_submit(global, rest);
   if (args[0] == "cancel") return run_sweep_cancel(rest);
   if (args[0] == "worker") return worker(global, rest);

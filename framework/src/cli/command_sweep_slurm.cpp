@@ -186,60 +186,6 @@ int run_sweep_submit(const GlobalOptions& global, const std::vector<std::string>
   return kExitOk;
 }
 
-int run_sweep_task_status(const std::vector<std::string>& args) {
-  po::options_description options("Options for 'setfit sweep status DIR'");
-  options.add_options()("help,h", "Show this help");
-  const auto vm = parse_verb_arguments("sweep status", args, options, {"dir"});
-  if (vm.count("help")) {
-    std::cout << "Usage: setfit sweep status DIR\n\n"
-                 "Each task of a planned sweep: Slurm's state of its latest array task (from\n"
-                 "squeue) beside the runs of the store it published.\n\n"
-              << options;
-    return kExitOk;
-  }
-  const fs::path dir = vm["dir"].as<std::string>();
-  const ManifestHeader header = read_manifest(dir);
-  const auto stores = manifest_task_states(dir);
-  std::map<std::size_t, SlurmTaskState> queue;
-  const bool submitted = !read_slurm_submissions(dir).empty();
-  if (submitted) queue = slurm_task_states(dir);
-  fmt::print("sweep '{}': {} tasks in {}\n", header.sweep_name, stores.size(), dir.string());
-  fmt::print("{:>5}  {:<12}  {:<22}  {:<28}  {}\n", "task", "job", "slurm", "runs", "note");
-  std::size_t done = 0;
-  for (std::size_t i = 0; i < stores.size(); ++i) {
-    const auto& store = stores[i];
-    const auto it = queue.find(i);
-    const SlurmTaskState slurm = it == queue.end() ? SlurmTaskState{} : it->second;
-    std::string runs = "-", note;
-    if (!store.unreadable.empty()) {
-      note = "published store unreadable: " + store.unreadable;
-    } else if (store.published) {
-      std::vector<std::string> parts;
-      for (const auto& [status, count] : store.counts)
-        parts.push_back(fmt::format("{} {}", count, to_string(status)));
-      runs = fmt::format("{}", fmt::join(parts, ", "));
-    } else if (slurm.state == "COMPLETED") {
-      // Slurm says it ended well, yet nothing was published: it never ran setfit, or died
-      // before publishing (a node without the folder, a broken job environment).
-      note = fmt::format("COMPLETED without a published store: see {}/{}.out",
-                         (dir / "logs").string(), slurm.job);
-    } else if (slurm_state_is_final(slurm.state)) {
-      note = fmt::format("no store published: see {}/{}.out", (dir / "logs").string(), slurm.job);
-    }
-    if (store.done()) ++done;
-    std::string state =
-        slurm.state.empty() ? (submitted ? "(unknown)" : "(not submitted)") : slurm.state;
-    if (!slurm.reason.empty()) state += " " + slurm.reason;
-    // Once Slurm has forgotten the job (MinJobAge), the published store still names it.
-    std::string job = !slurm.job.empty() ? slurm.job : store.scheduler_job;
-    if (job.rfind("slurm ", 0) == 0) job.erase(0, 6);
-    fmt::print("{:>5}  {:<12}  {:<22}  {:<28}  {}\n", i, job.empty() ? "-" : job, state, runs,
-               note);
-  }
-  fmt::print("{} of {} tasks done (every run FINISHED)\n", done, stores.size());
-  return done == stores.size() ? kExitOk : kExitFailure;
-}
-
 int run_sweep_cancel(const std::vector<std::string>& args) {
   po::options_description options("Options for 'setfit sweep cancel DIR'");
   options.add_options()("help,h", "Show this help");

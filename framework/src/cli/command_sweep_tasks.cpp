@@ -65,45 +65,6 @@ int run_sweep_plan(const GlobalOptions& global, const std::vector<std::string>& 
   return kExitOk;
 }
 
-int run_sweep_collect(const std::vector<std::string>& args) {
-  po::options_description options("Options for 'setfit sweep collect DIR --db runs.db'");
-  options.add_options()("help,h", "Show this help")  //
-      ("db", po::value<std::string>(), "The store to merge into (created when absent)");
-  const auto vm = parse_verb_arguments("sweep collect", args, options, {"dir"});
-  if (vm.count("help")) {
-    std::cout << "Usage: setfit sweep collect DIR --db runs.db\n\n"
-                 "Merges the stores the tasks of a planned sweep published (DIR/shards/) into\n"
-                 "the store, as 'setfit results merge' does, and lists the tasks left to run.\n"
-                 "Collecting again changes nothing.\n\n"
-              << options;
-    return kExitOk;
-  }
-  if (!vm.count("dir")) throw UsageError("setfit sweep collect needs the manifest folder DIR");
-  if (!vm.count("db")) throw UsageError("setfit sweep collect needs --db runs.db");
-  const fs::path dir = vm["dir"].as<std::string>();
-  const auto report = collect_manifest(dir, vm["db"].as<std::string>());
-  const auto& m = report.merge;
-  fmt::print("{}: {} runs added, {} replaced, {} unchanged; integrity {}\n",
-             vm["db"].as<std::string>(), m.runs_added, m.runs_replaced, m.runs_unchanged,
-             m.integrity.empty() ? "not checked (nothing merged)" : m.integrity);
-  for (const auto& conflict : m.conflicts) fmt::print("conflict: {}\n", conflict);
-  if (!report.missing.empty())
-    fmt::print("tasks without a published store: {}\n", fmt::join(report.missing, ", "));
-  if (!report.incomplete.empty())
-    fmt::print("tasks with runs not FINISHED: {}\n", fmt::join(report.incomplete, ", "));
-  for (const auto& [task, why] : report.unreadable)
-    fmt::print("task {}: its published store is not readable, left out: {}\n", task, why);
-  const bool done = report.missing.empty() && report.incomplete.empty() &&
-                    report.unreadable.empty() && m.conflicts.empty();
-  if (!done) {
-    fmt::print(
-        "run those tasks again (setfit sweep worker --manifest {} --index N), then "
-        "collect again\n",
-        dir.string());
-  }
-  return done ? kExitOk : kExitFailure;
-}
-
 int run_sweep_task_worker(const GlobalOptions& global, const po::variables_map& vm) {
   // Its store is written on local disk ($TMPDIR unless --scratch), then published into DIR.
   if (!vm.count("index")) throw UsageError("sweep worker --manifest needs --index N");

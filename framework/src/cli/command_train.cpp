@@ -36,7 +36,9 @@ int run_train(const GlobalOptions& global, const std::vector<std::string>& args)
       ("output,o", po::value<std::string>(), "Save the trained model to DIR")                     //
       ("metrics-json", po::value<std::string>(), "Also write the final metrics as JSON to FILE")  //
       ("db", po::value<std::string>(),
-       "Record the run, its whole config and every metric in this SQLite run store");
+       "Record the run, its whole config and every metric in this SQLite run store")  //
+      ("device", po::value<std::string>(),
+       "cpu, cuda or cuda:N: where the model trains (as --set model.device=...)");
   const auto vm = parse_verb_arguments("train", args, options, {"config"});
   if (vm.count("help")) {
     std::cout << "Usage: setfit train CONFIG.toml [--set section.key=value ...] [--output DIR]\n"
@@ -55,7 +57,11 @@ int run_train(const GlobalOptions& global, const std::vector<std::string>& args)
     check_output_file(vm["metrics-json"].as<std::string>(), "--metrics-json");
   const fs::path config_file = vm["config"].as<std::string>();
   toml::table doc = parse_toml_file(config_file);
-  if (vm.count("set")) apply_overrides(doc, vm["set"].as<std::vector<std::string>>());
+  std::vector<std::string> overrides;
+  if (vm.count("set")) overrides = vm["set"].as<std::vector<std::string>>();
+  if (vm.count("device"))
+    overrides.push_back(fmt::format("model.device=\"{}\"", vm["device"].as<std::string>()));
+  if (!overrides.empty()) apply_overrides(doc, overrides);
   const auto inputs = assets::asset_inputs(global.cache_dir);
   const RunConfig config =
       read_run_config(doc, {config_file.string(), config_file.parent_path()}, *inputs);

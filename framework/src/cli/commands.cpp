@@ -5,12 +5,13 @@
 
 #include "command.hpp"
 #include "setfit/errors.hpp"
-#include "setfit/sentence_encoder.hpp"
 
 namespace po = boost::program_options;
 
 namespace setfit::cli {
 
+// The verbs of both programs; the front end's definitions of the verbs it does not run itself
+// hand them over to the engine.
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
       {"encode", "Sentence embeddings of texts with a model", run_encode},
@@ -70,14 +71,6 @@ void parse_verb_options(const std::string& verb, const std::vector<std::string>&
     po::notify(out);
   } catch (const po::error& e) {
     throw UsageError(fmt::format("setfit {}: {}; see 'setfit {} --help'", verb, e.what(), verb));
-  }
-}
-
-Precision parse_precision_option(const po::variables_map& vm) {
-  try {
-    return parse_precision(vm["precision"].as<std::string>());
-  } catch (const UsageError& e) {
-    throw UsageError(fmt::format("--precision: {}", e.what()));
   }
 }
 

@@ -1,4 +1,4 @@
-// `setfit`: global options, then one verb. Exit codes: 0 success, 1 failure,
+// `setfit` and `setfit-engine`: global options, then one verb. Exit codes: 0 success, 1 failure,
 // 2 a command line that could not be understood.
 
 #include <fmt/format.h>
@@ -10,7 +10,6 @@
 #include "command.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
-#include "setfit/runtime.hpp"
 #include "setfit/version.hpp"
 
 namespace po = boost::program_options;
@@ -48,15 +47,6 @@ std::string usage() {
   out << "\n" << global_options_description();
   out << "\nEnvironment:\n  SETFIT_PLUGIN_PATH  colon-separated plugin directories\n";
   return out.str();
-}
-
-void print_version() {
-  fmt::print("setfit {}\n", SETFIT_VERSION_STRING);
-  fmt::print("LibTorch {}\n", runtime::torch_version());
-  fmt::print("BLAS: {}\n", runtime::blas_description());
-  fmt::print("threads: {}\n", runtime::threads());
-  fmt::print("native bf16 (use_amp): {}\n", runtime::cpu_has_native_bf16() ? "yes" : "no");
-  fmt::print("CUDA: {}\n", runtime::cuda_description());
 }
 
 log::Level level_from(int verbose, int quiet) {
@@ -114,13 +104,11 @@ int run(int argc, char** argv) {
     throw UsageError(
         fmt::format("--threads must be 0 (one per core) or positive, got {}", options.threads));
   }
-  runtime::configure_threads(options.threads);
-  runtime::configure_allocator();
+  options.verbose = verbose - quiet;
+  options.command_line.assign(argv, argv + argc);
+  configure_program(options);
 
-  if (vm.count("version")) {
-    print_version();
-    return kExitOk;
-  }
+  if (vm.count("version")) return print_version(options);
 
   // Words the global parser did not claim, in order: the verb, its arguments and its
   // options. Anything unrecognised before the verb is a global option that does not exist.

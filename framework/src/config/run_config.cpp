@@ -276,6 +276,22 @@ const std::vector<Field>& fields() {
                               static_cast<double>(limit),
                               !c.user_set.count("model.static_token_limit"));
                  }});
+    f.push_back({{"model", "device", "string", false, "\"cpu\"",
+                  "where the body trains and runs: cpu, cuda or cuda:N (checked when the model "
+                  "loads)"},
+                 [](RunConfig& c, const toml::node& n, const ReadContext& ctx) {
+                   const std::string text = ctx.string_of(n, "model", "device");
+                   try {
+                     c.model.device = parse_device(text);
+                   } catch (const UsageError& e) {
+                     ctx.fail(n, "model", fmt::format("key 'device': {}", e.what()));
+                   }
+                 },
+                 [](const RunConfig& c, const ResolvedPlugins&, std::vector<ArgRecord>& out) {
+                   // "cpu" is the default however it is given: only a GPU changes run keys.
+                   add_record(out, "model.device", to_string(c.model.device), std::nullopt,
+                              c.model.device.is_cpu());
+                 }});
     f.push_back({{"eval", "metrics", "strings", false,
                   [] {
                     std::vector<std::string> quoted;
@@ -526,7 +542,8 @@ std::vector<std::pair<PluginKind, std::string>> plugins_used(const RunConfig& co
 bool keyed_only_when_set(const ArgRecord& record) {
   // Settings added after run keys were first recorded: at their defaults they are left out,
   // so that earlier keys hold.
-  return record.key == "model.static_token_limit" || record.key == "dedupe_pair_texts";
+  return record.key == "model.static_token_limit" || record.key == "dedupe_pair_texts" ||
+         record.key == "model.device";
 }
 
 bool in_run_key(const ArgRecord& record, const ResolvedPlugins& plugins) {

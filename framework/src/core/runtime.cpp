@@ -1,5 +1,6 @@
 #include "setfit/runtime.hpp"
 
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <dlfcn.h>
 #include <fmt/format.h>
@@ -17,6 +18,7 @@
 #include <string_view>
 #include <thread>
 
+#include "setfit/errors.hpp"
 #include "setfit/log.hpp"
 
 namespace setfit::runtime {
@@ -129,9 +131,24 @@ bool cpu_has_native_bf16() {
 }
 
 std::string cuda_description() {
-  // LibTorch without CUDA answers "not available" here too, so one check covers both.
-  if (!torch::cuda::is_available()) return "not available";
+  if (!at::hasCUDA() && !torch::cuda::is_available()) return "not compiled in";
+  if (!torch::cuda::is_available()) return "compiled in, no device";
   return fmt::format("available ({} device(s))", torch::cuda::device_count());
+}
+
+void check_device(const Device& device, const std::string& what) {
+  if (device.is_cpu()) return;
+  const std::string name = to_string(device);
+  if (!at::hasCUDA() && !torch::cuda::is_available()) {
+    throw Error(fmt::format("{}: {}: this LibTorch was built without CUDA; use cpu", what, name));
+  }
+  const auto count = static_cast<int>(torch::cuda::device_count());
+  if (count == 0) throw Error(fmt::format("{}: {}: no CUDA GPU is visible", what, name));
+  if (device.index >= count) {
+    throw Error(fmt::format("{}: {}: there {} {} CUDA GPU{} (cuda:0{})", what, name,
+                            count == 1 ? "is" : "are", count, count == 1 ? "" : "s",
+                            count == 1 ? "" : fmt::format(" to cuda:{}", count - 1)));
+  }
 }
 
 }  // namespace setfit::runtime

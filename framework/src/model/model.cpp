@@ -7,6 +7,7 @@
 
 #include "../core/json_file.hpp"
 #include "../core/paths.hpp"
+#include "../core/torch_device.hpp"
 #include "per_label_head.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
@@ -107,9 +108,32 @@ Model::Model(std::shared_ptr<SentenceEncoder> body, const PluginRegistry& regist
       Params::resolve(plugin.info.params, requested, fmt::format("head '{}'", options.head))
           .values();
   impl_->options = std::move(options);
+  if (impl_->body->device() != impl_->options.device) impl_->body->to(impl_->options.device);
 }
 
 Model::~Model() = default;
+
+namespace {
+
+// A differentiable head trains with the body, so it lives on the body's device.
+void move_head(Head& head, const Device& device) {
+  const auto target = detail::torch_device(device);
+  for (auto& parameter : head.parameters()) {
+    if (parameter.device() != target) parameter.set_data(parameter.data().to(target));
+  }
+}
+
+}  // namespace
+
+void Model::to(const Device& device) {
+  impl_->body->to(device);
+  impl_->options.device = device;
+  if (impl_->head && impl_->head_differentiable) move_head(*impl_->head, device);
+}
+
+Device Model::device() const {
+  return impl_->options.device;
+}
 
 std::shared_ptr<Model> Model::from_pretrained(const fs::path& dir, const PluginRegistry& registry,
                                               const ModelOptions& options) {
@@ -188,6 +212,8 @@ void Model::initialize_head(const std::vector<std::string>& labels) {
     impl_->head = impl_->create_plain_head();
   }
   impl_->head->initialize(impl_->body->dimension(), count);
+  if (impl_->head_differentiable && !impl_->options.device.is_cpu())
+    move_head(*impl_->head, impl_->options.device);
 }
 
 bool Model::head_ready() const {
@@ -216,7 +242,10 @@ at::Tensor Model::predict_proba(const std::vector<std::string>& texts) const {
   torch::NoGradGuard no_grad;
   EncodeOptions options;
   options.precision = impl_->precision;
-  return impl_->head->predict_proba(encode(texts, options)).to(torch::kFloat32);
+  auto embeddings = encode(texts, options);  // on the CPU
+  if (impl_->head_differentiable && !impl_->options.device.is_cpu())
+    embeddings = embeddings.to(detail::torch_device(impl_->options.device));
+  return impl_->head->predict_proba(embeddings).to(torch::kCPU, torch::kFloat32);
 }
 
 std::vector<std::int64_t> Model::predict_indices(const std::vector<std::string>& texts) const {

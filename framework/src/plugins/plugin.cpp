@@ -10,25 +10,6 @@
 
 namespace setfit {
 
-std::string_view to_string(PluginKind kind) {
-  switch (kind) {
-    case PluginKind::Loss:
-      return "loss";
-    case PluginKind::Head:
-      return "head";
-    case PluginKind::Sampler:
-      return "sampler";
-  }
-  return "?";
-}
-
-PluginKind plugin_kind_from_string(std::string_view text) {
-  if (text == "loss") return PluginKind::Loss;
-  if (text == "head") return PluginKind::Head;
-  if (text == "sampler") return PluginKind::Sampler;
-  throw UsageError(fmt::format("unknown plugin kind '{}'; expected loss, head or sampler", text));
-}
-
 // Out-of-line destructors: the interfaces' vtables and typeinfo live in libsetfit.
 Component::~Component() = default;
 Loss::~Loss() = default;
@@ -54,7 +35,8 @@ void assign_state(const std::vector<std::pair<std::string, at::Tensor>>& state,
       throw Error(fmt::format("the saved head tensor '{}' has shape {}, this head expects {}", name,
                               found->second.sizes(), target->sizes()));
     }
-    *target = found->second.detach().to(target->scalar_type()).clone();
+    // On the target's device: a head on a GPU stays there.
+    *target = found->second.detach().to(target->device(), target->scalar_type()).clone();
   }
 }
 

@@ -1,16 +1,15 @@
-// The manifest of a sweep planned for tasks that run elsewhere, the task side (train into a
-// local store, publish it) and collecting the published stores.
+// The manifest folder of a sweep planned for tasks that run elsewhere: its files, what the
+// tasks published, and collecting the published stores. Needs no LibTorch (the thin front
+// end's `sweep status` and `sweep collect` read it); planning and running a task are in
+// sweep_manifest_tasks.cpp.
 
 #include "setfit/sweep_manifest.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
-#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -18,13 +17,9 @@
 
 #include "../core/json_file.hpp"
 #include "../results/results_store.hpp"
+#include "manifest_files.hpp"
 #include "setfit/errors.hpp"
-#include "setfit/log.hpp"
-#include "setfit/run_config.hpp"
-#include "setfit/run_recorder.hpp"
 #include "setfit/run_store.hpp"
-#include "setfit/runtime.hpp"
-#include "sweep_files.hpp"
 
 namespace fs = std::filesystem;
 
@@ -71,10 +66,6 @@ ManifestRun run_from_json(const nlohmann::json& json) {
   return run;
 }
 
-fs::path task_file(const fs::path& dir, std::size_t index) {
-  return dir / "tasks" / fmt::format("task-{}.json", index);
-}
-
 // Reads one of the manifest's JSON files; a missing key or a wrong type names the file.
 template <typename Read>
 auto read_manifest_file(const fs::path& file, Read read) {
@@ -88,36 +79,13 @@ auto read_manifest_file(const fs::path& file, Read read) {
 
 }  // namespace
 
-SweepManifest plan_manifest(const fs::path& sweep_file, const PluginRegistry& registry,
-                            const NamedInputs& inputs, bool share, std::size_t max_runs) {
-  const auto loaded = detail::load_sweep(sweep_file, registry, inputs, max_runs);
-  const auto& prepared = loaded.prepared;
-  SweepManifest manifest;
-  manifest.header.sweep_name = loaded.sweep.header.name;
-  manifest.header.spec_toml = loaded.spec_text;
-  manifest.header.fingerprint = loaded.fingerprint;
-  manifest.header.varied = loaded.sweep.varied;
-  manifest.header.sweep_file = fs::absolute(sweep_file);
-  // Nothing is stored yet: every run is to do, grouped exactly as `sweep run` groups them
-  // (grid points that resolve to one run key are one run).
-  std::vector<StoredRunState> fresh(prepared.size());
-  std::map<std::string, std::int64_t> id_of_key;
-  for (std::size_t i = 0; i < prepared.size(); ++i)
-    fresh[i].id = id_of_key.emplace(prepared[i].key, static_cast<std::int64_t>(i)).first->second;
-  PlanPolicy policy;
-  policy.share = share;
-  for (const auto& unit : plan_sweep(prepared, fresh, policy).units) {
-    ManifestTask task;
-    for (auto index : unit.runs) {
-      const PreparedRun& p = prepared[index];
-      task.runs.push_back(
-          {p.key, p.stage1_key, p.label, p.records, p.plugins, detail::toml_text(p.worker_config)});
-    }
-    manifest.tasks.push_back(std::move(task));
-  }
-  manifest.header.tasks = manifest.tasks.size();
-  return manifest;
+namespace detail {
+fs::path manifest_task_file(const fs::path& dir, std::size_t index) {
+  return dir / "tasks" / fmt::format("task-{}.json", index);
 }
+}  // namespace detail
+
+using detail::manifest_task_file;
 
 void write_manifest(const SweepManifest& manifest, const fs::path& dir) {
   std::error_code ec;
@@ -131,7 +99,7 @@ void write_manifest(const SweepManifest& manifest, const fs::path& dir) {
   for (std::size_t i = 0; i < manifest.tasks.size(); ++i) {
     nlohmann::json runs = nlohmann::json::array();
     for (const auto& run : manifest.tasks[i].runs) runs.push_back(to_json(run));
-    detail::write_json_file(task_file(dir, i), {{"runs", runs}}, /*indent=*/-1);
+    detail::write_json_file(manifest_task_file(dir, i), {{"runs", runs}}, /*indent=*/-1);
   }
   // The header last: a manifest whose header exists has all its tasks.
   const ManifestHeader& h = manifest.header;
@@ -237,7 +205,7 @@ ManifestHeader read_manifest(const fs::path& dir) {
 }
 
 ManifestTask read_manifest_task(const fs::path& dir, std::size_t index) {
-  return read_manifest_file(task_file(dir, index), [](const nlohmann::json& json) {
+  return read_manifest_file(manifest_task_file(dir, index), [](const nlohmann::json& json) {
     ManifestTask task;
     for (const auto& r : json.at("runs")) task.runs.push_back(run_from_json(r));
     return task;
@@ -246,112 +214,6 @@ ManifestTask read_manifest_task(const fs::path& dir, std::size_t index) {
 
 fs::path task_shard_path(const fs::path& dir, std::size_t index) {
   return dir / "shards" / fmt::format("task-{}.db", index);
-}
-
-bool run_manifest_task(const fs::path& dir, std::size_t index, const PluginRegistry& registry,
-                       const ManifestTaskOptions& options, const std::atomic<bool>& stop) {
-  const ManifestHeader manifest = read_manifest(dir);
-  if (index >= manifest.tasks) {
-    throw UsageError(fmt::format("{}: no task {}; the manifest has tasks 0 to {}", dir.string(),
-                                 index, manifest.tasks - 1));
-  }
-  const ManifestTask task = read_manifest_task(dir, index);
-  // A fresh store of this task's own on local disk; a retried task starts over.
-  const fs::path local = options.scratch / fmt::format("setfit-task-{}-{}", index, getpid());
-  fs::remove_all(local);
-  fs::create_directories(local);
-  const fs::path shard = local / fmt::format("task-{}.db", index);
-  // The local store goes when the task ends, published or not.
-  struct RemoveWhenDone {
-    fs::path path;
-    bool keep = false;
-    ~RemoveWhenDone() {
-      std::error_code ec;
-      if (!keep) fs::remove_all(path, ec);
-    }
-  } cleanup{local};
-  std::vector<PreparedRun> runs;
-  std::vector<std::int64_t> ids;
-  WorkUnit unit;
-  auto store = RunStore::open(shard);
-  {
-    const auto sweep_id =
-        store->ensure_sweep(manifest.sweep_name, manifest.spec_toml, manifest.fingerprint);
-    store->record_varied(sweep_id, manifest.varied);
-    const std::string host = host_name();
-    for (const auto& run : task.runs) {
-      PreparedRun prepared;
-      prepared.label = run.label;
-      prepared.key = run.key;
-      prepared.stage1_key = run.stage1_key;
-      prepared.worker_config = parse_toml(run.config_toml, task_file(dir, index).string());
-      unit.runs.push_back(runs.size());
-      runs.push_back(std::move(prepared));
-      ids.push_back(store->ensure_run(sweep_id, run.key));
-      store->start_run(ids.back(), getpid(), host);
-      store->set_stage1(ids.back(), run.stage1_key, ids.front());
-      if (!options.scheduler_job.empty())
-        store->set_scheduler_job(ids.back(), options.scheduler_job);
-      describe_run(*store, ids.back(), run.records, run.plugins, registry);
-    }
-  }
-  log::info("task {}: {} run{} of sweep '{}', {} thread{}", index, ids.size(),
-            ids.size() == 1 ? "" : "s", manifest.sweep_name, runtime::threads(),
-            runtime::threads() == 1 ? "" : "s");
-  LocalExecutorOptions worker = options.worker;
-  worker.jobs = 1;
-  if (worker.threads <= 0) worker.threads = runtime::threads();
-  const auto executor = make_local_executor(worker);
-  // The worker's log follows into this task's own output (the scheduler's log file) as it is
-  // written, so that a running task shows how far it got.
-  const fs::path worker_log = sweep_work_dir(shard) / "logs" / fmt::format("group-{}.log", ids[0]);
-  std::ifstream log_in;
-  const auto follow_log = [&] {
-    if (!log_in.is_open()) log_in.open(worker_log, std::ios::binary);
-    if (!log_in.is_open()) return;
-    char buffer[4096];
-    while (log_in.read(buffer, sizeof buffer) || log_in.gcount() > 0) {
-      std::cerr.write(buffer, log_in.gcount());
-      if (log_in.gcount() < static_cast<std::streamsize>(sizeof buffer)) break;
-    }
-    log_in.clear();  // at the end for now: the worker may write more
-    std::cerr.flush();
-  };
-  executor->execute(
-      runs, ids, {unit}, *store, [](const WorkUnit& claimed) { return claimed; }, stop,
-      [&](const ExecutionProgress&) { follow_log(); });
-  follow_log();
-  bool finished = true;
-  for (auto id : ids) {
-    const RunStatus status = store->run(id).status;
-    // Stopped before its worker started: nothing trained, the run is KILLED all the same.
-    if (status == RunStatus::Running)
-      store->finish_run(id, RunStatus::Killed, "setup", "stopped before training started");
-    finished = finished && status == RunStatus::Finished;
-  }
-  store.reset();
-  // Published whole: a consistent copy (VACUUM INTO reads through the WAL) beside its final
-  // name, then renamed over it.
-  const fs::path published = task_shard_path(dir, index);
-  const fs::path partial = published.string() + fmt::format(".partial-{}", getpid());
-  try {
-    std::error_code ignored;
-    fs::remove(partial, ignored);
-    SQLite::Database db(shard.string(), SQLite::OPEN_READONLY);
-    SQLite::Statement copy(db, "VACUUM INTO ?");
-    copy.bind(1, partial.string());
-    copy.exec();
-    fs::rename(partial, published);
-  } catch (const std::exception& e) {
-    cleanup.keep = true;  // the trained store is not lost: it stays where it was written
-    std::error_code ec;
-    fs::remove(partial, ec);
-    throw Error(fmt::format("{}: cannot publish task {}'s store ({}); it is kept at {}",
-                            published.parent_path().string(), index, e.what(), shard.string()));
-  }
-  log::info("task {}: published {}{}", index, published.string(),
-            stop ? " (stopped: unfinished runs are KILLED)" : "");
-  return finished;
 }
 
 std::size_t SweepManifest::run_count() const {

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "../core/cpu_autocast.hpp"
+#include "../core/torch_device.hpp"
 #include "output_dir.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
@@ -94,6 +95,9 @@ struct Trainer::Impl {
   void check_data(const Dataset& data, const Dataset* eval) const;
 
   SentenceEncoder& body() { return *model->body(); }
+  // Where the body (and a differentiable head) computes: every tensor the trainer makes for
+  // them goes there. Heads fitted on fixed embeddings get CPU tensors.
+  torch::Device device() const { return detail::torch_device(model->device()); }
 
   // use_amp, where the CPU multiplies bf16 natively.
   bool mixed_precision = false;
@@ -135,8 +139,8 @@ struct Trainer::Impl {
       second_rows.push_back(row(pairs[k].second));
     }
     const auto embedded = embed(distinct);
-    return {embedded.index_select(0, torch::tensor(first_rows)),
-            embedded.index_select(0, torch::tensor(second_rows))};
+    return {embedded.index_select(0, torch::tensor(first_rows).to(embedded.device())),
+            embedded.index_select(0, torch::tensor(second_rows).to(embedded.device()))};
   }
 
   void report(Stage stage, std::int64_t step, std::int64_t total, double loss) {
@@ -186,7 +190,7 @@ struct Trainer::Impl {
                                                    const Dataset& data) const {
     const std::size_t classes = data.label_names.size();
     if (model->multi_label()) {
-      auto chosen = (proba >= 0.5).to(torch::kUInt8).contiguous();
+      auto chosen = (proba >= 0.5).to(torch::kCPU, torch::kUInt8).contiguous();
       std::vector<std::vector<std::uint8_t>> truth(data.size()), predicted(data.size());
       for (std::size_t i = 0; i < data.size(); ++i) {
         truth[i].assign(classes, 0);
@@ -198,7 +202,7 @@ struct Trainer::Impl {
           truth, predicted, eval_options.metrics,
           eval_options.average.empty() ? "micro" : eval_options.average);
     }
-    auto best = proba.argmax(1).contiguous();
+    auto best = proba.argmax(1).to(torch::kCPU).contiguous();
     std::vector<std::int64_t> predicted(best.data_ptr<std::int64_t>(),
                                         best.data_ptr<std::int64_t>() + best.numel());
     std::vector<std::int64_t> truth;
@@ -293,7 +297,8 @@ struct Trainer::Impl {
           second.push_back(eval_data->texts[static_cast<std::size_t>(eval.pairs[k].second)]);
           targets.push_back(eval.pairs[k].target);
         }
-        sum += loss.forward(embed(first), embed(second), torch::tensor(targets)).item<double>();
+        sum += loss.forward(embed(first), embed(second), torch::tensor(targets).to(device()))
+                   .item<double>();
         ++count;
       }
       for (const auto& indices : eval.batches) {
@@ -303,7 +308,8 @@ struct Trainer::Impl {
           texts.push_back(eval_data->texts[static_cast<std::size_t>(i)]);
           labels.push_back(eval_data->labels[static_cast<std::size_t>(i)].front());
         }
-        sum += loss.forward(embed(texts), torch::Tensor(), torch::tensor(labels, torch::kLong))
+        sum += loss.forward(embed(texts), torch::Tensor(),
+                            torch::tensor(labels, torch::kLong).to(device()))
                    .item<double>();
         ++count;
       }
@@ -503,7 +509,7 @@ struct Trainer::Impl {
         std::vector<float> targets;
         for (std::size_t k = start; k < end; ++k) targets.push_back(pairs[k].target);
         const auto [a, b] = embed_pairs(data, pairs, start, end);
-        optimizer.apply(loss->forward(a, b, torch::tensor(targets)));
+        optimizer.apply(loss->forward(a, b, torch::tensor(targets).to(device())));
       }
       if (!optimizer.done() || epoch + 1 == epochs) optimizer.end_epoch();
     }
@@ -533,8 +539,8 @@ struct Trainer::Impl {
           texts.push_back(data.texts[static_cast<std::size_t>(i)]);
           batch_labels.push_back(data.labels[static_cast<std::size_t>(i)].front());
         }
-        optimizer.apply(
-            loss.forward(embed(texts), torch::Tensor(), torch::tensor(batch_labels, torch::kLong)));
+        optimizer.apply(loss.forward(embed(texts), torch::Tensor(),
+                                     torch::tensor(batch_labels, torch::kLong).to(device())));
       }
       if (!optimizer.done() || epoch + 1 == epochs) optimizer.end_epoch();
     }
@@ -553,6 +559,7 @@ struct Trainer::Impl {
       if (args.save_strategy != "no") save_checkpoint(Stage::Classifier, 0);
       return;
     }
+    targets = targets.to(device());  // a differentiable head trains on the body's device
     const std::int64_t epochs = args.num_epochs.classifier;
     const auto batch = static_cast<std::size_t>(args.batch_size.classifier);
     std::vector<std::size_t> order(data.size());
@@ -578,9 +585,9 @@ struct Trainer::Impl {
                               torch::optim::AdamWOptions(args.body_learning_rate.classifier)
                                   .weight_decay(args.l2_weight)));
     } else {
-      cached = embeddings_of(data.texts);  // the body is frozen: encode once
+      cached = embeddings_of(data.texts).to(device());  // the body is frozen: encode once
       if (eval_data != nullptr && args.eval_strategy != "no")
-        cached_eval = embeddings_of(eval_data->texts, true);
+        cached_eval = embeddings_of(eval_data->texts, true).to(device());
     }
     std::vector<double> base_rates;
     for (auto& g : groups)
@@ -599,8 +606,9 @@ struct Trainer::Impl {
         {
           torch::NoGradGuard no_grad;
           body().train(false);
-          proba = head.predict_proba(cached_eval.defined() ? cached_eval
-                                                           : embeddings_of(eval_data->texts, true));
+          proba = head.predict_proba(cached_eval.defined()
+                                         ? cached_eval
+                                         : embeddings_of(eval_data->texts, true).to(device()));
           if (args.end_to_end) body().train(true);
         }
         auto metrics = metrics_from_proba(proba, *eval_data);
@@ -629,7 +637,7 @@ struct Trainer::Impl {
         const std::size_t end = std::min(order.size(), start + batch);
         std::vector<std::int64_t> rows(order.begin() + static_cast<std::ptrdiff_t>(start),
                                        order.begin() + static_cast<std::ptrdiff_t>(end));
-        auto index = torch::tensor(rows, torch::kLong);
+        auto index = torch::tensor(rows, torch::kLong).to(device());
         torch::Tensor x;
         if (args.end_to_end) {
           std::vector<std::string> texts;
@@ -677,7 +685,10 @@ Trainer::Trainer(std::shared_ptr<Model> model, TrainingArguments args,
     }
   }
   runtime::configure_allocator();
-  if (impl_->args.use_amp) {
+  if (impl_->args.use_amp && !impl_->model->device().is_cpu()) {
+    log::warn("use_amp: only CPU autocast is implemented; training on {} runs in float32",
+              to_string(impl_->model->device()));
+  } else if (impl_->args.use_amp) {
     impl_->mixed_precision = runtime::cpu_has_native_bf16();
     if (impl_->mixed_precision)
       log::info("use_amp: the body's training passes and evaluations run under bf16 autocast");
@@ -785,8 +796,11 @@ std::map<std::string, double> Trainer::evaluate_embeddings(const at::Tensor& emb
   if (embeddings.dim() != 2 || embeddings.size(0) != static_cast<std::int64_t>(data.size()))
     throw Error("evaluate_embeddings() needs one embedding row per example");
   torch::NoGradGuard no_grad;
+  const auto on =
+      impl_->model->head_differentiable() ? impl_->device() : torch::Device(torch::kCPU);
   return impl_->metrics_from_proba(
-      impl_->model->head()->predict_proba(embeddings).to(torch::kFloat32), data);
+      impl_->model->head()->predict_proba(embeddings.to(on)).to(torch::kCPU, torch::kFloat32),
+      data);
 }
 
 const std::vector<MetricPoint>& Trainer::history() const {

@@ -28,7 +28,9 @@ class SupConLoss final : public setfit::Loss {
     auto logits = torch::matmul(z, z.t()) / temperature_;
     logits = logits - std::get<0>(logits.max(1, true)).detach();  // numerical stability
     auto [positive, different] = setfit::losses::label_masks(labels);
-    auto not_self = torch::eye(x.size(0), torch::TensorOptions().dtype(torch::kBool)).logical_not();
+    auto not_self =
+        torch::eye(x.size(0), torch::TensorOptions().dtype(torch::kBool).device(x.device()))
+            .logical_not();
     auto exp_logits = torch::exp(logits) * not_self.to(logits.scalar_type());
     auto log_prob = logits - torch::log(exp_logits.sum(1, true));
     auto positives = positive.to(logits.scalar_type());

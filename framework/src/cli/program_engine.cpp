@@ -1,0 +1,26 @@
+// `setfit-engine`: every verb, with LibTorch loaded (see commands() in command.hpp).
+
+#include <fmt/format.h>
+
+#include "command.hpp"
+#include "setfit/runtime.hpp"
+#include "setfit/version.hpp"
+
+namespace setfit::cli {
+
+void configure_program(const GlobalOptions& global) {
+  runtime::configure_threads(global.threads);
+  runtime::configure_allocator();
+}
+
+int print_version(const GlobalOptions&) {
+  fmt::print("setfit {}\n", SETFIT_VERSION_STRING);
+  fmt::print("LibTorch {}\n", runtime::torch_version());
+  fmt::print("BLAS: {}\n", runtime::blas_description());
+  fmt::print("threads: {}\n", runtime::threads());
+  fmt::print("native bf16 (use_amp): {}\n", runtime::cpu_has_native_bf16() ? "yes" : "no");
+  fmt::print("CUDA: {}\n", runtime::cuda_description());
+  return kExitOk;
+}
+
+}  // namespace setfit::cli

@@ -1,0 +1,76 @@
+// `setfit`: the thin front end. It links no LibTorch, so that the verbs needing no tensors
+// (`--help`, `--version`, `results`, `report`, `sweep status`, `sweep collect`) answer in
+// milliseconds; every other verb is handed over to `setfit-engine`, which loads LibTorch
+// (about a second: its static initialisers) and runs it with the same command line.
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "command.hpp"
+#include "setfit/errors.hpp"
+#include "setfit/version.hpp"
+#include "setfit_cli_build.hpp"
+
+namespace fs = std::filesystem;
+
+namespace setfit::cli {
+
+void configure_program(const GlobalOptions&) {}
+
+int print_version(const GlobalOptions& global) {
+  // What only a loaded LibTorch can tell comes from the engine.
+  if (global.verbose > 0) hand_over_to_engine(global);
+  fmt::print("setfit {}\n", SETFIT_VERSION_STRING);
+  fmt::print("LibTorch {} (built with; 'setfit -v --version' adds BLAS, threads, bf16, CUDA)\n",
+             SETFIT_BUILT_WITH_TORCH);
+  return kExitOk;
+}
+
+void hand_over_to_engine(const GlobalOptions& global) {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  const fs::path engine = (ec ? fs::current_path() : self.parent_path()) / kEngineProgram;
+  std::vector<char*> argv;
+  for (const auto& word : global.command_line) argv.push_back(const_cast<char*>(word.c_str()));
+  argv.push_back(nullptr);
+  std::fflush(nullptr);
+  execv(engine.c_str(), argv.data());
+  throw Error(fmt::format(
+      "cannot start {}: {}; it runs every command that needs LibTorch and is installed beside "
+      "setfit",
+      engine.string(), std::strerror(errno)));
+}
+
+// The verbs the engine runs.
+int run_encode(const GlobalOptions& global, const std::vector<std::string>&) {
+  hand_over_to_engine(global);
+}
+int run_fetch(const GlobalOptions& global, const std::vector<std::string>&) {
+  hand_over_to_engine(global);
+}
+int run_model(const GlobalOptions& global, const std::vector<std::string>&) {
+  hand_over_to_engine(global);
+}
+int run_plugins(const GlobalOptions& global, const std::vector<std::string>&) {
+  hand_over_to_engine(global);
+}
+int run_predict(const GlobalOptions& global, const std::vector<std::string>&) {
+  hand_over_to_engine(global);
+}
+int run_train(const GlobalOptions& global, const std::vector<std::string>&) {
+  hand_over_to_engine(global);
+}
+
+int run_sweep_verb(const GlobalOptions& global, const std::vector<std::string>& args) {
+  const std::vector<std::string> rest(args.empty() ? args.end() : args.begin() + 1, args.end());
+  if (!args.empty() && args[0] == "status") return run_sweep_status(rest);
+  if (!args.empty() && args[0] == "collect") return run_sweep_collect(rest);
+  hand_over_to_engine(global);
+}
+
+}  // namespace setfit::cli
