@@ -152,7 +152,9 @@ TEST_P(BodyGolden, ParameterNamesAreHuggingFaces) {
   EXPECT_EQ(names, expected);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, BodyGolden, ::testing::Values("bert-tiny", "mpnet-tiny"));
+INSTANTIATE_TEST_SUITE_P(Models, BodyGolden,
+                         ::testing::Values("bert-tiny", "mpnet-tiny", "distilbert-tiny",
+                                           "roberta-tiny"));
 
 }  // namespace
 }  // namespace setfit

@@ -67,9 +67,15 @@ TEST_P(ModelFolder, LoadSaveLoadIsBitIdentical) {
     EXPECT_EQ(a[i].first, b[i].first);
     EXPECT_TRUE(torch::equal(a[i].second, b[i].second)) << a[i].first;
   }
-  for (const char* file : {"modules.json", "config.json", "1_Pooling/config.json", "vocab.txt",
+  for (const char* file : {"modules.json", "config.json", "1_Pooling/config.json",
                            "tokenizer_config.json", "sentence_bert_config.json"}) {
     EXPECT_TRUE(fs::exists(dir.path() / "saved" / file)) << file;
+  }
+  // The tokeniser's own files, whichever kind it is.
+  for (const char* file : {"vocab.txt", "vocab.json", "merges.txt", "tokenizer.json"}) {
+    EXPECT_EQ(fs::exists(dir.path() / "saved" / file),
+              fs::exists(test::golden_dir(GetParam()) / file))
+        << file;
   }
   // The pooling config holds only keys every sentence-transformers from 2.2 accepts: the
   // golden one, which sentence-transformers wrote.
@@ -87,6 +93,11 @@ TEST_P(ModelFolder, InfoDescribesTheModel) {
   EXPECT_EQ(info.max_seq_length, 16u);
   EXPECT_EQ(info.modules.at(1), "Pooling(mean)");
   EXPECT_GT(info.parameter_count, 20000);
+  // The architecture and tokeniser the reference outputs were made with.
+  const auto& expected = test::golden_expected(GetParam());
+  EXPECT_EQ(info.architecture, expected["architecture"].get<std::string>());
+  EXPECT_TRUE(contains(info.tokenizer, expected["tokenizer_class"].get<std::string>()))
+      << info.tokenizer;
 }
 
 TEST_P(ModelFolder, TrainModeAppliesDropoutEvalModeDoesNot) {
@@ -108,7 +119,9 @@ TEST_P(ModelFolder, TrainModeAppliesDropoutEvalModeDoesNot) {
   EXPECT_TRUE(torch::allclose(encoded, encoder->embed(kTexts), 1e-6, 1e-6));
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, ModelFolder, ::testing::Values("bert-tiny", "mpnet-tiny"));
+INSTANTIATE_TEST_SUITE_P(Models, ModelFolder,
+                         ::testing::Values("bert-tiny", "mpnet-tiny", "distilbert-tiny",
+                                           "roberta-tiny"));
 
 TEST(ModelFolderErrors, MissingDirectory) {
   EXPECT_TRUE(contains(load_error("/nonexistent/model"), "not a model folder"));

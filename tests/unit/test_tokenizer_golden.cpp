@@ -50,7 +50,9 @@ TEST_P(TokenizerGolden, PairEncodingMatches) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, TokenizerGolden, ::testing::Values("bert-tiny", "mpnet-tiny"));
+INSTANTIATE_TEST_SUITE_P(Models, TokenizerGolden,
+                         ::testing::Values("bert-tiny", "mpnet-tiny", "distilbert-tiny",
+                                           "roberta-tiny"));
 
 TEST(Tokenizer, MissingVocabularyNamesTheFile) {
   test::TempDir dir;

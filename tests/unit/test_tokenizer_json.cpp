@@ -98,8 +98,18 @@ std::string load_error(const nlohmann::json& doc) {
 
 TEST(TokenizerJsonErrors, UnsupportedModelType) {
   auto doc = tokenizer_json_for("bert-tiny");
+  doc["model"]["type"] = "WordLevel";
+  EXPECT_TRUE(contains(load_error(doc), "tokenizer.json: model type 'WordLevel' is not supported"));
+  // BPE is read only as byte-level BPE: BERT's normaliser and pre-tokeniser are refused.
   doc["model"]["type"] = "BPE";
-  EXPECT_TRUE(contains(load_error(doc), "tokenizer.json: model type 'BPE' is not supported"));
+  doc["model"]["merges"] = nlohmann::json::array();
+  EXPECT_TRUE(contains(load_error(doc), "continuing_subword_prefix")) << load_error(doc);
+  doc["model"].erase("continuing_subword_prefix");
+  EXPECT_TRUE(
+      contains(load_error(doc),
+               "tokenizer.json: a byte-level BPE model with a normalizer is not supported"));
+  doc["normalizer"] = nullptr;
+  EXPECT_TRUE(contains(load_error(doc), "needs the ByteLevel pre_tokenizer")) << load_error(doc);
 }
 
 TEST(TokenizerJsonErrors, GapsAndClashesInIds) {
@@ -148,6 +158,60 @@ TEST(TokenizerJsonErrors, MalformedJsonAndInvalidUtf8) {
     EXPECT_TRUE(contains(e.what(), "not valid UTF-8")) << e.what();
     // The offending byte is written as \xFF, never echoed raw to a terminal.
     EXPECT_EQ(std::string(e.what()).find('\xff'), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace setfit
+
+namespace setfit {
+namespace {
+
+// A model folder whose only tokeniser file is the tokenizer.json a model ships (written in the
+// tokenizers library's format beside the original files): the ids of the original files, on
+// the raw and the stripped sentences and the pair.
+class TokenizerJsonShipped : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TokenizerJsonShipped, AloneGivesTheIdsOfTheOriginalFiles) {
+  test::TempDir dir;
+  fs::copy_file(test::golden_dir(GetParam()) / "tokenizer.json", dir.path() / "tokenizer.json");
+  auto from_json = load_tokenizer(dir.path());
+  auto original = load_tokenizer(test::golden_dir(GetParam()));
+  const auto& expected = test::golden_expected(GetParam());
+  const std::size_t max_length = expected["max_length"];
+  for (const auto& case_ : expected["tokenization"]) {
+    const std::string text = case_["text"];
+    const auto ids = from_json->encode(text, max_length).ids;
+    EXPECT_EQ(ids, case_["input_ids"].get<std::vector<std::int64_t>>()) << text;
+    EXPECT_EQ(ids, original->encode(text, max_length).ids) << text;
+  }
+  for (const auto& text : expected["batch_texts"].get<std::vector<std::string>>())
+    EXPECT_EQ(from_json->encode(text, 0).ids, original->encode(text, 0).ids) << text;
+  const auto& pair = expected["pair_example"];
+  EXPECT_EQ(from_json
+                ->encode_pair(pair["text_a"].get<std::string>(), pair["text_b"].get<std::string>(),
+                              max_length)
+                .ids,
+            pair["input_ids"].get<std::vector<std::int64_t>>());
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, TokenizerJsonShipped,
+                         ::testing::Values("distilbert-tiny", "roberta-tiny"));
+
+TEST(TokenizerJsonShipped, AnUnknownModelKindNamesTheFile) {
+  test::TempDir dir;
+  auto doc =
+      nlohmann::json::parse(test::read_file(test::golden_dir("roberta-tiny") / "tokenizer.json"));
+  doc["model"]["type"] = "Unigram";
+  std::ofstream(dir.path() / "tokenizer.json") << doc.dump();
+  try {
+    load_tokenizer(dir.path());
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_TRUE(contains(e.what(), (dir.path() / "tokenizer.json").string() +
+                                       ": model type 'Unigram' is not supported; supported: "
+                                       "WordPiece, BPE"))
+        << e.what();
   }
 }
 

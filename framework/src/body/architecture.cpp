@@ -6,13 +6,24 @@
 #include <algorithm>
 
 #include "bert.hpp"
+#include "distilbert.hpp"
 #include "mpnet.hpp"
 #include "setfit/errors.hpp"
+#include "transformer_config.hpp"
 
 namespace setfit::body {
 
+std::int64_t positions_from_zero(const TransformerConfig&) {
+  return 0;
+}
+
+std::int64_t positions_after_padding(const TransformerConfig& config) {
+  return config.pad_token_id + 1;
+}
+
 const std::vector<Architecture>& architectures() {
-  static const std::vector<Architecture> table = {bert_architecture(), mpnet_architecture()};
+  static const std::vector<Architecture> table = {
+      bert_architecture(), mpnet_architecture(), distilbert_architecture(), roberta_architecture()};
   return table;
 }
 

@@ -1,7 +1,8 @@
 #include "bert.hpp"
 
 namespace setfit::body {
-BertEncoder::BertEncoder(const TransformerConfig& config) : TransformerEncoder(config) {
+BertEncoder::BertEncoder(const TransformerConfig& config, Positions positions)
+    : TransformerEncoder(config), positions_(positions) {
   const auto h = config.hidden_size;
   auto embeddings = register_module("embeddings", std::make_shared<torch::nn::Module>());
   word_embeddings_ =
@@ -49,7 +50,14 @@ torch::Tensor BertEncoder::forward(const TransformerInputs& inputs) {
   const double hidden_dropout = config_.hidden_dropout_prob;
   const bool training = is_training();
 
-  auto positions = torch::arange(length, inputs.input_ids.options()).unsqueeze(0);
+  torch::Tensor positions;
+  if (positions_ == Positions::FromZero) {
+    positions = torch::arange(length, inputs.input_ids.options()).unsqueeze(0);
+  } else {
+    // fairseq's numbering, as transformers' create_position_ids_from_input_ids.
+    auto real = inputs.input_ids.ne(config_.pad_token_id).to(torch::kLong);
+    positions = torch::cumsum(real, 1) * real + config_.pad_token_id;
+  }
   auto x = word_embeddings_->forward(inputs.input_ids) + position_embeddings_->forward(positions);
   if (token_type_embeddings_) {
     auto types = inputs.token_type_ids.defined() ? inputs.token_type_ids
@@ -83,7 +91,8 @@ const Architecture& bert_architecture() {
       .default_type_vocab_size = 2,
       .default_layer_norm_eps = 1e-12,
       .default_pad_token_id = 0,
-      .reserved_positions = [](const TransformerConfig&) -> std::int64_t { return 0; },
+      .keys = {},
+      .reserved_positions = positions_from_zero,
       .write_config =
           [](const TransformerConfig& config, nlohmann::json& json) {
             json["type_vocab_size"] = config.type_vocab_size;
@@ -91,6 +100,29 @@ const Architecture& bert_architecture() {
           },
       .create = [](const TransformerConfig& config) -> std::shared_ptr<TransformerEncoder> {
         return std::make_shared<BertEncoder>(config);
+      }};
+  return architecture;
+}
+
+const Architecture& roberta_architecture() {
+  static const Architecture architecture{
+      .model_type = "roberta",
+      .class_name = "RobertaModel",
+      .aliases = "RoBERTa, all-distilroberta-v1, all-roberta-large-v1",
+      .tokenizer_class = "RobertaTokenizer",
+      .weight_prefix = "roberta.",
+      .default_type_vocab_size = 1,
+      .default_layer_norm_eps = 1e-5,
+      .default_pad_token_id = 1,
+      .keys = {},
+      .reserved_positions = positions_after_padding,
+      .write_config =
+          [](const TransformerConfig& config, nlohmann::json& json) {
+            json["type_vocab_size"] = config.type_vocab_size;
+            json["position_embedding_type"] = "absolute";
+          },
+      .create = [](const TransformerConfig& config) -> std::shared_ptr<TransformerEncoder> {
+        return std::make_shared<BertEncoder>(config, BertEncoder::Positions::AfterPadding);
       }};
   return architecture;
 }

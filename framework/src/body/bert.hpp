@@ -6,10 +6,14 @@
 namespace setfit::body {
 
 // transformers' BertModel (also MiniLM, BGE, GTE, E5): absolute positions, token types,
-// post-LayerNorm blocks. Registered names follow BertModel.state_dict().
+// post-LayerNorm blocks. Registered names follow BertModel.state_dict(). RobertaModel is the
+// same module tree with other positions.
 class BertEncoder final : public TransformerEncoder {
  public:
-  explicit BertEncoder(const TransformerConfig& config);
+  // Absolute positions from 0 (BERT), or RoBERTa's: numbered from pad_token_id + 1 over the
+  // real tokens, padding at pad_token_id.
+  enum class Positions { FromZero, AfterPadding };
+  explicit BertEncoder(const TransformerConfig& config, Positions positions = Positions::FromZero);
   torch::Tensor forward(const TransformerInputs& inputs) override;
 
  private:
@@ -26,8 +30,11 @@ class BertEncoder final : public TransformerEncoder {
   torch::nn::LayerNorm embedding_norm_{nullptr};
   std::vector<Layer> layers_;
   torch::nn::Linear pooler_{nullptr};
+  Positions positions_;
 };
 
 const Architecture& bert_architecture();
+// transformers' RobertaModel: BERT's encoder with RoBERTa's positions and one token type.
+const Architecture& roberta_architecture();
 
 }  // namespace setfit::body

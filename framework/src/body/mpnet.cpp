@@ -104,10 +104,8 @@ const Architecture& mpnet_architecture() {
       .default_type_vocab_size = 0,
       .default_layer_norm_eps = 1e-5,
       .default_pad_token_id = 1,
-      // Positions are numbered from pad_token_id + 1, as in fairseq.
-      .reserved_positions = [](const TransformerConfig& config) -> std::int64_t {
-        return config.pad_token_id + 1;
-      },
+      .keys = {},
+      .reserved_positions = positions_after_padding,
       .write_config =
           [](const TransformerConfig& config, nlohmann::json& json) {
             json["relative_attention_num_buckets"] = config.relative_attention_num_buckets;

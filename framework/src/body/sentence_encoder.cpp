@@ -41,8 +41,12 @@ constexpr const char* kWhitespaceTokenizerClass =
     "sentence_transformers.models.tokenizer.WhitespaceTokenizer.WhitespaceTokenizer";
 
 // Files a tokeniser may consist of; copied unchanged when a body is saved.
-constexpr const char* kTokenizerFiles[] = {"vocab.txt", "tokenizer_config.json",
-                                           "special_tokens_map.json", "tokenizer.json",
+constexpr const char* kTokenizerFiles[] = {"vocab.txt",
+                                           "vocab.json",
+                                           "merges.txt",
+                                           "tokenizer_config.json",
+                                           "special_tokens_map.json",
+                                           "tokenizer.json",
                                            "added_tokens.json"};
 
 using Activation = torch::Tensor (*)(const torch::Tensor&);

@@ -34,19 +34,21 @@ TransformerConfig TransformerConfig::from_json(const nlohmann::json& json,
   TransformerConfig c;
   c.model_type = json_string(json, "model_type", origin);
   const Architecture& architecture = find_architecture(c.model_type, origin);
+  const ConfigKeyNames& keys = architecture.keys;
   c.vocab_size = json_int(json, "vocab_size", origin);
-  c.hidden_size = json_int(json, "hidden_size", origin);
-  c.num_hidden_layers = json_int(json, "num_hidden_layers", origin);
-  c.num_attention_heads = json_int(json, "num_attention_heads", origin);
-  c.intermediate_size = json_int(json, "intermediate_size", origin);
-  c.hidden_act = json_string_or(json, "hidden_act", "gelu", origin);
+  c.hidden_size = json_int(json, keys.hidden_size, origin);
+  c.num_hidden_layers = json_int(json, keys.num_hidden_layers, origin);
+  c.num_attention_heads = json_int(json, keys.num_attention_heads, origin);
+  c.intermediate_size = json_int(json, keys.intermediate_size, origin);
+  c.hidden_act = json_string_or(json, keys.hidden_act, "gelu", origin);
   c.max_position_embeddings = json_int_or(json, "max_position_embeddings", 512, origin);
   c.type_vocab_size =
       json_int_or(json, "type_vocab_size", architecture.default_type_vocab_size, origin);
   c.layer_norm_eps =
       json_float_or(json, "layer_norm_eps", architecture.default_layer_norm_eps, origin);
-  c.hidden_dropout_prob = json_float_or(json, "hidden_dropout_prob", 0.1, origin);
-  c.attention_probs_dropout_prob = json_float_or(json, "attention_probs_dropout_prob", 0.1, origin);
+  c.hidden_dropout_prob = json_float_or(json, keys.hidden_dropout_prob, 0.1, origin);
+  c.attention_probs_dropout_prob =
+      json_float_or(json, keys.attention_probs_dropout_prob, 0.1, origin);
   c.pad_token_id = json_int_or(json, "pad_token_id", architecture.default_pad_token_id, origin);
   c.relative_attention_num_buckets =
       json_int_or(json, "relative_attention_num_buckets", 32, origin);
@@ -56,18 +58,19 @@ TransformerConfig TransformerConfig::from_json(const nlohmann::json& json,
     throw Error(fmt::format("{}: position_embedding_type '{}' is not supported (only absolute)",
                             origin, position_type));
   }
+  if (architecture.read_config != nullptr) architecture.read_config(json, c, origin);
   for (auto [key, value] : {std::pair{"vocab_size", c.vocab_size},
-                            {"hidden_size", c.hidden_size},
-                            {"num_hidden_layers", c.num_hidden_layers},
-                            {"num_attention_heads", c.num_attention_heads},
-                            {"intermediate_size", c.intermediate_size},
+                            {keys.hidden_size, c.hidden_size},
+                            {keys.num_hidden_layers, c.num_hidden_layers},
+                            {keys.num_attention_heads, c.num_attention_heads},
+                            {keys.intermediate_size, c.intermediate_size},
                             {"max_position_embeddings", c.max_position_embeddings}}) {
     if (value <= 0)
       throw Error(fmt::format("{}: key '{}' must be positive, got {}", origin, key, value));
   }
   if (c.hidden_size % c.num_attention_heads != 0) {
-    throw Error(fmt::format("{}: hidden_size {} is not a multiple of num_attention_heads {}",
-                            origin, c.hidden_size, c.num_attention_heads));
+    throw Error(fmt::format("{}: {} {} is not a multiple of {} {}", origin, keys.hidden_size,
+                            c.hidden_size, keys.num_attention_heads, c.num_attention_heads));
   }
   check_activation_name(c.hidden_act, origin);
   return c;
@@ -81,20 +84,22 @@ double TransformerConfig::minimum_parameters() const {
 }
 
 nlohmann::json TransformerConfig::to_json() const {
+  const Architecture& architecture = find_architecture(model_type, "config");
+  const ConfigKeyNames& keys = architecture.keys;
   nlohmann::json j = {{"model_type", model_type},
-                      {"architectures", {find_architecture(model_type, "config").class_name}},
+                      {"architectures", {architecture.class_name}},
                       {"vocab_size", vocab_size},
-                      {"hidden_size", hidden_size},
-                      {"num_hidden_layers", num_hidden_layers},
-                      {"num_attention_heads", num_attention_heads},
-                      {"intermediate_size", intermediate_size},
-                      {"hidden_act", hidden_act},
+                      {keys.hidden_size, hidden_size},
+                      {keys.num_hidden_layers, num_hidden_layers},
+                      {keys.num_attention_heads, num_attention_heads},
+                      {keys.intermediate_size, intermediate_size},
+                      {keys.hidden_act, hidden_act},
                       {"max_position_embeddings", max_position_embeddings},
                       {"layer_norm_eps", layer_norm_eps},
-                      {"hidden_dropout_prob", hidden_dropout_prob},
-                      {"attention_probs_dropout_prob", attention_probs_dropout_prob},
+                      {keys.hidden_dropout_prob, hidden_dropout_prob},
+                      {keys.attention_probs_dropout_prob, attention_probs_dropout_prob},
                       {"pad_token_id", pad_token_id}};
-  find_architecture(model_type, "config").write_config(*this, j);
+  architecture.write_config(*this, j);
   return j;
 }
 

@@ -29,6 +29,7 @@ struct SETFIT_API TransformerConfig {
   double attention_probs_dropout_prob = 0.1;
   std::int64_t pad_token_id = 0;
   std::int64_t relative_attention_num_buckets = 32;
+  bool sinusoidal_positions = false;  // DistilBERT: fixed position table, never trained
 
   // Reads and validates config.json; errors name the file and key.
   static TransformerConfig from_json(const nlohmann::json& json, const std::string& origin);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "setfit/errors.hpp"
+#include "setfit/text.hpp"
 #include "unicode.hpp"
 
 namespace setfit::text {
@@ -88,34 +89,11 @@ std::string processing_token(const nlohmann::json& processor, const char* key,
   return value[0].get<std::string>();
 }
 
-}  // namespace
-
-WordPieceConfig parse_tokenizer_json(std::string_view text, const std::string& origin) {
-  if (!is_valid_utf8(text)) decode_utf8(text, origin);  // throws with the byte offset
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::exception& e) {
-    fail(origin, fmt::format("malformed JSON: {}", e.what()));
-  }
-  if (!doc.is_object()) fail(origin, "expected a JSON object");
-
-  const auto& model = object_at(doc, "model", origin);
-  const std::string type = string_or(model, "type", "", origin);
-  if (type != "WordPiece") {
-    fail(origin, fmt::format("model type '{}' is not supported; supported: WordPiece", type));
-  }
-  WordPieceConfig config;
-  config.unk_token = string_or(model, "unk_token", "[UNK]", origin);
-  config.continuing_prefix = string_or(model, "continuing_subword_prefix", "##", origin);
-  if (model.contains("max_input_chars_per_word") && !model["max_input_chars_per_word"].is_null()) {
-    if (!model["max_input_chars_per_word"].is_number_unsigned()) {
-      fail(origin, "'max_input_chars_per_word' must be a non-negative integer");
-    }
-    config.max_input_chars_per_word = model["max_input_chars_per_word"].get<std::size_t>();
-  }
-
-  // The vocabulary: token -> id, ids dense from 0; added tokens may extend it.
+// The vocabulary: model.vocab (token -> id) and the added tokens, ids dense from 0. Added
+// tokens go to `added` (all of them split a text; `special` ones are also never merged).
+std::vector<std::string> read_vocabulary(const nlohmann::json& doc, const nlohmann::json& model,
+                                         const std::string& origin,
+                                         std::vector<SpecialToken>& added) {
   std::map<std::int64_t, std::string> by_id;
   auto add = [&](const std::string& token, const nlohmann::json& id) {
     if (!id.is_number_unsigned())
@@ -127,61 +105,39 @@ WordPieceConfig parse_tokenizer_json(std::string_view text, const std::string& o
     }
   };
   for (const auto& [token, id] : object_at(model, "vocab", origin).items()) add(token, id);
-  // Special tokens alone tokenise every word to [UNK]: a model without words is broken.
+  // Special tokens alone tokenise every word to the unknown token: a model without words is
+  // broken.
   if (by_id.empty()) fail(origin, "the model's vocabulary ('model.vocab') is empty");
-  std::vector<std::string> specials;
   if (doc.contains("added_tokens") && !doc["added_tokens"].is_null()) {
     if (!doc["added_tokens"].is_array()) fail(origin, "'added_tokens' must be a list");
-    for (const auto& added : doc["added_tokens"]) {
-      if (!added.is_object()) fail(origin, "an added token must be an object");
-      const std::string content = string_or(added, "content", "", origin);
+    for (const auto& entry : doc["added_tokens"]) {
+      if (!entry.is_object()) fail(origin, "an added token must be an object");
+      const std::string content = string_or(entry, "content", "", origin);
       if (content.empty()) fail(origin, "an added token has no content");
-      if (!added.contains("id")) fail(origin, fmt::format("added token '{}' has no id", content));
-      add(content, added["id"]);
-      if (bool_or(added, "special", false, origin)) specials.push_back(content);
+      if (!entry.contains("id")) fail(origin, fmt::format("added token '{}' has no id", content));
+      add(content, entry["id"]);
+      added.push_back({content, bool_or(entry, "lstrip", false, origin),
+                       bool_or(entry, "rstrip", false, origin)});
     }
   }
-  if (by_id.empty()) fail(origin, "the vocabulary is empty");
+  std::vector<std::string> vocab;
   std::int64_t expected = 0;
   for (const auto& [id, token] : by_id) {
     if (id != expected)
       fail(origin, fmt::format("token ids must be 0..{} without gaps; {} is missing",
                                by_id.size() - 1, expected));
     if (!is_valid_utf8(token)) fail(origin, fmt::format("token id {} is not valid UTF-8", id));
-    config.vocab.push_back(token);
+    vocab.push_back(token);
     ++expected;
   }
+  return vocab;
+}
 
-  // Normaliser: BertNormalizer, or none.
-  if (doc.contains("normalizer") && !doc["normalizer"].is_null()) {
-    const auto& normalizer = doc["normalizer"];
-    if (!normalizer.is_object()) fail(origin, "'normalizer' must be an object");
-    const std::string kind = string_or(normalizer, "type", "", origin);
-    if (kind != "BertNormalizer") {
-      fail(origin,
-           fmt::format("normalizer type '{}' is not supported; supported: BertNormalizer", kind));
-    }
-    config.do_lower_case = bool_or(normalizer, "lowercase", true, origin);
-    config.tokenize_chinese_chars = bool_or(normalizer, "handle_chinese_chars", true, origin);
-    if (normalizer.contains("strip_accents") && !normalizer["strip_accents"].is_null()) {
-      config.strip_accents = bool_or(normalizer, "strip_accents", false, origin);
-    }
-  } else {
-    config.do_lower_case = false;
-    config.strip_accents = false;
-  }
-  if (doc.contains("pre_tokenizer") && !doc["pre_tokenizer"].is_null()) {
-    const std::string kind = string_or(doc["pre_tokenizer"], "type", "", origin);
-    if (kind != "BertPreTokenizer") {
-      fail(origin,
-           fmt::format("pre_tokenizer type '{}' is not supported; supported: BertPreTokenizer",
-                       kind));
-    }
-  }
-
-  // Post-processor: the template that frames sequences with special tokens.
+// The post-processor: the template that frames sequences with special tokens, whose tokens
+// are added to `specials`.
+SequenceTemplate read_template(const nlohmann::json& doc, const std::string& origin,
+                               std::vector<std::string>& specials) {
   SequenceTemplate frame;
-  frame.name = "tokenizer.json";
   if (doc.contains("post_processor") && !doc["post_processor"].is_null()) {
     const auto& processor = doc["post_processor"];
     const std::string kind = string_or(processor, "type", "", origin);
@@ -211,24 +167,165 @@ WordPieceConfig parse_tokenizer_json(std::string_view text, const std::string& o
     frame.single = {{K::SequenceA, "", 0}};
     frame.pair = {{K::SequenceA, "", 0}, {K::SequenceB, "", 1}};
   }
-  config.sequence_template = frame;
+  frame.name = "tokenizer.json";
+  return frame;
+}
 
-  // Padding token: the padding section, else the usual names.
+// The padding token: the padding section, else the first of `candidates` in the vocabulary,
+// else the first token.
+std::string read_pad_token(const nlohmann::json& doc, const std::vector<std::string>& vocab,
+                           const std::string& origin) {
   std::string pad;
   if (doc.contains("padding") && doc["padding"].is_object())
     pad = string_or(doc["padding"], "pad_token", "", origin);
   for (const char* candidate : {"[PAD]", "<pad>"}) {
-    if (pad.empty() &&
-        std::find(config.vocab.begin(), config.vocab.end(), candidate) != config.vocab.end()) {
+    if (pad.empty() && std::find(vocab.begin(), vocab.end(), candidate) != vocab.end())
       pad = candidate;
+  }
+  return pad.empty() ? vocab.front() : pad;
+}
+
+WordPieceConfig wordpiece_from_json(const nlohmann::json& doc, const nlohmann::json& model,
+                                    const std::string& origin) {
+  WordPieceConfig config;
+  config.unk_token = string_or(model, "unk_token", "[UNK]", origin);
+  config.continuing_prefix = string_or(model, "continuing_subword_prefix", "##", origin);
+  if (model.contains("max_input_chars_per_word") && !model["max_input_chars_per_word"].is_null()) {
+    if (!model["max_input_chars_per_word"].is_number_unsigned()) {
+      fail(origin, "'max_input_chars_per_word' must be a non-negative integer");
+    }
+    config.max_input_chars_per_word = model["max_input_chars_per_word"].get<std::size_t>();
+  }
+  std::vector<SpecialToken> added;
+  config.vocab = read_vocabulary(doc, model, origin, added);
+  std::vector<std::string> specials;
+  for (const auto& token : added) specials.push_back(token.content);
+
+  // Normaliser: BertNormalizer, or none.
+  if (doc.contains("normalizer") && !doc["normalizer"].is_null()) {
+    const auto& normalizer = doc["normalizer"];
+    if (!normalizer.is_object()) fail(origin, "'normalizer' must be an object");
+    const std::string kind = string_or(normalizer, "type", "", origin);
+    if (kind != "BertNormalizer") {
+      fail(origin,
+           fmt::format("normalizer type '{}' is not supported; supported: BertNormalizer", kind));
+    }
+    config.do_lower_case = bool_or(normalizer, "lowercase", true, origin);
+    config.tokenize_chinese_chars = bool_or(normalizer, "handle_chinese_chars", true, origin);
+    if (normalizer.contains("strip_accents") && !normalizer["strip_accents"].is_null()) {
+      config.strip_accents = bool_or(normalizer, "strip_accents", false, origin);
+    }
+  } else {
+    config.do_lower_case = false;
+    config.strip_accents = false;
+  }
+  if (doc.contains("pre_tokenizer") && !doc["pre_tokenizer"].is_null()) {
+    const std::string kind = string_or(doc["pre_tokenizer"], "type", "", origin);
+    if (kind != "BertPreTokenizer") {
+      fail(origin,
+           fmt::format("pre_tokenizer type '{}' is not supported; supported: BertPreTokenizer",
+                       kind));
     }
   }
-  config.pad_token = pad.empty() ? config.vocab.front() : pad;
+  config.sequence_template = read_template(doc, origin, specials);
+  config.pad_token = read_pad_token(doc, config.vocab, origin);
   specials.push_back(config.unk_token);
   std::sort(specials.begin(), specials.end());
   specials.erase(std::unique(specials.begin(), specials.end()), specials.end());
   config.special_tokens = std::move(specials);
   return config;
+}
+
+// A BPE model over GPT-2's bytes: the ByteLevel pre-tokeniser, no normaliser.
+ByteLevelBpeConfig byte_level_bpe_from_json(const nlohmann::json& doc, const nlohmann::json& model,
+                                            const std::string& origin) {
+  ByteLevelBpeConfig config;
+  if (!string_or(model, "continuing_subword_prefix", "", origin).empty() ||
+      !string_or(model, "end_of_word_suffix", "", origin).empty()) {
+    fail(origin,
+         "a BPE model with a continuing_subword_prefix or end_of_word_suffix is not "
+         "supported (only byte-level BPE)");
+  }
+  if (bool_or(model, "byte_fallback", false, origin))
+    fail(origin, "a BPE model with byte_fallback is not supported (only byte-level BPE)");
+  if (model.contains("dropout") && !model["dropout"].is_null() &&
+      !(model["dropout"].is_number() && model["dropout"].get<double>() == 0.0)) {
+    fail(origin, "BPE dropout is not supported (it makes tokenisation random)");
+  }
+  const std::string unk = string_or(model, "unk_token", "", origin);
+  std::vector<SpecialToken> added;
+  config.vocab = read_vocabulary(doc, model, origin, added);
+  config.unk_token = unk;  // may be empty: byte-level BPE covers every byte
+  if (!model.contains("merges") || !model["merges"].is_array())
+    fail(origin, "'model.merges' must be a list");
+  for (const auto& merge : model["merges"]) {
+    // "left right", or ["left", "right"] in newer files.
+    if (merge.is_string()) {
+      const std::string text = merge.get<std::string>();
+      const std::size_t space = text.find(' ');
+      if (space == std::string::npos || space == 0 || space + 1 == text.size() ||
+          text.find(' ', space + 1) != std::string::npos) {
+        fail(origin, fmt::format("merge '{}' is not two symbols separated by one space",
+                                 printable_bytes(text)));
+      }
+      config.merges.emplace_back(text.substr(0, space), text.substr(space + 1));
+    } else if (merge.is_array() && merge.size() == 2 && merge[0].is_string() &&
+               merge[1].is_string()) {
+      config.merges.emplace_back(merge[0].get<std::string>(), merge[1].get<std::string>());
+    } else {
+      fail(origin, "a merge must be \"left right\" or [\"left\", \"right\"]");
+    }
+  }
+  if (doc.contains("normalizer") && !doc["normalizer"].is_null())
+    fail(origin, "a byte-level BPE model with a normalizer is not supported");
+  if (!doc.contains("pre_tokenizer") || !doc["pre_tokenizer"].is_object() ||
+      string_or(doc["pre_tokenizer"], "type", "", origin) != "ByteLevel") {
+    fail(origin,
+         "a BPE model needs the ByteLevel pre_tokenizer (only byte-level BPE is supported)");
+  }
+  const auto& pre = doc["pre_tokenizer"];
+  if (!bool_or(pre, "use_regex", true, origin))
+    fail(origin, "a ByteLevel pre_tokenizer without use_regex is not supported");
+  config.add_prefix_space = bool_or(pre, "add_prefix_space", false, origin);
+  std::vector<std::string> template_tokens;
+  config.sequence_template = read_template(doc, origin, template_tokens);
+  config.pad_token = read_pad_token(doc, config.vocab, origin);
+  config.special_tokens = std::move(added);
+  for (const auto& token : template_tokens) {
+    const bool known = std::any_of(config.special_tokens.begin(), config.special_tokens.end(),
+                                   [&](const SpecialToken& s) { return s.content == token; });
+    if (!known) config.special_tokens.push_back({token});
+  }
+  return config;
+}
+
+}  // namespace
+
+TokenizerJsonConfig parse_tokenizer_json(std::string_view text, const std::string& origin) {
+  if (!is_valid_utf8(text)) decode_utf8(text, origin);  // throws with the byte offset
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(text.begin(), text.end());
+  } catch (const nlohmann::json::exception& e) {
+    fail(origin, fmt::format("malformed JSON: {}", e.what()));
+  }
+  if (!doc.is_object()) fail(origin, "expected a JSON object");
+  const auto& model = object_at(doc, "model", origin);
+  const std::string type = string_or(model, "type", "", origin);
+  if (type == "WordPiece") return wordpiece_from_json(doc, model, origin);
+  if (type == "BPE") return byte_level_bpe_from_json(doc, model, origin);
+  fail(origin, fmt::format("model type '{}' is not supported; supported: WordPiece, BPE", type));
+}
+
+std::unique_ptr<Tokenizer> tokenizer_from_json(std::string_view text, const std::string& origin) {
+  auto config = parse_tokenizer_json(text, origin);
+  try {
+    if (auto* wordpiece = std::get_if<WordPieceConfig>(&config))
+      return std::make_unique<WordPieceTokenizer>(std::move(*wordpiece));
+    return std::make_unique<ByteLevelBpeTokenizer>(std::get<ByteLevelBpeConfig>(std::move(config)));
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: {}", origin, e.what()));
+  }
 }
 
 }  // namespace setfit::text

@@ -144,6 +144,31 @@ bool is_nonspacing_mark(CodePoint cp) {
   return category(cp) == UTF8PROC_CATEGORY_MN;
 }
 
+bool is_letter(CodePoint cp) {
+  switch (category(cp)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_number(CodePoint cp) {
+  const auto c = category(cp);
+  return c == UTF8PROC_CATEGORY_ND || c == UTF8PROC_CATEGORY_NL || c == UTF8PROC_CATEGORY_NO;
+}
+
+bool is_regex_space(CodePoint cp) {
+  // Unicode's White_Space property (PropList.txt), what `regex` matches with \s.
+  return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+         (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+         cp == 0x205F || cp == 0x3000;
+}
+
 std::u32string nfc(std::u32string_view text) {
   return normalize(text, UTF8PROC_COMPOSE);
 }

@@ -32,6 +32,11 @@ bool is_bert_punctuation(CodePoint cp);
 bool is_cjk(CodePoint cp);
 // Nonspacing mark (category Mn): what strip_accents drops after NFD.
 bool is_nonspacing_mark(CodePoint cp);
+// The classes of GPT-2's pre-tokenisation pattern (Python's `regex` module): \p{L}, \p{N},
+// and \s (the Unicode White_Space property).
+bool is_letter(CodePoint cp);
+bool is_number(CodePoint cp);
+bool is_regex_space(CodePoint cp);
 
 std::u32string nfc(std::u32string_view text);
 std::u32string nfd(std::u32string_view text);

@@ -5,32 +5,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sequence_template.hpp"
 #include "setfit/tokenizer.hpp"
 
 namespace setfit::text {
-
-// One item of a post-processing template: a special token, or sequence A or B, each with
-// the token type id its tokens get.
-struct TemplatePiece {
-  enum class Kind { Special, SequenceA, SequenceB };
-  Kind kind = Kind::Special;
-  std::string token;  // for Special
-  std::int64_t type_id = 0;
-};
-
-// How special tokens frame one sequence or a pair (tokenizers' TemplateProcessing).
-struct SequenceTemplate {
-  std::vector<TemplatePiece> single;
-  std::vector<TemplatePiece> pair;
-  bool token_types = true;  // whether the model takes token type ids
-  std::string name;         // for describe()
-
-  // [CLS] A [SEP] and [CLS] A [SEP] B [SEP], token types 0.. 1..
-  static SequenceTemplate bert(const std::string& cls, const std::string& sep);
-  // <s> A </s> and <s> A </s></s> B </s>, no token types (MPNet, RoBERTa).
-  static SequenceTemplate roberta(const std::string& cls, const std::string& sep);
-  std::size_t specials(bool for_pair) const;
-};
 
 struct WordPieceConfig {
   std::vector<std::string> vocab;  // id -> token
