@@ -6,6 +6,7 @@ include(CMakePackageConfigHelpers)
 set(SETFIT_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/setfit")
 
 install(TARGETS setfit_cli setfit_engine RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS setfit_sentencepiece LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/setfit)
 install(TARGETS setfit_sdk setfit_core EXPORT setfitTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

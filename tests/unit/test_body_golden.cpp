@@ -154,7 +154,7 @@ TEST_P(BodyGolden, ParameterNamesAreHuggingFaces) {
 
 INSTANTIATE_TEST_SUITE_P(Models, BodyGolden,
                          ::testing::Values("bert-tiny", "mpnet-tiny", "distilbert-tiny",
-                                           "roberta-tiny"));
+                                           "roberta-tiny", "xlmr-tiny"));
 
 }  // namespace
 }  // namespace setfit

@@ -121,7 +121,7 @@ TEST_P(ModelFolder, TrainModeAppliesDropoutEvalModeDoesNot) {
 
 INSTANTIATE_TEST_SUITE_P(Models, ModelFolder,
                          ::testing::Values("bert-tiny", "mpnet-tiny", "distilbert-tiny",
-                                           "roberta-tiny"));
+                                           "roberta-tiny", "xlmr-tiny"));
 
 TEST(ModelFolderErrors, MissingDirectory) {
   EXPECT_TRUE(contains(load_error("/nonexistent/model"), "not a model folder"));

@@ -52,7 +52,7 @@ TEST_P(TokenizerGolden, PairEncodingMatches) {
 
 INSTANTIATE_TEST_SUITE_P(Models, TokenizerGolden,
                          ::testing::Values("bert-tiny", "mpnet-tiny", "distilbert-tiny",
-                                           "roberta-tiny"));
+                                           "roberta-tiny", "xlmr-tiny"));
 
 TEST(Tokenizer, MissingVocabularyNamesTheFile) {
   test::TempDir dir;

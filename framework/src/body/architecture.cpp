@@ -22,8 +22,9 @@ std::int64_t positions_after_padding(const TransformerConfig& config) {
 }
 
 const std::vector<Architecture>& architectures() {
-  static const std::vector<Architecture> table = {
-      bert_architecture(), mpnet_architecture(), distilbert_architecture(), roberta_architecture()};
+  static const std::vector<Architecture> table = {bert_architecture(), mpnet_architecture(),
+                                                  distilbert_architecture(), roberta_architecture(),
+                                                  xlm_roberta_architecture()};
   return table;
 }
 

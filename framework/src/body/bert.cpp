@@ -127,4 +127,16 @@ const Architecture& roberta_architecture() {
   return architecture;
 }
 
+const Architecture& xlm_roberta_architecture() {
+  static const Architecture architecture = [] {
+    Architecture a = roberta_architecture();
+    a.model_type = "xlm-roberta";
+    a.class_name = "XLMRobertaModel";
+    a.aliases = "XLM-R, paraphrase-multilingual, multilingual-e5";
+    a.tokenizer_class = "XLMRobertaTokenizer";
+    return a;
+  }();
+  return architecture;
+}
+
 }  // namespace setfit::body

@@ -36,5 +36,7 @@ class BertEncoder final : public TransformerEncoder {
 const Architecture& bert_architecture();
 // transformers' RobertaModel: BERT's encoder with RoBERTa's positions and one token type.
 const Architecture& roberta_architecture();
+// transformers' XLMRobertaModel: RoBERTa with its own vocabulary (sentencepiece).
+const Architecture& xlm_roberta_architecture();
 
 }  // namespace setfit::body

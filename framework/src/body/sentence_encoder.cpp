@@ -44,6 +44,7 @@ constexpr const char* kWhitespaceTokenizerClass =
 constexpr const char* kTokenizerFiles[] = {"vocab.txt",
                                            "vocab.json",
                                            "merges.txt",
+                                           "sentencepiece.bpe.model",
                                            "tokenizer_config.json",
                                            "special_tokens_map.json",
                                            "tokenizer.json",

@@ -43,16 +43,6 @@ std::size_t contraction_at(std::u32string_view text, std::size_t i) {
   return 0;
 }
 
-// Python's str.rstrip() / lstrip() with no argument.
-std::u32string_view rstrip(std::u32string_view s) {
-  while (!s.empty() && is_python_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-std::u32string_view lstrip(std::u32string_view s) {
-  while (!s.empty() && is_python_space(s.front())) s.remove_prefix(1);
-  return s;
-}
-
 }  // namespace
 
 std::vector<std::u32string> gpt2_pre_tokenize(std::u32string_view text) {
@@ -100,7 +90,7 @@ std::vector<std::u32string> gpt2_pre_tokenize(std::u32string_view text) {
 }
 
 ByteLevelBpeTokenizer::ByteLevelBpeTokenizer(ByteLevelBpeConfig config)
-    : config_(std::move(config)) {
+    : config_(std::move(config)), specials_(config_.special_tokens) {
   ids_.reserve(config_.vocab.size());
   for (std::size_t i = 0; i < config_.vocab.size(); ++i)
     ids_.emplace(config_.vocab[i], static_cast<std::int64_t>(i));
@@ -132,11 +122,6 @@ ByteLevelBpeTokenizer::ByteLevelBpeTokenizer(ByteLevelBpeConfig config)
     }
     ranks_.emplace(left + " " + right, rank);  // the first of a repeated merge wins
   }
-  for (const auto& special : config_.special_tokens)
-    if (!special.content.empty()) specials_.push_back(special);
-  std::stable_sort(specials_.begin(), specials_.end(), [](const auto& a, const auto& b) {
-    return a.content.size() > b.content.size();
-  });
 }
 
 std::int64_t ByteLevelBpeTokenizer::id_of(const std::string& token) const {
@@ -190,43 +175,7 @@ std::vector<std::string> ByteLevelBpeTokenizer::tokenize(std::string_view text) 
   std::u32string input = decode_utf8(text);
   if (config_.add_prefix_space && !input.empty() && !is_python_space(input.front()))
     input.insert(input.begin(), U' ');
-  // Split into plain segments and special tokens (leftmost, then longest match).
-  struct Segment {
-    std::u32string_view text;
-    const SpecialToken* special = nullptr;
-  };
-  std::vector<Segment> segments;
-  std::vector<std::u32string> special_texts;
-  special_texts.reserve(specials_.size());
-  for (const auto& s : specials_)
-    special_texts.push_back(decode_utf8(s.content, "a special token"));
-  const std::u32string_view all(input);
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < all.size();) {
-    std::size_t found = specials_.size();
-    for (std::size_t s = 0; s < specials_.size(); ++s) {
-      if (all.compare(i, special_texts[s].size(), special_texts[s]) == 0) {
-        found = s;
-        break;
-      }
-    }
-    if (found == specials_.size()) {
-      ++i;
-      continue;
-    }
-    segments.push_back({all.substr(start, i - start)});
-    segments.push_back({all.substr(i, special_texts[found].size()), &specials_[found]});
-    i += special_texts[found].size();
-    start = i;
-  }
-  segments.push_back({all.substr(start)});
-  // A special token with lstrip (rstrip) takes the spaces before (after) it.
-  for (std::size_t k = 0; k < segments.size(); ++k) {
-    if (segments[k].special == nullptr) continue;
-    if (segments[k].special->lstrip && k > 0) segments[k - 1].text = rstrip(segments[k - 1].text);
-    if (segments[k].special->rstrip && k + 1 < segments.size())
-      segments[k + 1].text = lstrip(segments[k + 1].text);
-  }
+  const auto segments = specials_.split(input);
   std::vector<std::string> tokens;
   for (const auto& segment : segments) {
     if (segment.special != nullptr) {

@@ -8,16 +8,9 @@
 
 #include "sequence_template.hpp"
 #include "setfit/tokenizer.hpp"
+#include "special_tokens.hpp"
 
 namespace setfit::text {
-
-// A special token written literally in a text, with how it eats the spaces beside it
-// (transformers' AddedToken: `<mask>` has lstrip in RoBERTa).
-struct SpecialToken {
-  std::string content;
-  bool lstrip = false;
-  bool rstrip = false;
-};
 
 struct ByteLevelBpeConfig {
   std::vector<std::string> vocab;                           // id -> token, dense
@@ -56,7 +49,7 @@ class ByteLevelBpeTokenizer final : public Tokenizer {
   ByteLevelBpeConfig config_;
   std::unordered_map<std::string, std::int64_t> ids_;
   std::unordered_map<std::string, std::size_t> ranks_;  // "left right" -> rank
-  std::vector<SpecialToken> specials_;                  // longest first
+  SpecialTokenSplitter specials_;
   std::int64_t unk_id_ = -1, pad_id_ = 0;
 };
 

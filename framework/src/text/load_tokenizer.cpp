@@ -8,6 +8,7 @@
 
 #include "../core/json_file.hpp"
 #include "byte_level_bpe.hpp"
+#include "sentencepiece_tokenizer.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/text.hpp"
 #include "setfit/tokenizer.hpp"
@@ -133,6 +134,32 @@ std::unique_ptr<Tokenizer> load_byte_level_bpe(const fs::path& dir, const nlohma
   }
 }
 
+// XLMRobertaTokenizer: a sentencepiece model file, and the special tokens' lstrip/rstrip.
+std::unique_ptr<Tokenizer> load_sentencepiece(const fs::path& dir, const nlohmann::json& config,
+                                              const nlohmann::json& map, const std::string& origin,
+                                              const std::string& map_origin,
+                                              const std::string& tokenizer_class) {
+  text::SentencePieceConfig sp;
+  sp.model_file = dir / "sentencepiece.bpe.model";
+  sp.tokenizer_class = tokenizer_class;
+  if (!fs::exists(sp.model_file))
+    throw Error(fmt::format("{}: no such file (XLM-RoBERTa's sentencepiece model)",
+                            sp.model_file.string()));
+  // Its special tokens are fairseq's; a file may only change how they take spaces.
+  for (const char* content : {"<s>", "<pad>", "</s>", "<unk>", "<mask>"})
+    sp.special_tokens.push_back({content});
+  for (const char* key : {"bos_token", "eos_token", "unk_token", "sep_token", "pad_token",
+                          "cls_token", "mask_token"}) {
+    auto token = special_token_entry(map, key, map_origin);
+    if (!token) token = special_token_entry(config, key, origin);
+    if (!token) continue;
+    for (auto& special : sp.special_tokens) {
+      if (special.content == token->content) special = *token;
+    }
+  }
+  return std::make_unique<text::SentencePieceTokenizer>(std::move(sp));
+}
+
 // The fast tokeniser's single file, which carries everything; `missing` names the original
 // file that is absent, for the error when tokenizer.json is absent too.
 std::unique_ptr<Tokenizer> from_tokenizer_json(const fs::path& dir, const std::string& missing) {
@@ -177,6 +204,11 @@ std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& dir, std::string_view 
 
   std::string tokenizer_class = detail::json_string_or(config, "tokenizer_class", "", origin);
   if (tokenizer_class.empty()) tokenizer_class = std::string(default_class);
+  if (tokenizer_class.rfind("XLMRobertaTokenizer", 0) == 0) {
+    if (fs::exists(dir / "sentencepiece.bpe.model") || !fs::exists(dir / "tokenizer.json"))
+      return load_sentencepiece(dir, config, map, origin, map_file.string(), tokenizer_class);
+    return from_tokenizer_json(dir, (dir / "sentencepiece.bpe.model").string());
+  }
   if (tokenizer_class.rfind("RobertaTokenizer", 0) == 0) {
     if (fs::exists(dir / "vocab.json") || !fs::exists(dir / "tokenizer.json"))
       return load_byte_level_bpe(dir, config, map, origin, map_file.string(), tokenizer_class);
@@ -188,8 +220,8 @@ std::unique_ptr<Tokenizer> load_tokenizer(const fs::path& dir, std::string_view 
   if (!mpnet && !bert) {
     throw Error(
         fmt::format("{}: tokenizer_class '{}' is not supported; supported: "
-                    "BertTokenizer, DistilBertTokenizer, MPNetTokenizer, RobertaTokenizer "
-                    "(and their Fast variants)",
+                    "BertTokenizer, DistilBertTokenizer, MPNetTokenizer, RobertaTokenizer, "
+                    "XLMRobertaTokenizer (and their Fast variants)",
                     origin, tokenizer_class));
   }
   if (!fs::exists(vocab_file)) return from_tokenizer_json(dir, vocab_file.string());

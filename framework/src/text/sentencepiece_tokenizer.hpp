@@ -1,0 +1,54 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sequence_template.hpp"
+#include "setfit/tokenizer.hpp"
+#include "special_tokens.hpp"
+
+namespace setfit::text {
+
+struct SentencePieceConfig {
+  std::filesystem::path model_file;  // a sentencepiece model (.model)
+  std::vector<SpecialToken> special_tokens;
+  std::string tokenizer_class = "XLMRobertaTokenizer";
+};
+
+// XLM-RoBERTa's tokeniser exactly as transformers' slow XLMRobertaTokenizer: special tokens
+// split out first, the rest encoded by sentencepiece itself (Debian's libsentencepiece: its
+// normaliser and Unigram or BPE model, as the file says, loaded through the
+// libsetfit_sentencepiece module beside libsetfit), pieces numbered in fairseq's
+// order: <s> 0, <pad> 1, </s> 2, <unk> 3, then sentencepiece's ids + 1 (its unknown piece is
+// <unk>), <mask> last. `<s> A </s>` and `<s> A </s></s> B </s>`, no token types.
+class SentencePieceTokenizer final : public Tokenizer {
+ public:
+  // Throws setfit::Error naming the file when it is not a sentencepiece model.
+  explicit SentencePieceTokenizer(SentencePieceConfig config);
+  ~SentencePieceTokenizer() override;
+
+  std::vector<std::string> tokenize(std::string_view text) const override;
+  Encoding encode(std::string_view text, std::size_t max_length) const override;
+  Encoding encode_pair(std::string_view first, std::string_view second,
+                       std::size_t max_length) const override;
+  std::int64_t pad_id() const override { return 1; }
+  bool uses_token_types() const override { return false; }
+  std::size_t vocab_size() const override;
+  std::string describe() const override;
+
+ private:
+  std::int64_t id_of(const std::string& token) const;
+  const std::string& token_of(std::int64_t id) const;
+  Encoding assemble(std::vector<std::string> first, const std::vector<std::string>* second,
+                    std::size_t max_length) const;
+
+  struct Model;  // the loaded model, through the module's C interface
+  SentencePieceConfig config_;
+  std::unique_ptr<Model> model_;
+  SpecialTokenSplitter specials_;
+  SequenceTemplate template_;
+};
+
+}  // namespace setfit::text
