@@ -58,3 +58,37 @@ TEST(SentencePieceFiles, UnknownCharactersAreOneUnknownTokenAndTheMaskTakesItsSp
 
 }  // namespace
 }  // namespace setfit
+
+namespace setfit {
+namespace {
+
+// The module is found beside libsetfit; an installation without it names what is missing
+// (the engine and its libraries copied elsewhere, the module left out).
+TEST(SentencePieceFiles, AMissingModuleIsNamed) {
+  test::TempDir dir;
+  const fs::path engine = fs::path(SETFIT_TEST_CLI).parent_path() / "setfit-engine";
+  const fs::path lib = engine.parent_path().parent_path() / "lib";
+  fs::create_directories(dir.path() / "bin");
+  fs::create_directories(dir.path() / "lib");
+  fs::copy_file(engine, dir.path() / "bin" / "setfit-engine");
+  for (const auto& entry : fs::directory_iterator(lib)) {
+    if (!entry.is_directory())
+      fs::copy(entry.path(), dir.path() / "lib" / entry.path().filename(),
+               fs::copy_options::copy_symlinks);
+  }
+  const auto r = test::run_command((dir.path() / "bin" / "setfit-engine").string() +
+                                   " model info " + test::golden_dir("xlmr-tiny").string());
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_TRUE(
+      contains(r.err, (dir.path() / "lib" / "setfit" / "libsetfit_sentencepiece.so").string()))
+      << r.err;
+  EXPECT_TRUE(contains(r.err, "XLM-RoBERTa's tokeniser")) << r.err;
+  // The same command where the module is: the model loads.
+  const auto ok =
+      test::run_command(engine.string() + " model info " + test::golden_dir("xlmr-tiny").string());
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_TRUE(contains(ok.out, "XLMRobertaModel")) << ok.out;
+}
+
+}  // namespace
+}  // namespace setfit
