@@ -11,6 +11,21 @@ inline std::filesystem::path golden_dir(const std::string& model) {
   return std::filesystem::path(SETFIT_TEST_DATA_DIR) / "golden" / model;
 }
 
+// A writable copy of golden model folder `model` in `parent` (the checked-in files may be
+// read-only).
+inline std::filesystem::path copy_golden(const std::filesystem::path& parent,
+                                         const std::string& model) {
+  const std::filesystem::path target = parent / model;
+  std::filesystem::copy(golden_dir(model), target, std::filesystem::copy_options::recursive);
+  for (auto& entry : std::filesystem::recursive_directory_iterator(target)) {
+    std::filesystem::permissions(entry.path(), std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::add);
+  }
+  std::filesystem::permissions(target, std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::add);
+  return target;
+}
+
 // expected.json of a golden model (the Hugging Face reference outputs).
 inline const nlohmann::json& golden_expected(const std::string& model) {
   static std::map<std::string, nlohmann::json> cache;

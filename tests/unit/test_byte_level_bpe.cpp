@@ -38,30 +38,18 @@ TEST(Gpt2PreTokenize, SplitsAsThePatternDoes) {
   EXPECT_EQ(pieces(""), V{});
 }
 
-// A writable copy of the golden RoBERTa folder.
+// The golden RoBERTa folder with its original tokeniser files only.
 fs::path copy_roberta(const test::TempDir& dir) {
-  const fs::path target = dir.path() / "roberta";
-  fs::copy(test::golden_dir("roberta-tiny"), target, fs::copy_options::recursive);
-  for (auto& entry : fs::recursive_directory_iterator(target))
-    fs::permissions(entry.path(), fs::perms::owner_write, fs::perm_options::add);
-  fs::remove(target / "tokenizer.json");  // the original files only
+  const fs::path target = test::copy_golden(dir.path(), "roberta-tiny");
+  fs::remove(target / "tokenizer.json");
   return target;
-}
-
-std::string load_error(const fs::path& dir) {
-  try {
-    load_tokenizer(dir);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(ByteLevelBpeFiles, AMergeOutsideTheVocabularyNamesMergesTxt) {
   test::TempDir dir;
   const auto model = copy_roberta(dir);
   std::ofstream(model / "merges.txt", std::ios::app) << "q zz\n";
-  const auto error = load_error(model);
+  const auto error = test::tokenizer_error(model);
   EXPECT_TRUE(contains(error, (model / "merges.txt").string())) << error;
   EXPECT_TRUE(contains(error, "'zz' is not in the vocabulary")) << error;
 }
@@ -70,7 +58,7 @@ TEST(ByteLevelBpeFiles, AMalformedMergeLineIsNamedWithItsLine) {
   test::TempDir dir;
   const auto model = copy_roberta(dir);
   std::ofstream(model / "merges.txt") << "#version: 0.2\nh e\nthree parts here\n";
-  const auto error = load_error(model);
+  const auto error = test::tokenizer_error(model);
   EXPECT_TRUE(contains(error, (model / "merges.txt").string() + ":3: expected two symbols"))
       << error;
 }
@@ -79,16 +67,16 @@ TEST(ByteLevelBpeFiles, ABrokenVocabularyIsNamed) {
   test::TempDir dir;
   const auto model = copy_roberta(dir);
   std::ofstream(model / "vocab.json") << R"({"<s>": 0, "<pad>": 5})";
-  auto error = load_error(model);
+  auto error = test::tokenizer_error(model);
   EXPECT_TRUE(contains(error, "vocab.json: token '<pad>' has id 5")) << error;
   std::ofstream(model / "vocab.json") << R"({"<s>": 0, "<pad>": 0})";
-  error = load_error(model);
+  error = test::tokenizer_error(model);
   EXPECT_TRUE(contains(error, "vocab.json: id 0 is given twice")) << error;
   std::ofstream(model / "vocab.json") << "[1, 2]";
-  error = load_error(model);
+  error = test::tokenizer_error(model);
   EXPECT_TRUE(contains(error, "vocab.json: not a vocabulary")) << error;
   fs::remove(model / "vocab.json");
-  error = load_error(model);
+  error = test::tokenizer_error(model);
   EXPECT_TRUE(contains(error, "vocab.json")) << error;
 }
 

@@ -27,17 +27,6 @@ std::string load_error(const fs::path& dir) {
   return "";
 }
 
-// A writable copy of a golden model folder.
-fs::path copy_golden(const test::TempDir& dir, const std::string& model) {
-  fs::path target = dir.path() / model;
-  fs::copy(test::golden_dir(model), target, fs::copy_options::recursive);
-  for (auto& entry : fs::recursive_directory_iterator(target)) {
-    fs::permissions(entry.path(), fs::perms::owner_write, fs::perm_options::add);
-  }
-  fs::permissions(target, fs::perms::owner_write, fs::perm_options::add);
-  return target;
-}
-
 // Appends module `index` (folder `path`, a sentence_transformers.models class) to modules.json.
 void append_module(const fs::path& model, int index, const std::string& path,
                    const std::string& type) {
@@ -129,7 +118,7 @@ TEST(ModelFolderErrors, MissingDirectory) {
 
 TEST(ModelFolderErrors, MalformedModulesJson) {
   test::TempDir dir;
-  auto model = copy_golden(dir, "bert-tiny");
+  auto model = test::copy_golden(dir.path(), "bert-tiny");
   std::ofstream(model / "modules.json") << "[{\"type\": ";
   auto message = load_error(model);
   EXPECT_TRUE(contains(message, "modules.json: malformed JSON")) << message;
@@ -137,7 +126,7 @@ TEST(ModelFolderErrors, MalformedModulesJson) {
 
 TEST(ModelFolderErrors, UnknownArchitecture) {
   test::TempDir dir;
-  auto model = copy_golden(dir, "bert-tiny");
+  auto model = test::copy_golden(dir.path(), "bert-tiny");
   auto config = nlohmann::json::parse(test::read_file(model / "config.json"));
   config["model_type"] = "gpt2";
   std::ofstream(model / "config.json") << config.dump();
@@ -147,7 +136,7 @@ TEST(ModelFolderErrors, UnknownArchitecture) {
 
 TEST(ModelFolderErrors, TensorShapedWrongForConfig) {
   test::TempDir dir;
-  auto model = copy_golden(dir, "bert-tiny");
+  auto model = test::copy_golden(dir.path(), "bert-tiny");
   auto config = nlohmann::json::parse(test::read_file(model / "config.json"));
   config["intermediate_size"] = 40;
   std::ofstream(model / "config.json") << config.dump();
@@ -166,7 +155,7 @@ TEST(ModelFolderErrors, AbsurdSizesAreRefusedBeforeAllocating) {
         {"intermediate_size", 1'000'000'000},
         {"max_position_embeddings", 1'000'000'000}}) {
     test::TempDir dir;
-    auto model = copy_golden(dir, "bert-tiny");
+    auto model = test::copy_golden(dir.path(), "bert-tiny");
     auto config = nlohmann::json::parse(test::read_file(model / "config.json"));
     config[key] = value;
     if (std::string(key) == "hidden_size") config["num_attention_heads"] = 1;
@@ -180,7 +169,7 @@ TEST(ModelFolderErrors, AbsurdSizesAreRefusedBeforeAllocating) {
 
 TEST(ModelFolderErrors, APoolingFolderNamedButMissingIsAnError) {
   test::TempDir dir;
-  auto model = copy_golden(dir, "bert-tiny");
+  auto model = test::copy_golden(dir.path(), "bert-tiny");
   fs::remove_all(model / "1_Pooling");
   auto message = load_error(model);
   EXPECT_TRUE(contains(message, "1_Pooling/config.json: no such file")) << message;
@@ -189,7 +178,7 @@ TEST(ModelFolderErrors, APoolingFolderNamedButMissingIsAnError) {
 
 TEST(ModelFolderErrors, MissingTensors) {
   test::TempDir dir;
-  auto model = copy_golden(dir, "bert-tiny");
+  auto model = test::copy_golden(dir.path(), "bert-tiny");
   auto config = nlohmann::json::parse(test::read_file(model / "config.json"));
   config["num_hidden_layers"] = 3;
   std::ofstream(model / "config.json") << config.dump();
@@ -200,7 +189,7 @@ TEST(ModelFolderErrors, MissingTensors) {
 
 TEST(ModelFolderErrors, CorruptedWeights) {
   test::TempDir dir;
-  auto model = copy_golden(dir, "mpnet-tiny");
+  auto model = test::copy_golden(dir.path(), "mpnet-tiny");
   std::string bytes = test::read_file(model / "model.safetensors");
   bytes[20] = '\x01';  // inside the JSON header
   std::ofstream(model / "model.safetensors", std::ios::binary) << bytes;
@@ -210,7 +199,7 @@ TEST(ModelFolderErrors, CorruptedWeights) {
 
 TEST(ModelFolderErrors, OnlyPickledWeights) {
   test::TempDir dir;
-  auto model = copy_golden(dir, "bert-tiny");
+  auto model = test::copy_golden(dir.path(), "bert-tiny");
   fs::rename(model / "model.safetensors", model / "pytorch_model.bin");
   auto message = load_error(model);
   EXPECT_TRUE(contains(message, "convert it to model.safetensors")) << message;
@@ -218,7 +207,7 @@ TEST(ModelFolderErrors, OnlyPickledWeights) {
 
 TEST(ModelFolderErrors, UnknownModuleType) {
   test::TempDir dir;
-  auto model = copy_golden(dir, "bert-tiny");
+  auto model = test::copy_golden(dir.path(), "bert-tiny");
   append_module(model, 2, "2_LSTM", "LSTM");
   auto message = load_error(model);
   EXPECT_TRUE(contains(message, "module type 'sentence_transformers.models.LSTM' is not supported"))
@@ -227,7 +216,7 @@ TEST(ModelFolderErrors, UnknownModuleType) {
 
 TEST(ModelFolderErrors, PlainCheckpointMeansMeanPooling) {
   test::TempDir dir;
-  auto model = copy_golden(dir, "bert-tiny");
+  auto model = test::copy_golden(dir.path(), "bert-tiny");
   fs::remove(model / "modules.json");
   fs::remove_all(model / "1_Pooling");
   auto plain = SentenceEncoder::load(model);
@@ -238,7 +227,7 @@ TEST(ModelFolderErrors, PlainCheckpointMeansMeanPooling) {
 
 TEST(ModelFolderErrors, DenseAndNormalizeModulesApply) {
   test::TempDir dir;
-  auto model = copy_golden(dir, "bert-tiny");
+  auto model = test::copy_golden(dir.path(), "bert-tiny");
   fs::create_directories(model / "2_Dense");
   std::ofstream(model / "2_Dense/config.json")
       << R"({"in_features": 32, "out_features": 8, "bias": true, "activation_function": "torch.nn.modules.activation.Tanh"})";
@@ -267,7 +256,7 @@ TEST(ModelFolderErrors, DenseAndNormalizeModulesApply) {
 // safetensors header, before the layer allocates (out_features 1e12 used to allocate).
 TEST(ModelFolderErrors, DenseSizesAreCheckedAgainstTheWeightsBeforeAllocating) {
   test::TempDir dir;
-  auto model = copy_golden(dir, "bert-tiny");
+  auto model = test::copy_golden(dir.path(), "bert-tiny");
   fs::create_directories(model / "2_Dense");
   std::ofstream(model / "2_Dense/config.json")
       << R"({"in_features": 32, "out_features": 1000000000000})";
@@ -286,7 +275,7 @@ TEST(ModelFolderErrors, DenseSizesAreCheckedAgainstTheWeightsBeforeAllocating) {
 TEST(ModelFolderErrors, AModulePathOutsideTheFolderIsRefused) {
   for (const char* path : {"../1_Pooling", "/etc", "a/../../b"}) {
     test::TempDir dir;
-    auto model = copy_golden(dir, "bert-tiny");
+    auto model = test::copy_golden(dir.path(), "bert-tiny");
     auto modules = nlohmann::json::parse(test::read_file(model / "modules.json"));
     modules[1]["path"] = path;
     std::ofstream(model / "modules.json") << modules.dump();
@@ -302,7 +291,7 @@ TEST(ModelFolderErrors, AModulePathOutsideTheFolderIsRefused) {
 // file, not an escaped library exception (found by the model-config fuzzer).
 TEST(ModelFolderErrors, AnOverflowingNumberIsAMalformedFile) {
   test::TempDir dir;
-  auto model = copy_golden(dir, "bert-tiny");
+  auto model = test::copy_golden(dir.path(), "bert-tiny");
   std::ofstream(model / "config.json") << R"({"model_type": "bert", "hidden_size": 1e605})";
   auto message = load_error(model);
   EXPECT_TRUE(contains(message, "config.json: malformed JSON")) << message;

@@ -17,29 +17,17 @@ namespace {
 
 using test::contains;
 
-std::string load_error(const fs::path& dir) {
-  try {
-    load_tokenizer(dir);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 TEST(SentencePieceFiles, AFileThatIsNotASentencepieceModelIsNamed) {
   test::TempDir dir;
-  const fs::path model = dir.path() / "xlmr";
-  fs::copy(test::golden_dir("xlmr-tiny"), model, fs::copy_options::recursive);
-  for (auto& entry : fs::recursive_directory_iterator(model))
-    fs::permissions(entry.path(), fs::perms::owner_write, fs::perm_options::add);
+  const fs::path model = test::copy_golden(dir.path(), "xlmr-tiny");
   std::ofstream(model / "sentencepiece.bpe.model") << "not a protocol buffer at all";
-  auto error = load_error(model);
+  auto error = test::tokenizer_error(model);
   EXPECT_TRUE(
       contains(error, (model / "sentencepiece.bpe.model").string() + ": not a sentencepiece model"))
       << error;
   fs::remove(model / "sentencepiece.bpe.model");
   fs::remove(model / "tokenizer.json");
-  error = load_error(model);
+  error = test::tokenizer_error(model);
   EXPECT_TRUE(contains(error, "sentencepiece.bpe.model: no such file")) << error;
 }
 

@@ -9,6 +9,9 @@
 #include <sstream>
 #include <string>
 
+#include "setfit/errors.hpp"
+#include "setfit/tokenizer.hpp"
+
 namespace setfit::test {
 
 // A fresh directory under the system temp dir, removed when the object dies.
@@ -58,6 +61,16 @@ inline CommandResult run_command(const std::string& command_line) {
   result.out = read_file(out);
   result.err = read_file(err);
   return result;
+}
+
+// What loading the tokeniser of `dir` throws (setfit::Error), or "" when it loads.
+inline std::string tokenizer_error(const std::filesystem::path& dir) {
+  try {
+    load_tokenizer(dir);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
 }
 
 }  // namespace setfit::test

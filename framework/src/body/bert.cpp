@@ -105,25 +105,23 @@ const Architecture& bert_architecture() {
 }
 
 const Architecture& roberta_architecture() {
-  static const Architecture architecture{
-      .model_type = "roberta",
-      .class_name = "RobertaModel",
-      .aliases = "RoBERTa, all-distilroberta-v1, all-roberta-large-v1",
-      .tokenizer_class = "RobertaTokenizer",
-      .weight_prefix = "roberta.",
-      .default_type_vocab_size = 1,
-      .default_layer_norm_eps = 1e-5,
-      .default_pad_token_id = 1,
-      .keys = {},
-      .reserved_positions = positions_after_padding,
-      .write_config =
-          [](const TransformerConfig& config, nlohmann::json& json) {
-            json["type_vocab_size"] = config.type_vocab_size;
-            json["position_embedding_type"] = "absolute";
-          },
-      .create = [](const TransformerConfig& config) -> std::shared_ptr<TransformerEncoder> {
-        return std::make_shared<BertEncoder>(config, BertEncoder::Positions::AfterPadding);
-      }};
+  // BERT's registration (config keys, saved config) with RoBERTa's defaults and positions.
+  static const Architecture architecture = [] {
+    Architecture a = bert_architecture();
+    a.model_type = "roberta";
+    a.class_name = "RobertaModel";
+    a.aliases = "RoBERTa, all-distilroberta-v1, all-roberta-large-v1";
+    a.tokenizer_class = "RobertaTokenizer";
+    a.weight_prefix = "roberta.";
+    a.default_type_vocab_size = 1;
+    a.default_layer_norm_eps = 1e-5;
+    a.default_pad_token_id = 1;
+    a.reserved_positions = positions_after_padding;
+    a.create = [](const TransformerConfig& config) -> std::shared_ptr<TransformerEncoder> {
+      return std::make_shared<BertEncoder>(config, BertEncoder::Positions::AfterPadding);
+    };
+    return a;
+  }();
   return architecture;
 }
 

@@ -45,6 +45,8 @@ class ByteLevelBpeTokenizer final : public Tokenizer {
   std::int64_t id_of(const std::string& token) const;
   void bpe(const std::u32string& piece, std::vector<std::string>& out) const;
   void tokenize_plain(std::u32string_view text, std::vector<std::string>& out) const;
+  Encoding assemble(std::vector<std::string> first, const std::vector<std::string>* second,
+                    std::size_t max_length) const;
 
   ByteLevelBpeConfig config_;
   std::unordered_map<std::string, std::int64_t> ids_;
