@@ -25,7 +25,14 @@ TEST(SentencePieceFiles, AFileThatIsNotASentencepieceModelIsNamed) {
   EXPECT_TRUE(
       contains(error, (model / "sentencepiece.bpe.model").string() + ": not a sentencepiece model"))
       << error;
+  // Without the model file the folder's tokenizer.json (a Unigram model) is read instead.
   fs::remove(model / "sentencepiece.bpe.model");
+  auto from_json = load_tokenizer(model, "XLMRobertaTokenizer");
+  EXPECT_TRUE(contains(from_json->describe(), "sentencepiece (Unigram)")) << from_json->describe();
+  EXPECT_EQ(from_json->encode("The movie was GREAT, I loved it.", 0).ids,
+            load_tokenizer(test::golden_dir("xlmr-tiny"))
+                ->encode("The movie was GREAT, I loved it.", 0)
+                .ids);
   fs::remove(model / "tokenizer.json");
   error = test::tokenizer_error(model);
   EXPECT_TRUE(contains(error, "sentencepiece.bpe.model: no such file")) << error;

@@ -2,6 +2,7 @@
 // tokenizers library's format, it must give the golden ids exactly.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "golden.hpp"
@@ -191,23 +192,123 @@ TEST_P(TokenizerJsonShipped, AloneGivesTheIdsOfTheOriginalFiles) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, TokenizerJsonShipped,
-                         ::testing::Values("distilbert-tiny", "roberta-tiny"));
+                         ::testing::Values("distilbert-tiny", "roberta-tiny", "xlmr-tiny"));
 
 TEST(TokenizerJsonShipped, AnUnknownModelKindNamesTheFile) {
   test::TempDir dir;
   auto doc =
       nlohmann::json::parse(test::read_file(test::golden_dir("roberta-tiny") / "tokenizer.json"));
-  doc["model"]["type"] = "Unigram";
+  doc["model"]["type"] = "WordLevel";
   std::ofstream(dir.path() / "tokenizer.json") << doc.dump();
   try {
     load_tokenizer(dir.path());
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_TRUE(contains(e.what(), (dir.path() / "tokenizer.json").string() +
-                                       ": model type 'Unigram' is not supported; supported: "
-                                       "WordPiece, BPE"))
+                                       ": model type 'WordLevel' is not supported; supported: "
+                                       "WordPiece, BPE, Unigram"))
         << e.what();
   }
+}
+
+}  // namespace
+}  // namespace setfit
+
+namespace setfit {
+namespace {
+
+// XLM-R's tokenizer.json: a Unigram model with the Precompiled normaliser and Metaspace.
+nlohmann::json unigram_json() {
+  return nlohmann::json::parse(test::read_file(test::golden_dir("xlmr-tiny") / "tokenizer.json"));
+}
+
+std::string unigram_error(const nlohmann::json& doc) {
+  test::TempDir dir;
+  std::ofstream(dir.path() / "tokenizer.json") << doc.dump();
+  return test::tokenizer_error(dir.path());
+}
+
+// Sentencepiece encodes what tokenizer.json describes, so the pieces are the slow
+// tokeniser's even where the fast one differs (it keeps a "▁" for trailing whitespace).
+TEST(TokenizerJsonUnigram, PiecesAreSentencepiecesOwnOnRawText) {
+  test::TempDir dir;
+  fs::copy_file(test::golden_dir("xlmr-tiny") / "tokenizer.json", dir.path() / "tokenizer.json");
+  auto from_json = load_tokenizer(dir.path());
+  auto original = load_tokenizer(test::golden_dir("xlmr-tiny"));
+  const auto& expected = test::golden_expected("xlmr-tiny");
+  for (const auto& case_ : expected["tokenization"]) {
+    const std::string text = case_["text"];
+    EXPECT_EQ(from_json->tokenize(text), original->tokenize(text)) << text;
+  }
+  EXPECT_EQ(from_json->tokenize("ends in spaces   ").back(),
+            original->tokenize("ends in spaces   ").back());
+  EXPECT_EQ(from_json->vocab_size(), original->vocab_size());
+  EXPECT_EQ(from_json->pad_id(), 1);
+  EXPECT_FALSE(from_json->uses_token_types());
+  EXPECT_TRUE(
+      contains(from_json->describe(), "sentencepiece (Unigram), 402 tokens, tokenizer.json"))
+      << from_json->describe();
+}
+
+TEST(TokenizerJsonUnigram, AnAddedTokenAfterTheVocabularyIsSplitOutWithItsId) {
+  auto doc = unigram_json();
+  doc["added_tokens"].push_back({{"id", 402}, {"content", "<new>"}, {"special", true}});
+  test::TempDir dir;
+  std::ofstream(dir.path() / "tokenizer.json") << doc.dump();
+  auto tokenizer = load_tokenizer(dir.path());
+  const auto encoding = tokenizer->encode("the<new>movie", 0);
+  EXPECT_EQ(std::count(encoding.ids.begin(), encoding.ids.end(), 402), 1);
+  EXPECT_EQ(tokenizer->vocab_size(), 403u);
+  // Without its normaliser, text is not NFKC-normalised: the full-width letter is unknown.
+  auto plain = unigram_json();
+  plain["normalizer"] = nullptr;
+  std::ofstream(dir.path() / "tokenizer.json") << plain.dump();
+  auto unnormalised = load_tokenizer(dir.path());
+  auto normalised = load_tokenizer(test::golden_dir("xlmr-tiny"));
+  EXPECT_NE(normalised->encode("\uFF41", 0).ids, unnormalised->encode("\uFF41", 0).ids);
+}
+
+TEST(TokenizerJsonUnigram, MalformedPartsAreNamed) {
+  auto doc = unigram_json();
+  doc["model"]["vocab"][5] = "just a string";
+  EXPECT_TRUE(
+      contains(unigram_error(doc), "tokenizer.json: vocabulary entry 5 is not [piece, score]"))
+      << unigram_error(doc);
+  doc = unigram_json();
+  doc["model"]["unk_id"] = 402;
+  EXPECT_TRUE(
+      contains(unigram_error(doc), "needs 'unk_id', the id of its unknown piece (0 to 401)"))
+      << unigram_error(doc);
+  doc = unigram_json();
+  doc["normalizer"]["normalizers"][0]["precompiled_charsmap"] = "AL*CAACE";
+  EXPECT_TRUE(contains(unigram_error(doc),
+                       "'precompiled_charsmap': not base64 (character 2 is not a base64 digit)"))
+      << unigram_error(doc);
+  doc = unigram_json();
+  doc["normalizer"]["normalizers"][0]["precompiled_charsmap"] = "AAAA";  // not a charsmap
+  EXPECT_TRUE(contains(unigram_error(doc), "tokenizer.json: not a sentencepiece model"))
+      << unigram_error(doc);
+  doc = unigram_json();
+  doc["normalizer"]["normalizers"][1]["content"] = "_";
+  EXPECT_TRUE(contains(unigram_error(doc), "is not supported with a Unigram model"))
+      << unigram_error(doc);
+  doc = unigram_json();
+  doc["pre_tokenizer"] = {{"type", "Whitespace"}};
+  EXPECT_TRUE(contains(unigram_error(doc), "a Unigram model needs the Metaspace pre_tokenizer"));
+  doc = unigram_json();
+  doc["pre_tokenizer"]["prepend_scheme"] = "first";
+  EXPECT_TRUE(contains(unigram_error(doc), "prepend_scheme 'first' is not supported"));
+  doc = unigram_json();
+  doc["model"]["byte_fallback"] = true;
+  EXPECT_TRUE(contains(unigram_error(doc), "byte_fallback is not supported"));
+  doc = unigram_json();
+  doc["added_tokens"][4]["content"] = "<masked>";
+  EXPECT_TRUE(contains(unigram_error(doc), "id 401 is given to both '<mask>' and '<masked>'"))
+      << unigram_error(doc);
+  doc = unigram_json();
+  doc["model"]["vocab"][7][0] = doc["model"]["vocab"][6][0];  // a piece twice
+  EXPECT_TRUE(contains(unigram_error(doc), "tokenizer.json: not a sentencepiece model"))
+      << unigram_error(doc);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,17 +24,30 @@ void copy_error(const std::string& message, char* error, std::size_t capacity) {
   error[n] = '\0';
 }
 
+// The processor on success; else null, with the reason in `error`.
+void* loaded(std::unique_ptr<sentencepiece::SentencePieceProcessor> processor,
+             const sentencepiece::util::Status& status, char* error, std::size_t capacity) {
+  if (!status.ok()) {
+    copy_error(status.ToString(), error, capacity);
+    return nullptr;
+  }
+  return processor.release();
+}
+
 }  // namespace
 
 SETFIT_SPM_API void* setfit_spm_load(const char* path, char* error, std::size_t capacity) {
-  auto* processor = new sentencepiece::SentencePieceProcessor();
+  auto processor = std::make_unique<sentencepiece::SentencePieceProcessor>();
   const auto status = processor->Load(path);
-  if (!status.ok()) {
-    copy_error(status.ToString(), error, capacity);
-    delete processor;
-    return nullptr;
-  }
-  return processor;
+  return loaded(std::move(processor), status, error, capacity);
+}
+
+// The same from a serialized ModelProto (a model built from tokenizer.json).
+SETFIT_SPM_API void* setfit_spm_load_proto(const char* data, std::size_t length, char* error,
+                                           std::size_t capacity) {
+  auto processor = std::make_unique<sentencepiece::SentencePieceProcessor>();
+  const auto status = processor->LoadFromSerializedProto(std::string(data, length));
+  return loaded(std::move(processor), status, error, capacity);
 }
 
 SETFIT_SPM_API void setfit_spm_free(void* handle) {

@@ -12,6 +12,9 @@
 namespace fs = std::filesystem;
 
 namespace setfit::text {
+
+using Numbering = SentencePieceConfig::Numbering;
+
 namespace {
 
 // fairseq's first four ids, which XLM-R keeps; sentencepiece's ids follow, shifted by one.
@@ -24,6 +27,7 @@ constexpr std::size_t kErrorCapacity = 512;
 // The libsetfit_sentencepiece module's C interface (sentencepiece_shim.cpp).
 struct ShimApi {
   void* (*load)(const char*, char*, std::size_t) = nullptr;
+  void* (*load_proto)(const char*, std::size_t, char*, std::size_t) = nullptr;
   void (*free)(void*) = nullptr;
   int (*piece_size)(const void*) = nullptr;
   int (*unk_id)(const void*) = nullptr;
@@ -32,6 +36,20 @@ struct ShimApi {
   int (*encode)(const void*, const char*, std::size_t, void (*)(void*, const char*, std::size_t),
                 void*, char*, std::size_t) = nullptr;
 };
+
+// AddressSanitizer refuses RTLD_DEEPBIND (it would bypass its interceptors); sanitized
+// builds (the fuzzers) link no LibTorch, so there is no clash to avoid there.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int kDeepBind = 0;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr int kDeepBind = 0;
+#else
+constexpr int kDeepBind = RTLD_DEEPBIND;
+#endif
+#else
+constexpr int kDeepBind = RTLD_DEEPBIND;
+#endif
 
 // Where the module lives: <libdir>/setfit/ beside the library holding this code.
 fs::path shim_path() {
@@ -55,7 +73,7 @@ const ShimApi& shim() {
     const fs::path path = shim_path();
     // Local and deep-bound: libsentencepiece's own protobuf-lite stays out of the process's
     // global symbols, where LibTorch's libprotobuf is.
-    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | kDeepBind);
     if (handle == nullptr) {
       failure =
           fmt::format("cannot load {} (XLM-RoBERTa's tokeniser): {}", path.string(), dlerror());
@@ -68,6 +86,7 @@ const ShimApi& shim() {
       return found;
     };
     api.load = reinterpret_cast<decltype(api.load)>(symbol("setfit_spm_load"));
+    api.load_proto = reinterpret_cast<decltype(api.load_proto)>(symbol("setfit_spm_load_proto"));
     api.free = reinterpret_cast<decltype(api.free)>(symbol("setfit_spm_free"));
     api.piece_size = reinterpret_cast<decltype(api.piece_size)>(symbol("setfit_spm_piece_size"));
     api.unk_id = reinterpret_cast<decltype(api.unk_id)>(symbol("setfit_spm_unk_id"));
@@ -95,45 +114,68 @@ struct SentencePieceTokenizer::Model {
 SentencePieceTokenizer::SentencePieceTokenizer(SentencePieceConfig config)
     : config_(std::move(config)),
       specials_(config_.special_tokens),
-      template_(SequenceTemplate::roberta("<s>", "</s>")) {
+      template_(config_.numbering == Numbering::Fairseq ? SequenceTemplate::roberta("<s>", "</s>")
+                                                        : config_.sequence_template) {
   const ShimApi& api = shim();
+  const bool in_memory = !config_.serialized_model.empty();
+  if (!in_memory) config_.origin = config_.model_file.string();
   char error[kErrorCapacity] = {};
-  void* handle = api.load(config_.model_file.c_str(), error, sizeof error);
-  if (handle == nullptr) {
-    throw Error(
-        fmt::format("{}: not a sentencepiece model: {}", config_.model_file.string(), error));
-  }
+  void* handle = in_memory ? api.load_proto(config_.serialized_model.data(),
+                                            config_.serialized_model.size(), error, sizeof error)
+                           : api.load(config_.model_file.c_str(), error, sizeof error);
+  if (handle == nullptr)
+    throw Error(fmt::format("{}: not a sentencepiece model: {}", config_.origin, error));
   model_ = std::make_unique<Model>(api, handle);
+  config_.serialized_model = {};  // sentencepiece holds its own copy
   if (api.piece_size(handle) < 1)
-    throw Error(
-        fmt::format("{}: the sentencepiece model has no pieces", config_.model_file.string()));
+    throw Error(fmt::format("{}: the sentencepiece model has no pieces", config_.origin));
   template_.name = config_.tokenizer_class;
+  template_.token_types = false;
+  if (config_.numbering == Numbering::Model) {
+    const auto require = [&](const std::string& token, const char* role) {
+      const int id = api.piece_to_id(handle, token.data(), token.size());
+      if (id == api.unk_id(handle) && token != token_of(id))
+        throw Error(fmt::format("{}: the {} token '{}' is not in the vocabulary", config_.origin,
+                                role, token));
+      return id;
+    };
+    for (const auto* pieces : {&template_.single, &template_.pair})
+      for (const auto& piece : *pieces)
+        if (piece.kind == TemplatePiece::Kind::Special) require(piece.token, "template");
+    pad_id_ = require(config_.pad_token, "padding");
+  }
 }
 
 SentencePieceTokenizer::~SentencePieceTokenizer() = default;
 
 std::size_t SentencePieceTokenizer::vocab_size() const {
-  // sentencepiece's pieces, the offset, and <mask> last.
-  return static_cast<std::size_t>(model_->api.piece_size(model_->handle)) + kOffset + 1;
+  const auto pieces = static_cast<std::size_t>(model_->api.piece_size(model_->handle));
+  // Fairseq: sentencepiece's pieces, the offset, and <mask> last.
+  return config_.numbering == Numbering::Model ? pieces : pieces + kOffset + 1;
 }
 
 std::int64_t SentencePieceTokenizer::id_of(const std::string& token) const {
+  const auto& api = model_->api;
+  const int id = api.piece_to_id(model_->handle, token.data(), token.size());
+  if (config_.numbering == Numbering::Model) return id;  // the unknown id when not a piece
   for (std::size_t i = 0; i < kFairseqTokens.size(); ++i)
     if (token == kFairseqTokens[i]) return static_cast<std::int64_t>(i);
   if (token == kMask) return static_cast<std::int64_t>(vocab_size()) - 1;
-  const int id = model_->api.piece_to_id(model_->handle, token.data(), token.size());
-  return id == model_->api.unk_id(model_->handle) ? kUnknownId : id + kOffset;
+  return id == api.unk_id(model_->handle) ? kUnknownId : id + kOffset;
 }
 
 const std::string& SentencePieceTokenizer::token_of(std::int64_t id) const {
-  if (id < static_cast<std::int64_t>(kFairseqTokens.size()))
-    return kFairseqTokens[static_cast<std::size_t>(id)];
-  if (id == static_cast<std::int64_t>(vocab_size()) - 1) return kMask;
+  std::int64_t piece_id = id;
+  if (config_.numbering == Numbering::Fairseq) {
+    if (id < static_cast<std::int64_t>(kFairseqTokens.size()))
+      return kFairseqTokens[static_cast<std::size_t>(id)];
+    if (id == static_cast<std::int64_t>(vocab_size()) - 1) return kMask;
+    piece_id = id - kOffset;
+  }
   // Pieces are copied out once: the module hands out views into its own strings.
   thread_local std::string piece;
   std::size_t length = 0;
-  const char* data =
-      model_->api.id_to_piece(model_->handle, static_cast<int>(id - kOffset), &length);
+  const char* data = model_->api.id_to_piece(model_->handle, static_cast<int>(piece_id), &length);
   piece.assign(data, length);
   return piece;
 }
@@ -180,7 +222,7 @@ Encoding SentencePieceTokenizer::encode_pair(std::string_view first, std::string
 
 std::string SentencePieceTokenizer::describe() const {
   return fmt::format("sentencepiece ({}), {} tokens, {}", config_.tokenizer_class, vocab_size(),
-                     config_.model_file.filename().string());
+                     fs::path(config_.origin).filename().string());
 }
 
 }  // namespace setfit::text

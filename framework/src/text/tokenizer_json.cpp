@@ -6,6 +6,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "../core/base64.hpp"
+#include "sentencepiece_model_proto.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/text.hpp"
 #include "unicode.hpp"
@@ -89,6 +91,22 @@ std::string processing_token(const nlohmann::json& processor, const char* key,
   return value[0].get<std::string>();
 }
 
+// Calls visit(token, id) for each entry of added_tokens (the id as written, unchecked).
+template <typename Visit>
+void for_each_added_token(const nlohmann::json& doc, const std::string& origin, Visit visit) {
+  if (!doc.contains("added_tokens") || doc["added_tokens"].is_null()) return;
+  if (!doc["added_tokens"].is_array()) fail(origin, "'added_tokens' must be a list");
+  for (const auto& entry : doc["added_tokens"]) {
+    if (!entry.is_object()) fail(origin, "an added token must be an object");
+    const std::string content = string_or(entry, "content", "", origin);
+    if (content.empty()) fail(origin, "an added token has no content");
+    if (!entry.contains("id")) fail(origin, fmt::format("added token '{}' has no id", content));
+    visit(SpecialToken{content, bool_or(entry, "lstrip", false, origin),
+                       bool_or(entry, "rstrip", false, origin)},
+          entry["id"]);
+  }
+}
+
 // The vocabulary: model.vocab (token -> id) and the added tokens, ids dense from 0. Added
 // tokens go to `added` (all of them split a text; `special` ones are also never merged).
 std::vector<std::string> read_vocabulary(const nlohmann::json& doc, const nlohmann::json& model,
@@ -108,18 +126,10 @@ std::vector<std::string> read_vocabulary(const nlohmann::json& doc, const nlohma
   // Special tokens alone tokenise every word to the unknown token: a model without words is
   // broken.
   if (by_id.empty()) fail(origin, "the model's vocabulary ('model.vocab') is empty");
-  if (doc.contains("added_tokens") && !doc["added_tokens"].is_null()) {
-    if (!doc["added_tokens"].is_array()) fail(origin, "'added_tokens' must be a list");
-    for (const auto& entry : doc["added_tokens"]) {
-      if (!entry.is_object()) fail(origin, "an added token must be an object");
-      const std::string content = string_or(entry, "content", "", origin);
-      if (content.empty()) fail(origin, "an added token has no content");
-      if (!entry.contains("id")) fail(origin, fmt::format("added token '{}' has no id", content));
-      add(content, entry["id"]);
-      added.push_back({content, bool_or(entry, "lstrip", false, origin),
-                       bool_or(entry, "rstrip", false, origin)});
-    }
-  }
+  for_each_added_token(doc, origin, [&](const SpecialToken& token, const nlohmann::json& id) {
+    add(token.content, id);
+    added.push_back(token);
+  });
   std::vector<std::string> vocab;
   std::int64_t expected = 0;
   for (const auto& [id, token] : by_id) {
@@ -299,6 +309,131 @@ ByteLevelBpeConfig byte_level_bpe_from_json(const nlohmann::json& doc, const nlo
   return config;
 }
 
+// Normalizer and pre_tokenizer of a Unigram model as tokenizers writes a sentencepiece one:
+// Precompiled (sentencepiece's compiled rules), optionally in a Sequence with a Replace of
+// runs of spaces by one (sentencepiece's remove_extra_whitespaces), and Metaspace ("▁", a
+// prefix space or not).
+void read_sentencepiece_text_rules(const nlohmann::json& doc, const std::string& origin,
+                                   SentencePieceModelSpec& spec) {
+  spec.remove_extra_whitespaces = false;
+  const auto read_one = [&](const nlohmann::json& normalizer) {
+    if (!normalizer.is_object()) fail(origin, "a normalizer must be an object");
+    const std::string kind = string_or(normalizer, "type", "", origin);
+    if (kind == "Precompiled") {
+      const std::string charsmap = string_or(normalizer, "precompiled_charsmap", "", origin);
+      spec.precompiled_charsmap =
+          detail::decode_base64(charsmap, origin + ": 'precompiled_charsmap'");
+      return;
+    }
+    const bool collapses_spaces =
+        kind == "Replace" && normalizer.contains("pattern") && normalizer["pattern"].is_object() &&
+        string_or(normalizer["pattern"], "Regex", "", origin) == " {2,}" &&
+        string_or(normalizer, "content", "", origin) == " ";
+    if (!collapses_spaces) {
+      fail(origin, fmt::format("normalizer '{}' is not supported with a Unigram model; "
+                               "supported: Precompiled, and Replace of ' {{2,}}' by ' '",
+                               kind == "Replace" ? normalizer.dump() : kind));
+    }
+    spec.remove_extra_whitespaces = true;
+  };
+  if (doc.contains("normalizer") && !doc["normalizer"].is_null()) {
+    const auto& normalizer = doc["normalizer"];
+    if (normalizer.is_object() && string_or(normalizer, "type", "", origin) == "Sequence") {
+      if (!normalizer.contains("normalizers") || !normalizer["normalizers"].is_array())
+        fail(origin, "a Sequence normalizer needs a list 'normalizers'");
+      for (const auto& item : normalizer["normalizers"]) read_one(item);
+    } else {
+      read_one(normalizer);
+    }
+  }
+
+  const auto& pre = doc.contains("pre_tokenizer") ? doc["pre_tokenizer"] : nlohmann::json();
+  if (!pre.is_object() || string_or(pre, "type", "", origin) != "Metaspace")
+    fail(origin, "a Unigram model needs the Metaspace pre_tokenizer");
+  if (string_or(pre, "replacement", "\u2581", origin) != "\u2581")
+    fail(origin, "a Metaspace pre_tokenizer whose replacement is not '\u2581' is not supported");
+  spec.add_dummy_prefix = bool_or(pre, "add_prefix_space", true, origin);
+  const std::string scheme = string_or(pre, "prepend_scheme", "", origin);
+  if (scheme == "always" || scheme == "never") {
+    spec.add_dummy_prefix = scheme == "always";
+  } else if (!scheme.empty()) {
+    fail(origin, fmt::format("Metaspace prepend_scheme '{}' is not supported; supported: "
+                             "always, never",
+                             scheme));
+  }
+}
+
+// A Unigram model (tokenizers' conversion of a sentencepiece model, as XLM-R's
+// tokenizer.json): rebuilt as a sentencepiece model in memory, so that sentencepiece itself
+// normalises and encodes, with the ids of tokenizer.json. Added tokens outside the model's
+// vocabulary become control pieces after it.
+SentencePieceConfig unigram_from_json(const nlohmann::json& doc, const nlohmann::json& model,
+                                      const std::string& origin) {
+  using PieceType = SentencePieceModelSpec::PieceType;
+  if (bool_or(model, "byte_fallback", false, origin))
+    fail(origin, "a Unigram model with byte_fallback is not supported");
+  if (!model.contains("vocab") || !model["vocab"].is_array() || model["vocab"].empty())
+    fail(origin, "'model.vocab' must be a non-empty list of [piece, score]");
+  SentencePieceModelSpec spec;
+  for (const auto& entry : model["vocab"]) {
+    if (!entry.is_array() || entry.size() != 2 || !entry[0].is_string() || !entry[1].is_number())
+      fail(origin, fmt::format("vocabulary entry {} is not [piece, score]", spec.pieces.size()));
+    auto text = entry[0].get<std::string>();
+    if (text.empty() || !is_valid_utf8(text))
+      fail(origin,
+           fmt::format("vocabulary entry {} is empty or not valid UTF-8", spec.pieces.size()));
+    spec.pieces.push_back({std::move(text), entry[1].get<float>(), PieceType::Normal});
+  }
+  const std::size_t model_size = spec.pieces.size();
+  if (!model.contains("unk_id") || !model["unk_id"].is_number_unsigned() ||
+      model["unk_id"].get<std::size_t>() >= model_size) {
+    fail(origin, fmt::format("a Unigram model needs 'unk_id', the id of its unknown piece "
+                             "(0 to {})",
+                             model_size - 1));
+  }
+
+  SentencePieceConfig config;
+  std::map<std::int64_t, std::string> beyond;  // added tokens after the model's vocabulary
+  for_each_added_token(doc, origin, [&](const SpecialToken& token, const nlohmann::json& id) {
+    if (!id.is_number_unsigned())
+      fail(origin, fmt::format("token '{}' has no non-negative id", token.content));
+    const auto value = id.get<std::int64_t>();
+    if (static_cast<std::size_t>(value) < model_size) {
+      auto& piece = spec.pieces[static_cast<std::size_t>(value)];
+      if (piece.text != token.content)
+        fail(origin,
+             fmt::format("id {} is given to both '{}' and '{}'", value, piece.text, token.content));
+      piece.type = PieceType::Control;
+    } else if (!beyond.emplace(value, token.content).second) {
+      fail(origin, fmt::format("id {} is given to two added tokens", value));
+    }
+    config.special_tokens.push_back(token);
+  });
+  for (const auto& [id, content] : beyond) {
+    if (static_cast<std::size_t>(id) != spec.pieces.size())
+      fail(origin, fmt::format("token ids must be 0..{} without gaps; {} is missing",
+                               model_size + beyond.size() - 1, spec.pieces.size()));
+    spec.pieces.push_back({content, 0.0F, PieceType::Control});
+  }
+  spec.pieces[model["unk_id"].get<std::size_t>()].type = PieceType::Unknown;
+  read_sentencepiece_text_rules(doc, origin, spec);
+
+  std::vector<std::string> template_tokens;
+  config.sequence_template = read_template(doc, origin, template_tokens);
+  for (const auto& token : template_tokens) {
+    const bool known = std::any_of(config.special_tokens.begin(), config.special_tokens.end(),
+                                   [&](const SpecialToken& s) { return s.content == token; });
+    if (!known) config.special_tokens.push_back({token});
+  }
+  std::vector<std::string> texts;
+  for (const auto& piece : spec.pieces) texts.push_back(piece.text);
+  config.pad_token = read_pad_token(doc, texts, origin);
+  config.serialized_model = serialize_model_proto(spec);
+  config.origin = origin;
+  config.numbering = SentencePieceConfig::Numbering::Model;
+  config.tokenizer_class = "Unigram";
+  return config;
+}
 }  // namespace
 
 TokenizerJsonConfig parse_tokenizer_json(std::string_view text, const std::string& origin) {
@@ -314,11 +449,16 @@ TokenizerJsonConfig parse_tokenizer_json(std::string_view text, const std::strin
   const std::string type = string_or(model, "type", "", origin);
   if (type == "WordPiece") return wordpiece_from_json(doc, model, origin);
   if (type == "BPE") return byte_level_bpe_from_json(doc, model, origin);
-  fail(origin, fmt::format("model type '{}' is not supported; supported: WordPiece, BPE", type));
+  if (type == "Unigram") return unigram_from_json(doc, model, origin);
+  fail(origin,
+       fmt::format("model type '{}' is not supported; supported: WordPiece, BPE, Unigram", type));
 }
 
 std::unique_ptr<Tokenizer> tokenizer_from_json(std::string_view text, const std::string& origin) {
   auto config = parse_tokenizer_json(text, origin);
+  // Its errors name `origin` already.
+  if (auto* unigram = std::get_if<SentencePieceConfig>(&config))
+    return std::make_unique<SentencePieceTokenizer>(std::move(*unigram));
   try {
     if (auto* wordpiece = std::get_if<WordPieceConfig>(&config))
       return std::make_unique<WordPieceTokenizer>(std::move(*wordpiece));
