@@ -63,7 +63,13 @@ row "results list runs.db" "$bin/setfit" results list "$work/runs.db" -- \
   "$bin/setfit-engine" results list "$work/runs.db"
 row "sweep status runs.db" "$bin/setfit" sweep status "$work/runs.db" -- \
   "$bin/setfit-engine" sweep status "$work/runs.db"
+# Through the front end, as a user runs them (the engine gets huge pages), and the same with
+# the huge pages refused.
 front=$(best_ms "$bin/setfit" --threads 1 predict "$work/model" --input "$work/one.txt")
-bare=$(best_ms "$bin/setfit-engine" --threads 1 -v --version)
+bare=$(best_ms "$bin/setfit" --threads 1 -v --version)
+small=$(best_ms env GLIBC_TUNABLES=glibc.malloc.hugetlb=0 "$bin/setfit" --threads 1 predict \
+  "$work/model" --input "$work/one.txt")
+small_bare=$(best_ms env GLIBC_TUNABLES=glibc.malloc.hugetlb=0 "$bin/setfit" --threads 1 -v --version)
 echo
 echo "one-sentence predict, MiniLM-sized body, 1 thread: ${front} ms; the engine's bare start-up (-v --version): ${bare} ms"
+echo "the same with 4 KB pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=0): ${small} ms; bare ${small_bare} ms"

@@ -93,5 +93,25 @@ TEST(FrontEnd, HandsOverTheWholeCommandLine) {
   EXPECT_EQ(bad.exit_code, 2) << bad.out;
 }
 
+// The engine runs with glibc's heap on transparent huge pages when started by the front end,
+// unless the environment already says otherwise; `-v --version` tells which.
+TEST(FrontEnd, GivesTheEngineHugePagesUnlessTheEnvironmentChoseOtherwise) {
+  const auto version = [](const std::string& environment, const fs::path& program) {
+    const auto r = test::run_command("env -u GLIBC_TUNABLES " + environment + " " +
+                                     quoted(program) + " -v --version");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  const fs::path engine = kCli.parent_path() / "setfit-engine";
+  EXPECT_TRUE(contains(version("", kCli), "allocator: glibc malloc, transparent huge pages"))
+      << version("", kCli);
+  EXPECT_TRUE(contains(version("", engine), "allocator: glibc malloc, 4 KB pages"))
+      << version("", engine);
+  EXPECT_TRUE(contains(version("GLIBC_TUNABLES=glibc.malloc.hugetlb=0", kCli), "4 KB pages"));
+  // Other tunables are kept and the huge pages added to them.
+  EXPECT_TRUE(
+      contains(version("GLIBC_TUNABLES=glibc.malloc.check=0", kCli), "transparent huge pages"));
+}
+
 }  // namespace
 }  // namespace setfit

@@ -20,6 +20,10 @@ SETFIT_API int threads();
 // freed by the process is kept for reuse rather than returned to the system. Called by the
 // CLI at start-up and by every Trainer; idempotent; a no-op without glibc.
 SETFIT_API void configure_allocator();
+// Whether glibc backs the heap with transparent huge pages (GLIBC_TUNABLES
+// glibc.malloc.hugetlb=1 or 2, read when the process started), and how to turn that on.
+// The setfit front end sets it for the engine: large tensors then fault in 2 MB at a time.
+SETFIT_API std::string allocator_description();
 // "OpenBLAS 0.3.21 ... (OpenMP)" or the reference BLAS with a hint to install OpenBLAS.
 SETFIT_API std::string blas_description();
 // Whether the BLAS in use is an optimised one (not the reference implementation).

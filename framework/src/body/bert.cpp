@@ -1,5 +1,7 @@
 #include "bert.hpp"
 
+#include "token_packing.hpp"
+
 namespace setfit::body {
 BertEncoder::BertEncoder(const TransformerConfig& config, Positions positions)
     : TransformerEncoder(config), positions_(positions) {
@@ -58,27 +60,30 @@ torch::Tensor BertEncoder::forward(const TransformerInputs& inputs) {
     auto real = inputs.input_ids.ne(config_.pad_token_id).to(torch::kLong);
     positions = torch::cumsum(real, 1) * real + config_.pad_token_id;
   }
-  auto x = word_embeddings_->forward(inputs.input_ids) + position_embeddings_->forward(positions);
+  // Everything but attention runs on the real tokens alone ([T, H]).
+  const TokenPacking tokens(inputs.attention_mask);
+  auto x = word_embeddings_->forward(tokens.pack(inputs.input_ids)) +
+           position_embeddings_->forward(tokens.pack(positions.expand_as(inputs.input_ids)));
   if (token_type_embeddings_) {
     auto types = inputs.token_type_ids.defined() ? inputs.token_type_ids
                                                  : torch::zeros_like(inputs.input_ids);
-    x = x + token_type_embeddings_->forward(types);
+    x = x + token_type_embeddings_->forward(tokens.pack(types));
   }
   x = torch::dropout(embedding_norm_->forward(x), hidden_dropout, training);
 
   auto mask = additive_attention_mask(inputs.attention_mask, x.scalar_type());
   for (auto& layer : layers_) {
-    auto context =
-        multi_head_attention(layer.query->forward(x), layer.key->forward(x),
-                             layer.value->forward(x), config_.num_attention_heads, mask,
-                             torch::Tensor(), config_.attention_probs_dropout_prob, training);
+    auto context = tokens.pack(multi_head_attention(
+        tokens.unpack(layer.query->forward(x)), tokens.unpack(layer.key->forward(x)),
+        tokens.unpack(layer.value->forward(x)), config_.num_attention_heads, mask, torch::Tensor(),
+        config_.attention_probs_dropout_prob, training));
     auto attended = layer.attention_norm->forward(
         torch::dropout(layer.attention_output->forward(context), hidden_dropout, training) + x);
     auto inner = activation(layer.intermediate->forward(attended), config_.hidden_act);
     x = layer.output_norm->forward(
         torch::dropout(layer.output->forward(inner), hidden_dropout, training) + attended);
   }
-  return x;
+  return tokens.unpack(x);
 }
 
 const Architecture& bert_architecture() {

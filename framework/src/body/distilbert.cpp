@@ -1,6 +1,7 @@
 #include "distilbert.hpp"
 
 #include "../core/json_file.hpp"
+#include "token_packing.hpp"
 
 namespace setfit::body {
 
@@ -42,23 +43,26 @@ torch::Tensor DistilBertEncoder::forward(const TransformerInputs& inputs) {
   const bool training = is_training();
 
   auto positions = torch::arange(length, inputs.input_ids.options()).unsqueeze(0);
-  auto x = word_embeddings_->forward(inputs.input_ids) + position_embeddings_->forward(positions);
+  // Everything but attention runs on the real tokens alone ([T, H]).
+  const TokenPacking tokens(inputs.attention_mask);
+  auto x = word_embeddings_->forward(tokens.pack(inputs.input_ids)) +
+           position_embeddings_->forward(tokens.pack(positions.expand_as(inputs.input_ids)));
   x = torch::dropout(embedding_norm_->forward(x), dropout, training);
 
   // DistilBERT fills masked scores with the float minimum rather than adding it: the same
   // probabilities, since every row keeps at least its first token.
   auto mask = additive_attention_mask(inputs.attention_mask, x.scalar_type());
   for (auto& layer : layers_) {
-    auto context =
-        multi_head_attention(layer.query->forward(x), layer.key->forward(x),
-                             layer.value->forward(x), config_.num_attention_heads, mask,
-                             torch::Tensor(), config_.attention_probs_dropout_prob, training);
+    auto context = tokens.pack(multi_head_attention(
+        tokens.unpack(layer.query->forward(x)), tokens.unpack(layer.key->forward(x)),
+        tokens.unpack(layer.value->forward(x)), config_.num_attention_heads, mask, torch::Tensor(),
+        config_.attention_probs_dropout_prob, training));
     auto attended = layer.attention_norm->forward(layer.attention_output->forward(context) + x);
     auto inner = activation(layer.inner->forward(attended), config_.hidden_act);
     x = layer.output_norm->forward(torch::dropout(layer.output->forward(inner), dropout, training) +
                                    attended);
   }
-  return x;
+  return tokens.unpack(x);
 }
 
 const Architecture& distilbert_architecture() {

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "token_packing.hpp"
+
 namespace setfit::body {
 MPNetEncoder::MPNetEncoder(const TransformerConfig& config) : TransformerEncoder(config) {
   const auto h = config.hidden_size;
@@ -68,7 +70,10 @@ torch::Tensor MPNetEncoder::forward(const TransformerInputs& inputs) {
   // Real tokens take positions pad+1, pad+2, ...; padding takes pad.
   auto not_pad = inputs.input_ids.ne(config_.pad_token_id).to(torch::kLong);
   auto positions = torch::cumsum(not_pad, 1) * not_pad + config_.pad_token_id;
-  auto x = word_embeddings_->forward(inputs.input_ids) + position_embeddings_->forward(positions);
+  // Everything but attention runs on the real tokens alone ([T, H]).
+  const TokenPacking tokens(inputs.attention_mask);
+  auto x = word_embeddings_->forward(tokens.pack(inputs.input_ids)) +
+           position_embeddings_->forward(tokens.pack(positions));
   x = torch::dropout(embedding_norm_->forward(x), hidden_dropout, training);
 
   // One bias from arange(length), shared by every layer: [1, heads, L, L].
@@ -82,16 +87,17 @@ torch::Tensor MPNetEncoder::forward(const TransformerInputs& inputs) {
 
   auto mask = additive_attention_mask(inputs.attention_mask, x.scalar_type());
   for (auto& layer : layers_) {
-    auto context = multi_head_attention(layer.q->forward(x), layer.k->forward(x),
-                                        layer.v->forward(x), config_.num_attention_heads, mask,
-                                        bias, config_.attention_probs_dropout_prob, training);
+    auto context = tokens.pack(
+        multi_head_attention(tokens.unpack(layer.q->forward(x)), tokens.unpack(layer.k->forward(x)),
+                             tokens.unpack(layer.v->forward(x)), config_.num_attention_heads, mask,
+                             bias, config_.attention_probs_dropout_prob, training));
     auto attended = layer.attention_norm->forward(
         torch::dropout(layer.o->forward(context), hidden_dropout, training) + x);
     auto inner = activation(layer.intermediate->forward(attended), config_.hidden_act);
     x = layer.output_norm->forward(
         torch::dropout(layer.output->forward(inner), hidden_dropout, training) + attended);
   }
-  return x;
+  return tokens.unpack(x);
 }
 
 const Architecture& mpnet_architecture() {

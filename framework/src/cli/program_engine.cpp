@@ -18,6 +18,7 @@ int print_version(const GlobalOptions&) {
   fmt::print("LibTorch {}\n", runtime::torch_version());
   fmt::print("BLAS: {}\n", runtime::blas_description());
   fmt::print("threads: {}\n", runtime::threads());
+  fmt::print("allocator: {}\n", runtime::allocator_description());
   fmt::print("native bf16 (use_amp): {}\n", runtime::cpu_has_native_bf16() ? "yes" : "no");
   fmt::print("CUDA: {}\n", runtime::cuda_description());
   return kExitOk;

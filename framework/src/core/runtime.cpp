@@ -12,6 +12,7 @@
 #include <torch/cuda.h>
 #include <torch/version.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -55,6 +56,16 @@ void configure_allocator() {
   }();
   (void)configured;
 #endif
+}
+
+std::string allocator_description() {
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  const std::string_view value = tunables != nullptr ? tunables : "";
+  if (value.find("glibc.malloc.hugetlb=1") != std::string_view::npos ||
+      value.find("glibc.malloc.hugetlb=2") != std::string_view::npos)
+    return "glibc malloc, transparent huge pages (GLIBC_TUNABLES glibc.malloc.hugetlb)";
+  return "glibc malloc, 4 KB pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1 gives huge pages; "
+         "the setfit front end sets it unless told otherwise)";
 }
 
 void configure_threads(int threads) {

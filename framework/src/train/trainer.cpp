@@ -8,10 +8,12 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <random>
 
 #include "../core/cpu_autocast.hpp"
 #include "../core/torch_device.hpp"
+#include "fused_adamw.hpp"
 #include "output_dir.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
@@ -23,6 +25,16 @@
 
 namespace setfit {
 namespace {
+
+// Drops every gradient rather than zeroing it: backward then hands its buffer over instead
+// of adding it to zeros (a transformer's word-embedding gradient alone is tens of MB).
+// Clipping and AdamW skip a parameter without a gradient where they would update one with
+// zeros; a step's backward pass reaches the same parameters every time here, so the updates
+// are the same.
+void clear_gradients(torch::optim::Optimizer& optimizer) {
+  for (auto& group : optimizer.param_groups())
+    for (auto& p : group.params()) p.mutable_grad() = torch::Tensor();
+}
 
 // Remembers every parameter's requires_grad and puts it back on destruction, so freezing
 // for a stage never overwrites what the user had chosen.
@@ -124,6 +136,9 @@ struct Trainer::Impl {
         first.push_back(text(pairs[k].first));
         second.push_back(text(pairs[k].second));
       }
+      // One autocast region for both sides: the bf16 copies of the weights are made once.
+      std::optional<detail::CpuAutocastScope> both_sides;
+      if (mixed_precision) both_sides.emplace();
       return {embed(first), embed(second)};
     }
     std::map<std::int64_t, std::int64_t> row_of;  // example index -> row in `distinct`
@@ -376,10 +391,10 @@ struct Trainer::Impl {
       for (auto& group : optimizer_->param_groups()) {
         static_cast<torch::optim::AdamWOptions&>(group.options()).lr(rate);
       }
-      optimizer_->zero_grad();
+      clear_gradients(*optimizer_);
       loss.backward();
       torch::nn::utils::clip_grad_norm_(trainable_, 1.0);
-      optimizer_->step();
+      detail::fused_adamw_step(*optimizer_);
       const double value = loss.item<double>();
       impl_.log_loss(Stage::Embedding, step_, value);
       ++step_;
@@ -649,11 +664,11 @@ struct Trainer::Impl {
         } else {
           x = cached.index_select(0, index);
         }
-        optimizer.zero_grad();
+        clear_gradients(optimizer);
         auto value = head.loss(head.forward(x), targets.index_select(0, index));
         check_finite(value, Stage::Classifier, step, "the head's loss");
         value.backward();
-        optimizer.step();
+        detail::fused_adamw_step(optimizer);
         const double loss_value = value.item<double>();
         log_loss(Stage::Classifier, step, loss_value);
         ++step;
