@@ -1,6 +1,8 @@
 #pragma once
 
-#include <torch/torch.h>
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
 
 namespace setfit::body {
 
@@ -12,18 +14,17 @@ namespace setfit::body {
 class TokenPacking {
  public:
   // `attention_mask` [B, L], 1 for real tokens.
-  explicit TokenPacking(const torch::Tensor& attention_mask);
+  explicit TokenPacking(const at::Tensor& attention_mask);
 
   // [B, L, ...] -> [T, ...], the T real tokens in order.
-  torch::Tensor pack(const torch::Tensor& padded) const;
+  at::Tensor pack(const at::Tensor& padded) const;
   // [T, ...] -> [B, L, ...], zeros at padding.
-  torch::Tensor unpack(const torch::Tensor& packed) const;
-  bool has_padding() const { return real_.defined(); }
+  at::Tensor unpack(const at::Tensor& packed) const;
 
  private:
   std::int64_t batch_ = 0;
   std::int64_t length_ = 0;
-  torch::Tensor real_;  // flat indices of the real tokens; undefined without padding
+  at::Tensor real_;  // flat indices of the real tokens; undefined without padding
 };
 
 }  // namespace setfit::body
