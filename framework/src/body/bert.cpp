@@ -1,5 +1,6 @@
 #include "bert.hpp"
 
+#include "embedding_to_load.hpp"
 #include "token_packing.hpp"
 
 namespace setfit::body {
@@ -8,12 +9,12 @@ BertEncoder::BertEncoder(const TransformerConfig& config, Positions positions)
   const auto h = config.hidden_size;
   auto embeddings = register_module("embeddings", std::make_shared<torch::nn::Module>());
   word_embeddings_ =
-      embeddings->register_module("word_embeddings", torch::nn::Embedding(config.vocab_size, h));
+      embeddings->register_module("word_embeddings", embedding_to_load(config.vocab_size, h));
   position_embeddings_ = embeddings->register_module(
-      "position_embeddings", torch::nn::Embedding(config.max_position_embeddings, h));
+      "position_embeddings", embedding_to_load(config.max_position_embeddings, h));
   if (config.type_vocab_size > 0) {
     token_type_embeddings_ = embeddings->register_module(
-        "token_type_embeddings", torch::nn::Embedding(config.type_vocab_size, h));
+        "token_type_embeddings", embedding_to_load(config.type_vocab_size, h));
   }
   embedding_norm_ = embeddings->register_module("LayerNorm", layer_norm(h, config.layer_norm_eps));
 

@@ -1,6 +1,7 @@
 #include "distilbert.hpp"
 
 #include "../core/json_file.hpp"
+#include "embedding_to_load.hpp"
 #include "token_packing.hpp"
 
 namespace setfit::body {
@@ -10,9 +11,9 @@ DistilBertEncoder::DistilBertEncoder(const TransformerConfig& config) : Transfor
   const double eps = config.layer_norm_eps;
   auto embeddings = register_module("embeddings", std::make_shared<torch::nn::Module>());
   word_embeddings_ =
-      embeddings->register_module("word_embeddings", torch::nn::Embedding(config.vocab_size, h));
+      embeddings->register_module("word_embeddings", embedding_to_load(config.vocab_size, h));
   position_embeddings_ = embeddings->register_module(
-      "position_embeddings", torch::nn::Embedding(config.max_position_embeddings, h));
+      "position_embeddings", embedding_to_load(config.max_position_embeddings, h));
   // A sinusoidal table is in the checkpoint like a learned one, but never trained.
   if (config.sinusoidal_positions) position_embeddings_->weight.set_requires_grad(false);
   embedding_norm_ = embeddings->register_module("LayerNorm", layer_norm(h, eps));

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "embedding_to_load.hpp"
 #include "token_packing.hpp"
 
 namespace setfit::body {
@@ -9,9 +10,9 @@ MPNetEncoder::MPNetEncoder(const TransformerConfig& config) : TransformerEncoder
   const auto h = config.hidden_size;
   auto embeddings = register_module("embeddings", std::make_shared<torch::nn::Module>());
   word_embeddings_ =
-      embeddings->register_module("word_embeddings", torch::nn::Embedding(config.vocab_size, h));
+      embeddings->register_module("word_embeddings", embedding_to_load(config.vocab_size, h));
   position_embeddings_ = embeddings->register_module(
-      "position_embeddings", torch::nn::Embedding(config.max_position_embeddings, h));
+      "position_embeddings", embedding_to_load(config.max_position_embeddings, h));
   embedding_norm_ = embeddings->register_module("LayerNorm", layer_norm(h, config.layer_norm_eps));
 
   auto encoder = register_module("encoder", std::make_shared<torch::nn::Module>());
@@ -39,7 +40,7 @@ MPNetEncoder::MPNetEncoder(const TransformerConfig& config) : TransformerEncoder
   }
   relative_attention_bias_ = encoder->register_module(
       "relative_attention_bias",
-      torch::nn::Embedding(config.relative_attention_num_buckets, config.num_attention_heads));
+      embedding_to_load(config.relative_attention_num_buckets, config.num_attention_heads));
   auto pooler = register_module("pooler", std::make_shared<torch::nn::Module>());
   pooler_ = pooler->register_module("dense", torch::nn::Linear(h, h));
 }
