@@ -152,27 +152,24 @@ int main(int argc, char** argv) {
       fmt::print("GloVe body skipped: not in the cache (run: setfit fetch glove-100d)\n");
   }
   fmt::print("data: 16 examples (8 per label) from {}; 640 pairs, batch 16, 1 epoch\n\n", source);
-  // --token-ids FILE: the 16 examples' token ids and labels for bench/python_stage1.py.
-  if (argc > 3 && std::string(argv[2]) == "--token-ids") {
+  // The 16 examples' token ids: written out for bench/python_stage1.py with --token-ids, else
+  // their mean length, for the GEMM share (a step of 16 pairs encodes 32 texts drawn from
+  // them, so about 32 times this many tokens; an estimate: the sampler's draws are not seen).
+  std::vector<std::vector<std::int64_t>> token_ids;
+  {
     auto tokenizer = setfit::load_tokenizer(minilm);
-    nlohmann::json out = {{"ids", nlohmann::json::array()}, {"labels", nlohmann::json::array()}};
-    for (std::size_t i = 0; i < data.texts.size(); ++i) {
-      out["ids"].push_back(tokenizer->encode(data.texts[i], kMaxSeq).ids);
-      out["labels"].push_back(data.labels[i].front());
-    }
-    std::ofstream(argv[3]) << out.dump();
+    for (const auto& text : data.texts) token_ids.push_back(tokenizer->encode(text, kMaxSeq).ids);
+  }
+  if (argc > 3 && std::string(argv[2]) == "--token-ids") {
+    nlohmann::json labels = nlohmann::json::array();
+    for (const auto& label : data.labels) labels.push_back(label.front());
+    std::ofstream(argv[3]) << nlohmann::json{{"ids", token_ids}, {"labels", labels}}.dump();
     fs::remove_all(minilm);
     return 0;
   }
-  // Real tokens per text of the 16 examples: a step of 16 pairs encodes 32 texts drawn from
-  // them, so about 32 times this many tokens (an estimate: the sampler's draws are not seen).
   double mean_tokens = 0;
-  {
-    auto tokenizer = setfit::load_tokenizer(minilm);
-    for (const auto& text : data.texts)
-      mean_tokens += static_cast<double>(tokenizer->encode(text, kMaxSeq).ids.size());
-    mean_tokens /= static_cast<double>(data.texts.size());
-  }
+  for (const auto& ids : token_ids) mean_tokens += static_cast<double>(ids.size());
+  mean_tokens /= static_cast<double>(token_ids.size());
   if (!peak_memory)
     fmt::print(
         "MiniLM-sized body: {:.1f} tokens per text; the GEMM share is the step's matmul "

@@ -187,26 +187,6 @@ std::vector<std::string> ByteLevelBpeTokenizer::tokenize(std::string_view text) 
   return tokens;
 }
 
-Encoding ByteLevelBpeTokenizer::assemble(std::vector<std::string> first,
-                                         const std::vector<std::string>* second,
-                                         std::size_t max_length) const {
-  return config_.sequence_template.assemble(
-      std::move(first), second, max_length, [this](const std::string& t) { return id_of(t); },
-      [this](std::int64_t id) -> const std::string& {
-        return config_.vocab[static_cast<std::size_t>(id)];
-      });
-}
-
-Encoding ByteLevelBpeTokenizer::encode(std::string_view text, std::size_t max_length) const {
-  return assemble(tokenize(text), nullptr, max_length);
-}
-
-Encoding ByteLevelBpeTokenizer::encode_pair(std::string_view first, std::string_view second,
-                                            std::size_t max_length) const {
-  const auto second_tokens = tokenize(second);
-  return assemble(tokenize(first), &second_tokens, max_length);
-}
-
 std::string ByteLevelBpeTokenizer::describe() const {
   return fmt::format("byte-level BPE ({}), {} tokens, {} merges{}", config_.sequence_template.name,
                      config_.vocab.size(), config_.merges.size(),

@@ -9,6 +9,7 @@
 #include "sequence_template.hpp"
 #include "setfit/tokenizer.hpp"
 #include "special_tokens.hpp"
+#include "templated_tokenizer.hpp"
 
 namespace setfit::text {
 
@@ -26,27 +27,26 @@ struct ByteLevelBpeConfig {
 // out first (leftmost-longest, lstrip/rstrip applied to the neighbouring text), GPT-2's
 // pre-tokenisation pattern, each piece's UTF-8 bytes mapped to printable characters, then
 // merges by rank.
-class ByteLevelBpeTokenizer final : public Tokenizer {
+class ByteLevelBpeTokenizer final : public TemplatedTokenizer {
  public:
   // Throws setfit::Error when a merge's parts or result are not in the vocabulary, or a
   // template or padding token is missing.
   explicit ByteLevelBpeTokenizer(ByteLevelBpeConfig config);
 
   std::vector<std::string> tokenize(std::string_view text) const override;
-  Encoding encode(std::string_view text, std::size_t max_length) const override;
-  Encoding encode_pair(std::string_view first, std::string_view second,
-                       std::size_t max_length) const override;
   std::int64_t pad_id() const override { return pad_id_; }
   bool uses_token_types() const override { return config_.sequence_template.token_types; }
   std::size_t vocab_size() const override { return config_.vocab.size(); }
   std::string describe() const override;
 
  private:
-  std::int64_t id_of(const std::string& token) const;
+  const SequenceTemplate& sequence_template() const override { return config_.sequence_template; }
+  std::int64_t id_of(const std::string& token) const override;
+  const std::string& token_of(std::int64_t id) const override {
+    return config_.vocab[static_cast<std::size_t>(id)];
+  }
   void bpe(const std::u32string& piece, std::vector<std::string>& out) const;
   void tokenize_plain(std::u32string_view text, std::vector<std::string>& out) const;
-  Encoding assemble(std::vector<std::string> first, const std::vector<std::string>* second,
-                    std::size_t max_length) const;
 
   ByteLevelBpeConfig config_;
   std::unordered_map<std::string, std::int64_t> ids_;

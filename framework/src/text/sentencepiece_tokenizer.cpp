@@ -39,14 +39,11 @@ struct ShimApi {
 
 // AddressSanitizer refuses RTLD_DEEPBIND (it would bypass its interceptors); sanitized
 // builds (the fuzzers) link no LibTorch, so there is no clash to avoid there.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int kDeepBind = 0;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr int kDeepBind = 0;
-#else
-constexpr int kDeepBind = RTLD_DEEPBIND;
+#ifndef __has_feature  // clang's; GCC says __SANITIZE_ADDRESS__
+#define __has_feature(feature) 0
 #endif
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+constexpr int kDeepBind = 0;
 #else
 constexpr int kDeepBind = RTLD_DEEPBIND;
 #endif
@@ -200,24 +197,6 @@ std::vector<std::string> SentencePieceTokenizer::tokenize(std::string_view text)
     }
   }
   return tokens;
-}
-
-Encoding SentencePieceTokenizer::assemble(std::vector<std::string> first,
-                                          const std::vector<std::string>* second,
-                                          std::size_t max_length) const {
-  return template_.assemble(
-      std::move(first), second, max_length, [this](const std::string& t) { return id_of(t); },
-      [this](std::int64_t id) -> const std::string& { return token_of(id); });
-}
-
-Encoding SentencePieceTokenizer::encode(std::string_view text, std::size_t max_length) const {
-  return assemble(tokenize(text), nullptr, max_length);
-}
-
-Encoding SentencePieceTokenizer::encode_pair(std::string_view first, std::string_view second,
-                                             std::size_t max_length) const {
-  const auto second_tokens = tokenize(second);
-  return assemble(tokenize(first), &second_tokens, max_length);
 }
 
 std::string SentencePieceTokenizer::describe() const {

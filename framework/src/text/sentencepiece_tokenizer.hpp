@@ -8,6 +8,7 @@
 #include "sequence_template.hpp"
 #include "setfit/tokenizer.hpp"
 #include "special_tokens.hpp"
+#include "templated_tokenizer.hpp"
 
 namespace setfit::text {
 
@@ -36,7 +37,7 @@ struct SentencePieceConfig {
 // split out first, the rest encoded by sentencepiece itself (Debian's libsentencepiece: its
 // normaliser and Unigram or BPE model, loaded through the libsetfit_sentencepiece module
 // beside libsetfit), ids as `numbering` says. No token types.
-class SentencePieceTokenizer final : public Tokenizer {
+class SentencePieceTokenizer final : public TemplatedTokenizer {
  public:
   // Throws setfit::Error naming the file when it is not a sentencepiece model, or (numbering
   // Model) a template or padding token is not one of its pieces.
@@ -44,19 +45,15 @@ class SentencePieceTokenizer final : public Tokenizer {
   ~SentencePieceTokenizer() override;
 
   std::vector<std::string> tokenize(std::string_view text) const override;
-  Encoding encode(std::string_view text, std::size_t max_length) const override;
-  Encoding encode_pair(std::string_view first, std::string_view second,
-                       std::size_t max_length) const override;
   std::int64_t pad_id() const override { return pad_id_; }
   bool uses_token_types() const override { return false; }
   std::size_t vocab_size() const override;
   std::string describe() const override;
 
  private:
-  std::int64_t id_of(const std::string& token) const;
-  const std::string& token_of(std::int64_t id) const;
-  Encoding assemble(std::vector<std::string> first, const std::vector<std::string>* second,
-                    std::size_t max_length) const;
+  const SequenceTemplate& sequence_template() const override { return template_; }
+  std::int64_t id_of(const std::string& token) const override;
+  const std::string& token_of(std::int64_t id) const override;
 
   struct Model;  // the loaded model, through the module's C interface
   SentencePieceConfig config_;

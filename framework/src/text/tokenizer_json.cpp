@@ -181,6 +181,15 @@ SequenceTemplate read_template(const nlohmann::json& doc, const std::string& ori
   return frame;
 }
 
+// The template's special tokens that `specials` does not list yet, added to it.
+void add_unlisted(const std::vector<std::string>& tokens, std::vector<SpecialToken>& specials) {
+  for (const auto& token : tokens) {
+    const bool listed = std::any_of(specials.begin(), specials.end(),
+                                    [&](const SpecialToken& s) { return s.content == token; });
+    if (!listed) specials.push_back({token});
+  }
+}
+
 // The padding token: the padding section, else the first of `candidates` in the vocabulary,
 // else the first token.
 std::string read_pad_token(const nlohmann::json& doc, const std::vector<std::string>& vocab,
@@ -301,11 +310,7 @@ ByteLevelBpeConfig byte_level_bpe_from_json(const nlohmann::json& doc, const nlo
   config.sequence_template = read_template(doc, origin, template_tokens);
   config.pad_token = read_pad_token(doc, config.vocab, origin);
   config.special_tokens = std::move(added);
-  for (const auto& token : template_tokens) {
-    const bool known = std::any_of(config.special_tokens.begin(), config.special_tokens.end(),
-                                   [&](const SpecialToken& s) { return s.content == token; });
-    if (!known) config.special_tokens.push_back({token});
-  }
+  add_unlisted(template_tokens, config.special_tokens);
   return config;
 }
 
@@ -420,11 +425,7 @@ SentencePieceConfig unigram_from_json(const nlohmann::json& doc, const nlohmann:
 
   std::vector<std::string> template_tokens;
   config.sequence_template = read_template(doc, origin, template_tokens);
-  for (const auto& token : template_tokens) {
-    const bool known = std::any_of(config.special_tokens.begin(), config.special_tokens.end(),
-                                   [&](const SpecialToken& s) { return s.content == token; });
-    if (!known) config.special_tokens.push_back({token});
-  }
+  add_unlisted(template_tokens, config.special_tokens);
   std::vector<std::string> texts;
   for (const auto& piece : spec.pieces) texts.push_back(piece.text);
   config.pad_token = read_pad_token(doc, texts, origin);

@@ -166,26 +166,6 @@ std::vector<std::string> WordPieceTokenizer::tokenize(std::string_view text) con
   return tokens;
 }
 
-Encoding WordPieceTokenizer::assemble(std::vector<std::string> first,
-                                      const std::vector<std::string>* second,
-                                      std::size_t max_length) const {
-  return config_.sequence_template.assemble(
-      std::move(first), second, max_length, [this](const std::string& t) { return id_of(t); },
-      [this](std::int64_t id) -> const std::string& {
-        return config_.vocab[static_cast<std::size_t>(id)];
-      });
-}
-
-Encoding WordPieceTokenizer::encode(std::string_view text, std::size_t max_length) const {
-  return assemble(tokenize(text), nullptr, max_length);
-}
-
-Encoding WordPieceTokenizer::encode_pair(std::string_view first, std::string_view second,
-                                         std::size_t max_length) const {
-  auto second_tokens = tokenize(second);
-  return assemble(tokenize(first), &second_tokens, max_length);
-}
-
 std::string WordPieceTokenizer::describe() const {
   return fmt::format("WordPiece ({}), {} tokens, lower-case {}, strip accents {}",
                      config_.sequence_template.name, config_.vocab.size(),

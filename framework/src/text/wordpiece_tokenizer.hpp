@@ -7,6 +7,7 @@
 
 #include "sequence_template.hpp"
 #include "setfit/tokenizer.hpp"
+#include "templated_tokenizer.hpp"
 
 namespace setfit::text {
 
@@ -27,28 +28,27 @@ struct WordPieceConfig {
 // BERT's WordPiece exactly as transformers' slow BertTokenizer / MPNetTokenizer: special
 // tokens split out first, then clean-up, CJK spacing, NFC, lower-casing and accent
 // stripping as configured, punctuation split, greedy longest-match-first word pieces.
-class WordPieceTokenizer final : public Tokenizer {
+class WordPieceTokenizer final : public TemplatedTokenizer {
  public:
   explicit WordPieceTokenizer(WordPieceConfig config);
 
   std::vector<std::string> tokenize(std::string_view text) const override;
-  Encoding encode(std::string_view text, std::size_t max_length) const override;
-  Encoding encode_pair(std::string_view first, std::string_view second,
-                       std::size_t max_length) const override;
   std::int64_t pad_id() const override { return pad_id_; }
   bool uses_token_types() const override { return config_.sequence_template.token_types; }
   std::size_t vocab_size() const override { return config_.vocab.size(); }
   std::string describe() const override;
 
  private:
-  std::int64_t id_of(const std::string& token) const;
+  const SequenceTemplate& sequence_template() const override { return config_.sequence_template; }
+  std::int64_t id_of(const std::string& token) const override;
+  const std::string& token_of(std::int64_t id) const override {
+    return config_.vocab[static_cast<std::size_t>(id)];
+  }
   std::int64_t required_id(const std::string& token, const char* role) const;
   bool is_special(std::u32string_view text) const;
   // BasicTokenizer on one segment that holds no special token.
   std::vector<std::u32string> basic_tokenize(std::u32string_view text) const;
   void wordpiece(const std::u32string& word, std::vector<std::string>& out) const;
-  Encoding assemble(std::vector<std::string> first, const std::vector<std::string>* second,
-                    std::size_t max_length) const;
 
   WordPieceConfig config_;
   std::unordered_map<std::string, std::int64_t> ids_;
