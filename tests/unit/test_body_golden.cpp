@@ -1,20 +1,27 @@
 // The BERT and MPNet bodies against the Hugging Face reference outputs (tests/data/golden),
-// loaded through the production model-folder loader. Tolerances from the golden README.
+// loaded through the production model-folder loader, with the weights copied and with the
+// parameters on the file's own pages (LoadOptions::map_weights). Tolerances from the golden
+// README.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include <fstream>
+#include <sstream>
 
 #include "golden.hpp"
 #include "setfit/plugin_registry.hpp"
 #include "setfit/sentence_encoder.hpp"
+#include "test_support.hpp"
 
 namespace setfit {
 namespace {
 
-class BodyGolden : public ::testing::TestWithParam<std::string> {
+class BodyGolden : public ::testing::TestWithParam<std::tuple<std::string, bool>> {
  protected:
   void SetUp() override {
-    encoder_ = SentenceEncoder::load(test::golden_dir(GetParam()));
-    expected_ = &test::golden_expected(GetParam());
+    const auto& [model, mapped] = GetParam();
+    encoder_ = SentenceEncoder::load(test::golden_dir(model), LoadOptions{.map_weights = mapped});
+    expected_ = &test::golden_expected(model);
   }
   torch::Tensor ids(const char* key) const {
     return test::json_tensor((*expected_)["batch"][key], torch::kLong);
@@ -153,8 +160,60 @@ TEST_P(BodyGolden, ParameterNamesAreHuggingFaces) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, BodyGolden,
-                         ::testing::Values("bert-tiny", "mpnet-tiny", "distilbert-tiny",
-                                           "roberta-tiny", "xlmr-tiny"));
+                         ::testing::Combine(::testing::Values("bert-tiny", "mpnet-tiny",
+                                                              "distilbert-tiny", "roberta-tiny",
+                                                              "xlmr-tiny"),
+                                            ::testing::Bool()),
+                         [](const auto& info) {
+                           std::string name = std::get<0>(info.param) +
+                                              (std::get<1>(info.param) ? "_mapped" : "_copied");
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+// Lines of /proc/self/maps that map `file`.
+std::size_t mappings_of(const std::filesystem::path& file) {
+  std::ifstream maps("/proc/self/maps");
+  std::size_t count = 0;
+  for (std::string line; std::getline(maps, line);) {
+    if (line.size() >= file.string().size() &&
+        line.compare(line.size() - file.string().size(), std::string::npos, file.string()) == 0)
+      ++count;
+  }
+  return count;
+}
+
+// A body on the file's pages keeps them mapped while it lives (and only then), and training
+// it changes its parameters, never the file: each written page is the process's own copy.
+TEST(MappedBody, SharesTheFilesPagesAndTrainingNeverWritesTheFile) {
+  test::TempDir dir;
+  const auto folder = test::copy_golden(dir.path(), "bert-tiny");
+  const auto weights = std::filesystem::canonical(folder / "model.safetensors");
+  const std::string before = test::read_file(weights);
+  const auto copied = SentenceEncoder::load(folder);
+  EXPECT_EQ(mappings_of(weights), 0u);  // copying closes the file
+  auto mapped = SentenceEncoder::load(folder, LoadOptions{.map_weights = true});
+  EXPECT_GT(mappings_of(weights), 0u);
+
+  const std::vector<std::string> texts{"a fine film", "a dull film, too long"};
+  EXPECT_TRUE(torch::equal(mapped->encode(texts), copied->encode(texts)));
+
+  {
+    mapped->train(true);
+    torch::optim::SGD optimizer(mapped->parameters(), torch::optim::SGDOptions(0.5));
+    mapped->embed(texts).pow(2).sum().backward();
+    optimizer.step();
+  }
+  const auto trained = mapped->encode(texts);
+  EXPECT_FALSE(torch::allclose(trained, copied->encode(texts)));
+  EXPECT_EQ(test::read_file(weights), before);
+  // A body loaded afterwards sees the file, not the trained copy.
+  EXPECT_TRUE(
+      torch::equal(SentenceEncoder::load(folder, LoadOptions{.map_weights = true})->encode(texts),
+                   copied->encode(texts)));
+  mapped.reset();  // the last holder of its parameters
+  EXPECT_EQ(mappings_of(weights), 0u);
+}
 
 }  // namespace
 }  // namespace setfit

@@ -66,6 +66,61 @@ TEST(Safetensors, ReadsTheGoldenFileLayout) {
             (std::vector<std::int64_t>{312, 32}));
 }
 
+// share_into points a float32 target at the file's pages: the values are the file's, the
+// tensor outlives the SafetensorsFile, and writing to it copies the page, never the file.
+TEST(Safetensors, ShareIntoUsesTheFileCopyOnWrite) {
+  test::TempDir dir;
+  const auto path = dir.path() / "t.safetensors";
+  auto a = torch::randn({64, 32});
+  auto c = torch::randn({2, 3}).to(torch::kBFloat16);
+  write_safetensors(path, {{"a", a}, {"c", c}});
+  const std::string before = test::read_file(path);
+  auto target = torch::empty({64, 32});
+  auto converted = torch::empty({2, 3});
+  {
+    auto file = SafetensorsFile::open(path);
+    file.share_into("a", target);
+    file.share_into("c", converted);  // bf16 in the file: converted, so copied
+    auto wrong = torch::empty({32, 64});
+    try {
+      file.share_into("a", wrong);
+      FAIL() << "expected an error";
+    } catch (const Error& e) {
+      EXPECT_TRUE(contains(e.what(), "tensor 'a' has shape [64, 32], expected [32, 64]"))
+          << e.what();
+    }
+  }
+  EXPECT_TRUE(torch::equal(target, a));
+  EXPECT_TRUE(torch::equal(converted, c.to(torch::kFloat32)));
+  target.mul_(2);
+  EXPECT_TRUE(torch::equal(target, a * 2));
+  EXPECT_EQ(test::read_file(path), before);
+  EXPECT_TRUE(torch::equal(SafetensorsFile::open(path).load("a"), a));
+}
+
+// A float32 tensor at an offset that is not a multiple of 4 cannot be shared: it is copied,
+// with the right values.
+TEST(Safetensors, ShareIntoCopiesMisalignedData) {
+  test::TempDir dir;
+  std::string header = R"({"pad":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},)"
+                       R"("x":{"dtype":"F32","shape":[2],"data_offsets":[1,9]}})";
+  header.append((8 - header.size() % 8) % 8, ' ');
+  const float values[2] = {1.5f, -2.25f};
+  std::string data(1, '\x07');
+  data.append(reinterpret_cast<const char*>(values), sizeof values);
+  const auto path = dir.path() / "odd.safetensors";
+  {
+    std::ofstream out(path, std::ios::binary);
+    for (int i = 0; i < 8; ++i) out.put(static_cast<char>((header.size() >> (8 * i)) & 0xFF));
+    out << header << data;
+  }
+  auto target = torch::zeros({2});
+  SafetensorsFile::open(path).share_into("x", target);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(target.data_ptr()) % alignof(float), 0u);
+  EXPECT_EQ(target[0].item<float>(), 1.5f);
+  EXPECT_EQ(target[1].item<float>(), -2.25f);
+}
+
 TEST(Safetensors, MissingFileIsNamed) {
   EXPECT_TRUE(contains(open_error("/nonexistent/model.safetensors"),
                        "/nonexistent/model.safetensors: no such file"));

@@ -29,6 +29,9 @@ struct ModelOptions {
   std::string multi_target_strategy;
   // Static (word-embedding) bodies: tokens a text keeps unless a max_length is asked for.
   std::size_t static_token_limit = kStaticTokenLimit;
+  // from_pretrained: the body's parameters use its weights file's pages instead of copies
+  // (LoadOptions::map_weights): for inference.
+  bool map_weights = false;
   // Where the body and a differentiable head live; heads fitted on fixed embeddings
   // (logistic regression) stay on the CPU, as scikit-learn's do.
   Device device;

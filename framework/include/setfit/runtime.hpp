@@ -24,6 +24,9 @@ SETFIT_API void configure_allocator();
 // glibc.malloc.hugetlb=1 or 2, read when the process started), and how to turn that on.
 // The setfit front end sets it for the engine: large tensors then fault in 2 MB at a time.
 SETFIT_API std::string allocator_description();
+// Whether glibc's heap is on transparent huge pages (GLIBC_TUNABLES glibc.malloc.hugetlb);
+// memory the framework maps itself follows the same choice.
+SETFIT_API bool heap_uses_huge_pages();
 // "OpenBLAS 0.3.21 ... (OpenMP)" or the reference BLAS with a hint to install OpenBLAS.
 SETFIT_API std::string blas_description();
 // Whether the BLAS in use is an optimised one (not the reference implementation).

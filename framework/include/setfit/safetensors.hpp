@@ -49,6 +49,13 @@ class SETFIT_API SafetensorsFile {
   // naming both shapes), converting its dtype. A contiguous CPU target of the entry's dtype
   // gets the bytes straight from the file, without an intermediate tensor: how bodies load.
   void load_into(std::string_view name, at::Tensor& target) const;
+  // Like load_into, but a contiguous CPU target of the entry's dtype whose data is aligned in
+  // the file is not copied: it is re-pointed at the file's pages, mapped copy-on-write (a
+  // write to the tensor copies that page; the file never changes). Loading then touches no
+  // fresh memory and processes share the pages; the mapping lives as long as any tensor
+  // using it. The file must not be rewritten in place meanwhile (writers that rename a new
+  // file into place, as write_safetensors does, are safe). Other targets are copied.
+  void share_into(std::string_view name, at::Tensor& target) const;
 
  private:
   struct Impl;

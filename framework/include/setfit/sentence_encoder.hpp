@@ -47,6 +47,16 @@ struct EncodeOptions {
 // with ModelOptions::static_token_limit (`model.static_token_limit` in a config).
 inline constexpr std::size_t kStaticTokenLimit = 16384;
 
+// How SentenceEncoder::load gets a body's weights.
+struct LoadOptions {
+  // The parameters use the weights files' pages (a private, copy-on-write mapping:
+  // SafetensorsFile::share_into) instead of copies: no fresh memory is written while loading,
+  // and processes that load the same body share its pages. Meant for inference (encode,
+  // predict). Training such a body works, but its first step copies every page it writes,
+  // 4 KB at a time. The files must not be rewritten in place while the body lives.
+  bool map_weights = false;
+};
+
 // What `setfit model info` prints.
 struct ModelInfo {
   std::filesystem::path path;
@@ -67,7 +77,8 @@ struct ModelInfo {
 class SETFIT_API SentenceEncoder {
  public:
   // Throws setfit::Error naming the file and what is wrong with it.
-  static std::shared_ptr<SentenceEncoder> load(const std::filesystem::path& dir);
+  static std::shared_ptr<SentenceEncoder> load(const std::filesystem::path& dir,
+                                               const LoadOptions& options = {});
   // check_max_length for the body in model folder `dir`, read from its config files alone: for
   // checking a length before anything is loaded.
   static void check_max_length(const std::filesystem::path& dir, std::size_t max_length);

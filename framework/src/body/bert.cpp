@@ -1,6 +1,6 @@
 #include "bert.hpp"
 
-#include "embedding_to_load.hpp"
+#include "modules_to_load.hpp"
 #include "token_packing.hpp"
 
 namespace setfit::body {
@@ -31,21 +31,21 @@ BertEncoder::BertEncoder(const TransformerConfig& config, Positions positions)
         block->register_module("intermediate", std::make_shared<torch::nn::Module>());
     auto output = block->register_module("output", std::make_shared<torch::nn::Module>());
     Layer layer;
-    layer.query = self->register_module("query", torch::nn::Linear(h, h));
-    layer.key = self->register_module("key", torch::nn::Linear(h, h));
-    layer.value = self->register_module("value", torch::nn::Linear(h, h));
-    layer.attention_output = attention_out->register_module("dense", torch::nn::Linear(h, h));
+    layer.query = self->register_module("query", LinearToLoad(h, h));
+    layer.key = self->register_module("key", LinearToLoad(h, h));
+    layer.value = self->register_module("value", LinearToLoad(h, h));
+    layer.attention_output = attention_out->register_module("dense", LinearToLoad(h, h));
     layer.attention_norm =
         attention_out->register_module("LayerNorm", layer_norm(h, config.layer_norm_eps));
     layer.intermediate =
-        intermediate->register_module("dense", torch::nn::Linear(h, config.intermediate_size));
-    layer.output = output->register_module("dense", torch::nn::Linear(config.intermediate_size, h));
+        intermediate->register_module("dense", LinearToLoad(h, config.intermediate_size));
+    layer.output = output->register_module("dense", LinearToLoad(config.intermediate_size, h));
     layer.output_norm = output->register_module("LayerNorm", layer_norm(h, config.layer_norm_eps));
     layers_.push_back(layer);
   }
   // Unused by sentence-transformers, kept so checkpoints load and save unchanged.
   auto pooler = register_module("pooler", std::make_shared<torch::nn::Module>());
-  pooler_ = pooler->register_module("dense", torch::nn::Linear(h, h));
+  pooler_ = pooler->register_module("dense", LinearToLoad(h, h));
 }
 
 torch::Tensor BertEncoder::forward(const TransformerInputs& inputs) {

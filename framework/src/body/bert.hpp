@@ -1,6 +1,7 @@
 #pragma once
 
 #include "architecture.hpp"
+#include "modules_to_load.hpp"
 #include "transformer.hpp"
 
 namespace setfit::body {
@@ -18,10 +19,10 @@ class BertEncoder final : public TransformerEncoder {
 
  private:
   struct Layer {
-    torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
-    torch::nn::Linear attention_output{nullptr};
+    LinearToLoad query{nullptr}, key{nullptr}, value{nullptr};
+    LinearToLoad attention_output{nullptr};
     torch::nn::LayerNorm attention_norm{nullptr};
-    torch::nn::Linear intermediate{nullptr}, output{nullptr};
+    LinearToLoad intermediate{nullptr}, output{nullptr};
     torch::nn::LayerNorm output_norm{nullptr};
   };
 
@@ -29,7 +30,7 @@ class BertEncoder final : public TransformerEncoder {
       token_type_embeddings_{nullptr};
   torch::nn::LayerNorm embedding_norm_{nullptr};
   std::vector<Layer> layers_;
-  torch::nn::Linear pooler_{nullptr};
+  LinearToLoad pooler_{nullptr};
   Positions positions_;
 };
 

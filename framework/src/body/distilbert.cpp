@@ -1,7 +1,7 @@
 #include "distilbert.hpp"
 
 #include "../core/json_file.hpp"
-#include "embedding_to_load.hpp"
+#include "modules_to_load.hpp"
 #include "token_packing.hpp"
 
 namespace setfit::body {
@@ -26,13 +26,13 @@ DistilBertEncoder::DistilBertEncoder(const TransformerConfig& config) : Transfor
     auto attention = block->register_module("attention", std::make_shared<torch::nn::Module>());
     auto ffn = block->register_module("ffn", std::make_shared<torch::nn::Module>());
     Layer layer;
-    layer.query = attention->register_module("q_lin", torch::nn::Linear(h, h));
-    layer.key = attention->register_module("k_lin", torch::nn::Linear(h, h));
-    layer.value = attention->register_module("v_lin", torch::nn::Linear(h, h));
-    layer.attention_output = attention->register_module("out_lin", torch::nn::Linear(h, h));
+    layer.query = attention->register_module("q_lin", LinearToLoad(h, h));
+    layer.key = attention->register_module("k_lin", LinearToLoad(h, h));
+    layer.value = attention->register_module("v_lin", LinearToLoad(h, h));
+    layer.attention_output = attention->register_module("out_lin", LinearToLoad(h, h));
     layer.attention_norm = block->register_module("sa_layer_norm", layer_norm(h, eps));
-    layer.inner = ffn->register_module("lin1", torch::nn::Linear(h, config.intermediate_size));
-    layer.output = ffn->register_module("lin2", torch::nn::Linear(config.intermediate_size, h));
+    layer.inner = ffn->register_module("lin1", LinearToLoad(h, config.intermediate_size));
+    layer.output = ffn->register_module("lin2", LinearToLoad(config.intermediate_size, h));
     layer.output_norm = block->register_module("output_layer_norm", layer_norm(h, eps));
     layers_.push_back(layer);
   }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "architecture.hpp"
+#include "modules_to_load.hpp"
 #include "transformer.hpp"
 
 namespace setfit::body {
@@ -16,9 +17,9 @@ class DistilBertEncoder final : public TransformerEncoder {
 
  private:
   struct Layer {
-    torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr}, attention_output{nullptr};
+    LinearToLoad query{nullptr}, key{nullptr}, value{nullptr}, attention_output{nullptr};
     torch::nn::LayerNorm attention_norm{nullptr};
-    torch::nn::Linear inner{nullptr}, output{nullptr};
+    LinearToLoad inner{nullptr}, output{nullptr};
     torch::nn::LayerNorm output_norm{nullptr};
   };
 

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "embedding_to_load.hpp"
+#include "modules_to_load.hpp"
 #include "token_packing.hpp"
 
 namespace setfit::body {
@@ -26,15 +26,15 @@ MPNetEncoder::MPNetEncoder(const TransformerConfig& config) : TransformerEncoder
         block->register_module("intermediate", std::make_shared<torch::nn::Module>());
     auto output = block->register_module("output", std::make_shared<torch::nn::Module>());
     Layer layer;
-    layer.q = attn->register_module("q", torch::nn::Linear(h, h));
-    layer.k = attn->register_module("k", torch::nn::Linear(h, h));
-    layer.v = attn->register_module("v", torch::nn::Linear(h, h));
-    layer.o = attn->register_module("o", torch::nn::Linear(h, h));
+    layer.q = attn->register_module("q", LinearToLoad(h, h));
+    layer.k = attn->register_module("k", LinearToLoad(h, h));
+    layer.v = attn->register_module("v", LinearToLoad(h, h));
+    layer.o = attn->register_module("o", LinearToLoad(h, h));
     layer.attention_norm =
         attention->register_module("LayerNorm", layer_norm(h, config.layer_norm_eps));
     layer.intermediate =
-        intermediate->register_module("dense", torch::nn::Linear(h, config.intermediate_size));
-    layer.output = output->register_module("dense", torch::nn::Linear(config.intermediate_size, h));
+        intermediate->register_module("dense", LinearToLoad(h, config.intermediate_size));
+    layer.output = output->register_module("dense", LinearToLoad(config.intermediate_size, h));
     layer.output_norm = output->register_module("LayerNorm", layer_norm(h, config.layer_norm_eps));
     layers_.push_back(layer);
   }
@@ -42,7 +42,7 @@ MPNetEncoder::MPNetEncoder(const TransformerConfig& config) : TransformerEncoder
       "relative_attention_bias",
       embedding_to_load(config.relative_attention_num_buckets, config.num_attention_heads));
   auto pooler = register_module("pooler", std::make_shared<torch::nn::Module>());
-  pooler_ = pooler->register_module("dense", torch::nn::Linear(h, h));
+  pooler_ = pooler->register_module("dense", LinearToLoad(h, h));
 }
 
 torch::Tensor MPNetEncoder::relative_position_bucket(const torch::Tensor& relative_position,

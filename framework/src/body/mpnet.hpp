@@ -1,6 +1,7 @@
 #pragma once
 
 #include "architecture.hpp"
+#include "modules_to_load.hpp"
 #include "transformer.hpp"
 
 namespace setfit::body {
@@ -19,9 +20,9 @@ class MPNetEncoder final : public TransformerEncoder {
 
  private:
   struct Layer {
-    torch::nn::Linear q{nullptr}, k{nullptr}, v{nullptr}, o{nullptr};
+    LinearToLoad q{nullptr}, k{nullptr}, v{nullptr}, o{nullptr};
     torch::nn::LayerNorm attention_norm{nullptr};
-    torch::nn::Linear intermediate{nullptr}, output{nullptr};
+    LinearToLoad intermediate{nullptr}, output{nullptr};
     torch::nn::LayerNorm output_norm{nullptr};
   };
 
@@ -29,7 +30,7 @@ class MPNetEncoder final : public TransformerEncoder {
   torch::nn::LayerNorm embedding_norm_{nullptr};
   std::vector<Layer> layers_;
   torch::nn::Embedding relative_attention_bias_{nullptr};
-  torch::nn::Linear pooler_{nullptr};
+  LinearToLoad pooler_{nullptr};
 };
 
 const Architecture& mpnet_architecture();

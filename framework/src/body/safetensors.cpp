@@ -52,10 +52,12 @@ const DtypeInfo* dtype_by_type(torch::ScalarType type) {
   throw Error(fmt::format("{}: invalid safetensors file: {}", file.string(), what));
 }
 
-// Read-only mapping of a whole file.
+// A private mapping of a whole file: read-only until share_into first makes it writable
+// (copy-on-write: writes never reach the file).
 struct Mapping {
   const std::uint8_t* data = nullptr;
   std::uint64_t size = 0;
+  bool writable = false;
 
   Mapping() = default;
   Mapping(const Mapping&) = delete;
@@ -69,7 +71,7 @@ struct Mapping {
 
 struct SafetensorsFile::Impl {
   fs::path path;
-  Mapping mapping;
+  std::shared_ptr<Mapping> mapping = std::make_shared<Mapping>();
   std::uint64_t data_start = 0;
   std::vector<SafetensorsEntry> entries;
   std::map<std::string, std::string> metadata;
@@ -122,10 +124,10 @@ SafetensorsFile SafetensorsFile::open(const fs::path& file) {
   if (data == MAP_FAILED) {
     throw Error(fmt::format("{}: cannot be mapped: {}", file.string(), std::strerror(errno)));
   }
-  impl->mapping.data = static_cast<const std::uint8_t*>(data);
-  impl->mapping.size = file_size;
+  impl->mapping->data = static_cast<const std::uint8_t*>(data);
+  impl->mapping->size = file_size;
 
-  auto header = parse_safetensors_header(impl->mapping.data, file_size, file.string());
+  auto header = parse_safetensors_header(impl->mapping->data, file_size, file.string());
   impl->data_start = header.data_start;
   impl->entries = std::move(header.entries);
   impl->metadata = std::move(header.metadata);
@@ -141,7 +143,7 @@ at::Tensor SafetensorsFile::load(std::string_view name, bool to_float32) const {
   auto tensor = torch::empty(entry->shape, torch::TensorOptions().dtype(dtype->type));
   // Copy out of the mapping: offsets need not be aligned, and the tensor must outlive it.
   if (entry->end > entry->begin) {
-    std::memcpy(tensor.data_ptr(), impl_->mapping.data + impl_->data_start + entry->begin,
+    std::memcpy(tensor.data_ptr(), impl_->mapping->data + impl_->data_start + entry->begin,
                 entry->end - entry->begin);
   }
   if (to_float32 && tensor.is_floating_point() && tensor.scalar_type() != torch::kFloat32) {
@@ -162,12 +164,48 @@ void SafetensorsFile::load_into(std::string_view name, at::Tensor& target) const
   const DtypeInfo* dtype = dtype_by_name(entry->dtype);
   if (target.device().is_cpu() && target.is_contiguous() && target.scalar_type() == dtype->type) {
     if (entry->end > entry->begin) {
-      std::memcpy(target.data_ptr(), impl_->mapping.data + impl_->data_start + entry->begin,
+      std::memcpy(target.data_ptr(), impl_->mapping->data + impl_->data_start + entry->begin,
                   entry->end - entry->begin);
     }
     return;
   }
   target.copy_(load(name, /*to_float32=*/false));
+}
+
+void SafetensorsFile::share_into(std::string_view name, at::Tensor& target) const {
+  const SafetensorsEntry* entry = find(name);
+  if (entry == nullptr || target.sizes() != c10::IntArrayRef(entry->shape)) {
+    load_into(name, target);  // throws the error naming the problem
+    return;
+  }
+  const DtypeInfo* dtype = dtype_by_name(entry->dtype);
+  Mapping& mapping = *impl_->mapping;
+  auto* data = const_cast<std::uint8_t*>(mapping.data + impl_->data_start + entry->begin);
+  const bool aligned = reinterpret_cast<std::uintptr_t>(data) % dtype->bytes == 0;
+  if (!target.device().is_cpu() || target.scalar_type() != dtype->type || !aligned ||
+      entry->end == entry->begin) {
+    load_into(name, target);
+    return;
+  }
+  if (!mapping.writable) {
+    // Writable but private: a write to a shared tensor copies its page. Prefault the pages
+    // read-only (the file is usually in the page cache) so the first forward pass does not
+    // fault them in one by one; a kernel without MADV_POPULATE_READ faults them on use.
+    if (mprotect(const_cast<std::uint8_t*>(mapping.data), mapping.size, PROT_READ | PROT_WRITE) !=
+        0) {
+      load_into(name, target);
+      return;
+    }
+    mapping.writable = true;
+#ifdef MADV_POPULATE_READ
+    madvise(const_cast<std::uint8_t*>(mapping.data), mapping.size, MADV_POPULATE_READ);
+#endif
+  }
+  auto keep_alive = impl_->mapping;
+  auto shared = torch::from_blob(
+      data, entry->shape, [keep_alive](void*) mutable { keep_alive.reset(); },
+      torch::TensorOptions().dtype(dtype->type));
+  target.set_(shared);
 }
 
 void write_safetensors(const fs::path& file,

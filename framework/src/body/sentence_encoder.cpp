@@ -93,7 +93,8 @@ std::string dense_parameter_prefix(std::size_t i) {
 // Copies every parameter of `module` from `weights`, matching names with or without a
 // leading prefix: the architecture's ("bert."), or "model.".
 void load_parameters(torch::nn::Module& module, const SafetensorsFile& weights,
-                     const std::string& architecture_prefix, const std::string& described_by) {
+                     const std::string& architecture_prefix, const std::string& described_by,
+                     bool map_weights) {
   torch::NoGradGuard no_grad;
   std::vector<std::string> missing;
   for (auto& item : module.named_parameters(true)) {
@@ -111,7 +112,11 @@ void load_parameters(torch::nn::Module& module, const SafetensorsFile& weights,
                               weights.path().string(), entry->name, fmt::join(entry->shape, ", "),
                               described_by, fmt::join(item.value().sizes(), ", ")));
     }
-    weights.load_into(entry->name, item.value());
+    if (map_weights) {
+      weights.share_into(entry->name, item.value());
+    } else {
+      weights.load_into(entry->name, item.value());
+    }
   }
   if (!missing.empty()) {
     const std::size_t shown = std::min<std::size_t>(missing.size(), 5);
@@ -157,7 +162,8 @@ struct SentenceEncoder::Impl {
   mutable std::atomic<bool> warned_static_cap{false};
   bool do_lower_case = false;  // sentence-transformers' own lower-casing, before the tokeniser
   bool training = false;
-  Device device;  // where the weights are; collate() puts token ids there
+  bool map_weights = false;  // LoadOptions::map_weights, while loading
+  Device device;             // where the weights are; collate() puts token ids there
 
   struct Batch {
     torch::Tensor input_ids, attention_mask, token_type_ids;
@@ -298,7 +304,8 @@ void load_transformer(SentenceEncoder::Impl& impl, const fs::path& transformer_d
   auto encoder = body::make_encoder(impl.config);
   impl.encoder = encoder;
   impl.token_width = impl.config.hidden_size;
-  load_parameters(*encoder, weights, architecture.weight_prefix, config_file.string());
+  load_parameters(*encoder, weights, architecture.weight_prefix, config_file.string(),
+                  impl.map_weights);
   impl.tokenizer = load_tokenizer(transformer_dir, architecture.tokenizer_class);
   if (impl.tokenizer->vocab_size() > static_cast<std::size_t>(impl.config.vocab_size)) {
     throw Error(fmt::format("{}: the tokeniser has {} tokens but vocab_size is {}",
@@ -386,7 +393,7 @@ void load_word_embeddings(SentenceEncoder::Impl& impl, const fs::path& module_di
   }
   auto encoder =
       std::make_shared<body::StaticEmbeddingEncoder>(table->shape[0], table->shape[1], trainable);
-  load_parameters(*encoder, weights, "", tokenizer_file.string());
+  load_parameters(*encoder, weights, "", tokenizer_file.string(), impl.map_weights);
   impl.static_encoder = encoder;
   impl.encoder = encoder;
   impl.token_width = table->shape[1];
@@ -450,13 +457,15 @@ Precision resolve_precision(Precision precision) {
 SentenceEncoder::SentenceEncoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SentenceEncoder::~SentenceEncoder() = default;
 
-std::shared_ptr<SentenceEncoder> SentenceEncoder::load(const fs::path& dir) {
+std::shared_ptr<SentenceEncoder> SentenceEncoder::load(const fs::path& dir,
+                                                       const LoadOptions& options) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     throw Error(fmt::format("{}: not a model folder (no such directory)", dir.string()));
   }
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
+  impl->map_weights = options.map_weights;
   impl->modules = read_modules(dir);
   const std::string modules_origin = (dir / "modules.json").string();
 
@@ -532,7 +541,7 @@ std::shared_ptr<SentenceEncoder> SentenceEncoder::load(const fs::path& dir) {
           torch::nn::LinearOptions(config.in_features, config.out_features).bias(config.bias));
       torch::nn::Module holder;
       holder.register_module("linear", dense.linear);
-      load_parameters(holder, weights, "", file.string());
+      load_parameters(holder, weights, "", file.string(), impl->map_weights);
       if (impl->normalize) {
         throw Error(
             fmt::format("{}: a Dense module after Normalize is not supported", modules_origin));

@@ -1,6 +1,6 @@
 #include "static_embedding.hpp"
 
-#include "embedding_to_load.hpp"
+#include "modules_to_load.hpp"
 
 namespace setfit::body {
 

@@ -77,7 +77,8 @@ int run_encode(const GlobalOptions& global, const std::vector<std::string>& args
   const Device device = parse_device_option(vm);
 
   auto texts = read_texts(vm["input"].as<std::string>(), vm["field"].as<std::string>());
-  auto encoder = SentenceEncoder::load(resolve_model(vm["model"].as<std::string>(), global));
+  auto encoder = SentenceEncoder::load(resolve_model(vm["model"].as<std::string>(), global),
+                                       LoadOptions{.map_weights = true});
   encoder->to(device);
   log::info("encoding {} texts with {} ({} dimensions, {} threads)", texts.size(),
             vm["model"].as<std::string>(), encoder->dimension(), runtime::threads());

@@ -53,6 +53,7 @@ int run_predict(const GlobalOptions& global, const std::vector<std::string>& arg
   registry.load_directories(PluginRegistry::search_path(global.plugin_dirs));
   ModelOptions model_options;
   model_options.device = device;
+  model_options.map_weights = true;  // inference only: no copies of the weights
   auto model = Model::from_pretrained(dir, registry, model_options);
   model->set_precision(precision);
   if (!model->head_ready()) {

@@ -58,11 +58,15 @@ void configure_allocator() {
 #endif
 }
 
-std::string allocator_description() {
+bool heap_uses_huge_pages() {
   const char* tunables = std::getenv("GLIBC_TUNABLES");
   const std::string_view value = tunables != nullptr ? tunables : "";
-  if (value.find("glibc.malloc.hugetlb=1") != std::string_view::npos ||
-      value.find("glibc.malloc.hugetlb=2") != std::string_view::npos)
+  return value.find("glibc.malloc.hugetlb=1") != std::string_view::npos ||
+         value.find("glibc.malloc.hugetlb=2") != std::string_view::npos;
+}
+
+std::string allocator_description() {
+  if (heap_uses_huge_pages())
     return "glibc malloc, transparent huge pages (GLIBC_TUNABLES glibc.malloc.hugetlb)";
   return "glibc malloc, 4 KB pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1 gives huge pages; "
          "the setfit front end sets it unless told otherwise)";

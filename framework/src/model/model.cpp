@@ -137,7 +137,7 @@ Device Model::device() const {
 
 std::shared_ptr<Model> Model::from_pretrained(const fs::path& dir, const PluginRegistry& registry,
                                               const ModelOptions& options) {
-  auto body = SentenceEncoder::load(dir);
+  auto body = SentenceEncoder::load(dir, LoadOptions{.map_weights = options.map_weights});
   const fs::path config_file = dir / kConfigFile;
   const fs::path head_file = dir / kHeadFile;
   if (!fs::exists(config_file)) return std::make_shared<Model>(std::move(body), registry, options);
