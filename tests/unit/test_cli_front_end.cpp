@@ -113,5 +113,31 @@ TEST(FrontEnd, GivesTheEngineHugePagesUnlessTheEnvironmentChoseOtherwise) {
       contains(version("GLIBC_TUNABLES=glibc.malloc.check=0", kCli), "transparent huge pages"));
 }
 
+// Verbs that train run the engine on tcmalloc (a lower peak while training), the others on
+// glibc's heap; SETFIT_ALLOCATOR=glibc and an LD_PRELOAD of the user's are kept, and a value
+// that names no allocator is refused before the engine starts.
+TEST(FrontEnd, GivesVerbsThatTrainTcmallocUnlessTheEnvironmentChoseOtherwise) {
+  const auto engine_log = [](const std::string& environment, const std::string& verb) {
+    return test::run_command("env -u LD_PRELOAD -u SETFIT_ALLOCATOR " + environment + " " +
+                             quoted(kCli) + " -vv " + verb + " --help");
+  };
+  const auto allocator = [&](const std::string& environment, const std::string& verb) {
+    const auto r = engine_log(environment, verb);
+    const auto at = r.err.find("allocator: ");
+    return at == std::string::npos ? r.err : r.err.substr(at, r.err.find('\n', at) - at);
+  };
+  EXPECT_TRUE(contains(allocator("", "train"), "allocator: tcmalloc")) << allocator("", "train");
+  EXPECT_TRUE(contains(allocator("", "sweep run"), "allocator: tcmalloc"));
+  EXPECT_TRUE(contains(allocator("", "predict"), "allocator: glibc malloc"));
+  EXPECT_TRUE(contains(allocator("", "encode"), "allocator: glibc malloc"));
+  EXPECT_TRUE(contains(allocator("SETFIT_ALLOCATOR=glibc", "train"), "allocator: glibc malloc"));
+  EXPECT_TRUE(contains(allocator("SETFIT_ALLOCATOR=tcmalloc", "train"), "allocator: tcmalloc"));
+  EXPECT_TRUE(contains(allocator("LD_PRELOAD=libm.so.6", "train"), "allocator: glibc malloc"));
+  const auto refused = engine_log("SETFIT_ALLOCATOR=jemalloc", "train");
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_TRUE(contains(refused.err, "SETFIT_ALLOCATOR is 'jemalloc'; expected tcmalloc"))
+      << refused.err;
+}
+
 }  // namespace
 }  // namespace setfit

@@ -50,9 +50,12 @@ void configure_program(const GlobalOptions& global);
 // `setfit --version`.
 int print_version(const GlobalOptions& global);
 
+// What the engine is handed over to do: verbs that train get an allocator for it.
+enum class EngineWork { Inference, Training };
 // Replaces this process by the engine with the same command line (the front end's way of
 // running a verb that needs LibTorch). Returns only by throwing setfit::Error.
-[[noreturn]] void hand_over_to_engine(const GlobalOptions& global);
+[[noreturn]] void hand_over_to_engine(const GlobalOptions& global,
+                                      EngineWork work = EngineWork::Inference);
 // The engine's file name, beside the front end.
 inline constexpr const char* kEngineProgram = "setfit-engine";
 

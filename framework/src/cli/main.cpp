@@ -47,7 +47,8 @@ std::string usage() {
     out << fmt::format("  {:<10} {}\n", command.name, command.summary);
   }
   out << "\n" << global_options_description();
-  out << "\nEnvironment:\n  SETFIT_PLUGIN_PATH  colon-separated plugin directories\n";
+  out << "\nEnvironment:\n  SETFIT_PLUGIN_PATH  colon-separated plugin directories\n"
+         "  SETFIT_ALLOCATOR    tcmalloc (default for train and sweep) or glibc\n";
   return out.str();
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "command.hpp"
+#include "setfit/log.hpp"
 #include "setfit/runtime.hpp"
 #include "setfit/version.hpp"
 
@@ -11,6 +12,7 @@ namespace setfit::cli {
 void configure_program(const GlobalOptions& global) {
   runtime::configure_threads(global.threads);
   runtime::configure_allocator();
+  log::debug("allocator: {}", runtime::allocator_description());
 }
 
 int print_version(const GlobalOptions&) {

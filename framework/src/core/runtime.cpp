@@ -66,6 +66,10 @@ bool heap_uses_huge_pages() {
 }
 
 std::string allocator_description() {
+  // gperftools' tcmalloc defines tc_malloc; preloaded, it serves every malloc of the process.
+  if (dlsym(RTLD_DEFAULT, "tc_malloc") != nullptr)
+    return "tcmalloc (gperftools; the setfit front end preloads it for the verbs that train, "
+           "SETFIT_ALLOCATOR=glibc declines)";
   if (heap_uses_huge_pages())
     return "glibc malloc, transparent huge pages (GLIBC_TUNABLES glibc.malloc.hugetlb)";
   return "glibc malloc, 4 KB pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1 gives huge pages; "
