@@ -6,7 +6,6 @@
 #include <torch/torch.h>
 
 #include <fstream>
-#include <sstream>
 
 #include "golden.hpp"
 #include "setfit/plugin_registry.hpp"

@@ -59,6 +59,21 @@ struct Mapping {
   std::uint64_t size = 0;
   bool writable = false;
 
+  // Makes the mapping writable, copy-on-write, once; false if the kernel refuses. The pages
+  // are prefaulted read-only (the file is usually in the page cache) so that the first
+  // forward pass does not fault them in one by one; a kernel without MADV_POPULATE_READ
+  // faults them on use.
+  bool allow_copy_on_write() {
+    if (writable) return true;
+    auto* start = const_cast<std::uint8_t*>(data);
+    if (mprotect(start, size, PROT_READ | PROT_WRITE) != 0) return false;
+    writable = true;
+#ifdef MADV_POPULATE_READ
+    madvise(start, size, MADV_POPULATE_READ);
+#endif
+    return true;
+  }
+
   Mapping() = default;
   Mapping(const Mapping&) = delete;
   Mapping& operator=(const Mapping&) = delete;
@@ -174,38 +189,25 @@ void SafetensorsFile::load_into(std::string_view name, at::Tensor& target) const
 
 void SafetensorsFile::share_into(std::string_view name, at::Tensor& target) const {
   const SafetensorsEntry* entry = find(name);
-  if (entry == nullptr || target.sizes() != c10::IntArrayRef(entry->shape)) {
-    load_into(name, target);  // throws the error naming the problem
-    return;
-  }
-  const DtypeInfo* dtype = dtype_by_name(entry->dtype);
   Mapping& mapping = *impl_->mapping;
-  auto* data = const_cast<std::uint8_t*>(mapping.data + impl_->data_start + entry->begin);
-  const bool aligned = reinterpret_cast<std::uintptr_t>(data) % dtype->bytes == 0;
-  if (!target.device().is_cpu() || target.scalar_type() != dtype->type || !aligned ||
-      entry->end == entry->begin) {
+  const DtypeInfo* dtype = entry != nullptr ? dtype_by_name(entry->dtype) : nullptr;
+  auto* data = entry != nullptr
+                   ? const_cast<std::uint8_t*>(mapping.data + impl_->data_start + entry->begin)
+                   : nullptr;
+  // Anything else (absent, misshapen: load_into names the problem; converted, misaligned,
+  // empty, not on the CPU) is copied.
+  const bool shareable = entry != nullptr && target.sizes() == c10::IntArrayRef(entry->shape) &&
+                         target.device().is_cpu() && target.scalar_type() == dtype->type &&
+                         reinterpret_cast<std::uintptr_t>(data) % dtype->bytes == 0 &&
+                         entry->end > entry->begin;
+  if (!shareable || !mapping.allow_copy_on_write()) {
     load_into(name, target);
     return;
   }
-  if (!mapping.writable) {
-    // Writable but private: a write to a shared tensor copies its page. Prefault the pages
-    // read-only (the file is usually in the page cache) so the first forward pass does not
-    // fault them in one by one; a kernel without MADV_POPULATE_READ faults them on use.
-    if (mprotect(const_cast<std::uint8_t*>(mapping.data), mapping.size, PROT_READ | PROT_WRITE) !=
-        0) {
-      load_into(name, target);
-      return;
-    }
-    mapping.writable = true;
-#ifdef MADV_POPULATE_READ
-    madvise(const_cast<std::uint8_t*>(mapping.data), mapping.size, MADV_POPULATE_READ);
-#endif
-  }
   auto keep_alive = impl_->mapping;
-  auto shared = torch::from_blob(
+  target.set_(torch::from_blob(
       data, entry->shape, [keep_alive](void*) mutable { keep_alive.reset(); },
-      torch::TensorOptions().dtype(dtype->type));
-  target.set_(shared);
+      torch::TensorOptions().dtype(dtype->type)));
 }
 
 void write_safetensors(const fs::path& file,

@@ -90,11 +90,12 @@ std::string dense_parameter_prefix(std::size_t i) {
   return i == 0 ? std::string("dense.linear.") : fmt::format("dense_{}.linear.", i);
 }
 
-// Copies every parameter of `module` from `weights`, matching names with or without a
-// leading prefix: the architecture's ("bert."), or "model.".
+// Fills every parameter of `module` from `weights` (copied, or on the file's pages with
+// options.map_weights), matching names with or without a leading prefix: the architecture's
+// ("bert."), or "model.".
 void load_parameters(torch::nn::Module& module, const SafetensorsFile& weights,
                      const std::string& architecture_prefix, const std::string& described_by,
-                     bool map_weights) {
+                     const LoadOptions& options) {
   torch::NoGradGuard no_grad;
   std::vector<std::string> missing;
   for (auto& item : module.named_parameters(true)) {
@@ -112,7 +113,7 @@ void load_parameters(torch::nn::Module& module, const SafetensorsFile& weights,
                               weights.path().string(), entry->name, fmt::join(entry->shape, ", "),
                               described_by, fmt::join(item.value().sizes(), ", ")));
     }
-    if (map_weights) {
+    if (options.map_weights) {
       weights.share_into(entry->name, item.value());
     } else {
       weights.load_into(entry->name, item.value());
@@ -162,8 +163,7 @@ struct SentenceEncoder::Impl {
   mutable std::atomic<bool> warned_static_cap{false};
   bool do_lower_case = false;  // sentence-transformers' own lower-casing, before the tokeniser
   bool training = false;
-  bool map_weights = false;  // LoadOptions::map_weights, while loading
-  Device device;             // where the weights are; collate() puts token ids there
+  Device device;  // where the weights are; collate() puts token ids there
 
   struct Batch {
     torch::Tensor input_ids, attention_mask, token_type_ids;
@@ -254,7 +254,8 @@ struct SentenceEncoder::Impl {
 
 namespace {
 
-void load_transformer(SentenceEncoder::Impl& impl, const fs::path& transformer_dir) {
+void load_transformer(SentenceEncoder::Impl& impl, const fs::path& transformer_dir,
+                      const LoadOptions& options) {
   const fs::path config_file = transformer_dir / "config.json";
   impl.config_json = detail::read_json_file(config_file);
   impl.config = body::TransformerConfig::from_json(impl.config_json, config_file.string());
@@ -304,8 +305,7 @@ void load_transformer(SentenceEncoder::Impl& impl, const fs::path& transformer_d
   auto encoder = body::make_encoder(impl.config);
   impl.encoder = encoder;
   impl.token_width = impl.config.hidden_size;
-  load_parameters(*encoder, weights, architecture.weight_prefix, config_file.string(),
-                  impl.map_weights);
+  load_parameters(*encoder, weights, architecture.weight_prefix, config_file.string(), options);
   impl.tokenizer = load_tokenizer(transformer_dir, architecture.tokenizer_class);
   if (impl.tokenizer->vocab_size() > static_cast<std::size_t>(impl.config.vocab_size)) {
     throw Error(fmt::format("{}: the tokeniser has {} tokens but vocab_size is {}",
@@ -349,7 +349,8 @@ std::vector<std::string> string_list(const nlohmann::json& object, const char* k
   return out;
 }
 
-void load_word_embeddings(SentenceEncoder::Impl& impl, const fs::path& module_dir) {
+void load_word_embeddings(SentenceEncoder::Impl& impl, const fs::path& module_dir,
+                          const LoadOptions& options) {
   const fs::path config_file = module_dir / "wordembedding_config.json";
   auto config = detail::read_json_file(config_file);
   const std::string tokenizer_class = detail::json_string_or(
@@ -393,7 +394,7 @@ void load_word_embeddings(SentenceEncoder::Impl& impl, const fs::path& module_di
   }
   auto encoder =
       std::make_shared<body::StaticEmbeddingEncoder>(table->shape[0], table->shape[1], trainable);
-  load_parameters(*encoder, weights, "", tokenizer_file.string(), impl.map_weights);
+  load_parameters(*encoder, weights, "", tokenizer_file.string(), options);
   impl.static_encoder = encoder;
   impl.encoder = encoder;
   impl.token_width = table->shape[1];
@@ -465,7 +466,6 @@ std::shared_ptr<SentenceEncoder> SentenceEncoder::load(const fs::path& dir,
   }
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
-  impl->map_weights = options.map_weights;
   impl->modules = read_modules(dir);
   const std::string modules_origin = (dir / "modules.json").string();
 
@@ -473,9 +473,9 @@ std::shared_ptr<SentenceEncoder> SentenceEncoder::load(const fs::path& dir,
   const std::string& first_type = impl->modules.front().type;
   const fs::path first_dir = dir / impl->modules.front().path;
   if (first_type == kTransformerType) {
-    load_transformer(*impl, first_dir);
+    load_transformer(*impl, first_dir, options);
   } else if (first_type == kWordEmbeddingsType) {
-    load_word_embeddings(*impl, first_dir);
+    load_word_embeddings(*impl, first_dir, options);
   } else {
     throw Error(fmt::format("{}: the first module is '{}'; supported first modules: {}, {}",
                             modules_origin, first_type, kTransformerType, kWordEmbeddingsType));
@@ -541,7 +541,7 @@ std::shared_ptr<SentenceEncoder> SentenceEncoder::load(const fs::path& dir,
           torch::nn::LinearOptions(config.in_features, config.out_features).bias(config.bias));
       torch::nn::Module holder;
       holder.register_module("linear", dense.linear);
-      load_parameters(holder, weights, "", file.string(), impl->map_weights);
+      load_parameters(holder, weights, "", file.string(), options);
       if (impl->normalize) {
         throw Error(
             fmt::format("{}: a Dense module after Normalize is not supported", modules_origin));

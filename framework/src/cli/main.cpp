@@ -12,6 +12,7 @@
 #include "command.hpp"
 #include "setfit/errors.hpp"
 #include "setfit/log.hpp"
+#include "setfit/sanitizers.hpp"
 #include "setfit/version.hpp"
 
 namespace po = boost::program_options;
@@ -145,10 +146,6 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-#ifndef __has_feature  // clang's; GCC says __SANITIZE_ADDRESS__
-#define __has_feature(x) 0
-#endif
-
 namespace {
 
 // Ends the process without running static destructors. Everything run() owned (stores,
@@ -160,11 +157,8 @@ namespace {
   std::cout.flush();
   std::cerr.flush();
   std::fflush(nullptr);
-#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
-  std::exit(code);
-#else
+  if (setfit::kAddressSanitizer) std::exit(code);
   std::_Exit(code);
-#endif
 }
 
 }  // namespace

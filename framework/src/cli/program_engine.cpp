@@ -12,7 +12,9 @@ namespace setfit::cli {
 void configure_program(const GlobalOptions& global) {
   runtime::configure_threads(global.threads);
   runtime::configure_allocator();
-  log::debug("allocator: {}", runtime::allocator_description());
+  // Not worked out unless shown: it looks a symbol up across LibTorch's ~290 libraries.
+  if (log::enabled(log::Level::Debug))
+    log::debug("allocator: {}", runtime::allocator_description());
 }
 
 int print_version(const GlobalOptions&) {

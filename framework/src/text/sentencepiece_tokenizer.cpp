@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "setfit/errors.hpp"
+#include "setfit/sanitizers.hpp"
 #include "unicode.hpp"
 
 namespace fs = std::filesystem;
@@ -39,14 +40,7 @@ struct ShimApi {
 
 // AddressSanitizer refuses RTLD_DEEPBIND (it would bypass its interceptors); sanitized
 // builds (the fuzzers) link no LibTorch, so there is no clash to avoid there.
-#ifndef __has_feature  // clang's; GCC says __SANITIZE_ADDRESS__
-#define __has_feature(feature) 0
-#endif
-#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
-constexpr int kDeepBind = 0;
-#else
-constexpr int kDeepBind = RTLD_DEEPBIND;
-#endif
+constexpr int kDeepBind = setfit::kAddressSanitizer ? 0 : RTLD_DEEPBIND;
 
 // Where the module lives: <libdir>/setfit/ beside the library holding this code.
 fs::path shim_path() {
